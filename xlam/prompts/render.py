@@ -93,5 +93,7 @@ def render_prompt(record: Record, style: PromptStyle | None = None, *, history: 
         if shown
         else "",
     }
-    parts = [wrap_section(name, bodies[name], style.delimiter) for name in style.section_order if bodies[name]]
+    parts = [
+        wrap_section(name, bodies[name], style.delimiter) for name in style.section_order if bodies[name]
+    ]
     return "\n\n".join(parts)

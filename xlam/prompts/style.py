@@ -10,7 +10,14 @@ DelimiterStyle = Literal["begin_end", "xml", "markdown", "plain"]
 ToolRendering = Literal["json_schema", "xlam_flat", "python", "xml", "yaml"]
 SectionName = Literal["task_instruction", "tools", "format_instruction", "few_shot", "query", "history"]
 
-SECTIONS: tuple[SectionName, ...] = ("task_instruction", "tools", "format_instruction", "few_shot", "query", "history")
+SECTIONS: tuple[SectionName, ...] = (
+    "task_instruction",
+    "tools",
+    "format_instruction",
+    "few_shot",
+    "query",
+    "history",
+)
 DELIMITER_STYLES: tuple[DelimiterStyle, ...] = ("begin_end", "xml", "markdown", "plain")
 TOOL_RENDERINGS: tuple[ToolRendering, ...] = ("json_schema", "xlam_flat", "python", "xml", "yaml")
 TOOL_FIELDS: tuple[str, ...] = ("name", "description", "parameters")
@@ -46,7 +53,8 @@ class PromptStyle(BaseModel):
         description="Tool specs as JSON Schema, xLAM-v1 flat JSON, Python signatures, XML or YAML.",
     )
     tool_field_order: tuple[str, ...] = Field(
-        default=TOOL_FIELDS, description="Key order of name/description/parameters in JSON and YAML tool specs."
+        default=TOOL_FIELDS,
+        description="Key order of name/description/parameters in JSON and YAML tool specs.",
     )
     call_field_order: tuple[str, ...] = Field(
         default=CALL_FIELDS, description="Key order of name/arguments in rendered calls (history steps)."
@@ -60,7 +68,9 @@ class PromptStyle(BaseModel):
     @classmethod
     def _all_sections_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if sorted(value) != sorted(SECTIONS):
-            raise ValueError(f"section_order must list each of {list(SECTIONS)} exactly once, got {list(value)}")
+            raise ValueError(
+                f"section_order must list each of {list(SECTIONS)} exactly once, got {list(value)}"
+            )
         return value
 
     @field_validator("tool_field_order")

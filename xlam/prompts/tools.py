@@ -32,17 +32,26 @@ def strip_extensions(value: Any) -> Any:
     return value
 
 
-def tool_dict(tool: Tool, rendering: ToolRendering, field_order: Sequence[str] = TOOL_FIELDS) -> dict[str, Any]:
+def tool_dict(
+    tool: Tool, rendering: ToolRendering, field_order: Sequence[str] = TOOL_FIELDS
+) -> dict[str, Any]:
     """The tool as a plain dict in JSON Schema or xLAM-v1 flat form, keys in ``field_order``."""
     if rendering == "xlam_flat":
         spec = strip_extensions(tool.to_xlam_v1())
     else:
-        spec = {"name": tool.name, "description": tool.description, "parameters": strip_extensions(tool.parameters)}
+        spec = {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": strip_extensions(tool.parameters),
+        }
     return {key: spec[key] for key in field_order if key in spec}
 
 
 def render_tools(
-    tools: Sequence[Tool], rendering: ToolRendering = "json_schema", *, field_order: Sequence[str] = TOOL_FIELDS
+    tools: Sequence[Tool],
+    rendering: ToolRendering = "json_schema",
+    *,
+    field_order: Sequence[str] = TOOL_FIELDS,
 ) -> str:
     """Render a tool list as prompt text in one of the :data:`~xlam.prompts.style.ToolRendering` forms."""
     if rendering in ("json_schema", "xlam_flat"):
@@ -86,9 +95,14 @@ def python_signature(tool: Tool) -> str:
             default = prop.get("default")
             optional.append(f"{name}: {annotation} = {default!r}")
         desc = str(prop.get("description", "")).strip()
-        doc_args.append(f"        {name} ({annotation}{'' if name in required else ', optional'}): {desc}".rstrip())
+        doc_args.append(
+            f"        {name} ({annotation}{'' if name in required else ', optional'}): {desc}".rstrip()
+        )
     returns = python_type(tool.returns) if tool.returns else "Any"
-    lines = [f"def {tool.name}({', '.join(params + optional)}) -> {returns}:", '    """' + tool.description.strip()]
+    lines = [
+        f"def {tool.name}({', '.join(params + optional)}) -> {returns}:",
+        '    """' + tool.description.strip(),
+    ]
     if doc_args:
         lines += ["", "    Args:", *doc_args]
     lines.append('    """')
@@ -98,7 +112,10 @@ def python_signature(tool: Tool) -> str:
 def tool_xml(tool: Tool) -> str:
     """``<tool name=...><description/><parameters><parameter .../></parameters></tool>``."""
     required = set(tool.required)
-    parts = [f"<tool name={quoteattr(tool.name)}>", f"  <description>{escape(tool.description)}</description>"]
+    parts = [
+        f"<tool name={quoteattr(tool.name)}>",
+        f"  <description>{escape(tool.description)}</description>",
+    ]
     parts.append("  <parameters>")
     for name, prop in tool.properties.items():
         prop = prop if isinstance(prop, dict) else {}

@@ -1,0 +1,1 @@
+"""Pure builders: custom resource -> child Kubernetes objects (dicts). No API calls here."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import yaml
 from kfp import compiler
 from kfp.compiler.compiler_utils import KubernetesManifestOptions
 
@@ -42,6 +44,10 @@ def compile_all(out_dir: str | Path = COMPILED_DIR, settings: PipelineSettings |
     return paths
 
 
-def normalise(text: str) -> str:
-    """Compiled YAML without the SDK version string (for staleness checks across kfp patch versions)."""
-    return _SDK_VERSION.sub("kfp-X", text)
+def normalise(text: str) -> list[Any]:
+    """Compiled YAML as data, without the SDK version string and the header comment.
+
+    Used for staleness checks: the header comment prints dict defaults in an order that varies
+    between processes, and the SDK patch version may differ between machines.
+    """
+    return list(yaml.safe_load_all(_SDK_VERSION.sub("kfp-X", text)))

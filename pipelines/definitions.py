@@ -19,9 +19,10 @@ from pipelines.task_config import configure
 
 PIPELINE_NAMES = ("xlam-data", "xlam-synthesis", "xlam-end-to-end")
 
+# Keys in sorted order: kfp prints defaults in the compiled header, sorted after the first compile.
 DEFAULT_SOURCES: list[dict[str, Any]] = [
-    {"source": "bfcl", "inputs": ["bfcl://simple_python", "bfcl://multiple", "bfcl://parallel",
-                                   "bfcl://parallel_multiple", "bfcl://irrelevance"]},
+    {"inputs": ["bfcl://simple_python", "bfcl://multiple", "bfcl://parallel", "bfcl://parallel_multiple",
+                "bfcl://irrelevance"], "source": "bfcl"},
 ]
 
 

@@ -1,0 +1,153 @@
+"""Load local transformers models for generation: packaged GGUF files or checkpoint directories.
+
+GGUF files (the packaged SmolLM2-135M-Instruct, Gemma-3-270M, or any ``.gguf`` path) are
+de-quantised by transformers on load, which takes tens of seconds. The de-quantised weights are
+then cached as a regular safetensors checkpoint under ``$XLAM_CACHE_DIR/hf-from-gguf/`` (written
+atomically, keyed by file name, size and mtime), so later loads take well under a second. Set
+``XLAM_GGUF_CACHE=0`` to disable the cache. Loaded models are also cached per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlam import assets
+from xlam.generators.base import GeneratorError
+
+log = logging.getLogger(__name__)
+
+#: Short names accepted for ``GeneratorConfig.model`` with the ``hf`` backend.
+MODEL_ALIASES = ("smol", "smollm2", "smollm2-135m", "gemma3", "gemma3-270m")
+
+
+@dataclass
+class LoadedModel:
+    """A tokenizer and model ready for generation, with a lock serialising ``generate`` calls."""
+
+    name: str
+    tokenizer: Any
+    model: Any
+    device: str
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_CACHE: dict[tuple[str, str, str], LoadedModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def resolve_model(model: str | None) -> tuple[Path, str | None, str]:
+    """``(directory, gguf file name or None, display name)`` for a model reference."""
+    ref = (model or "smol").strip()
+    if ref.lower() in ("smol", "smollm2", "smollm2-135m"):
+        path = assets.smollm2_gguf()
+        return path.parent, path.name, "SmolLM2-135M-Instruct"
+    if ref.lower() in ("gemma3", "gemma3-270m"):
+        path = assets.gemma3_gguf()
+        return path.parent, path.name, "gemma-3-270m"
+    path = Path(ref).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return path.parent, path.name, path.stem
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return path, None, path.name
+        ggufs = sorted(path.glob("*.gguf"))
+        if len(ggufs) == 1:
+            return path, ggufs[0].name, ggufs[0].stem
+        raise GeneratorError(f"{path} has no config.json and not exactly one .gguf file")
+    raise GeneratorError(
+        f"model {ref!r} is not a known alias ({', '.join(MODEL_ALIASES)}), a .gguf file or a checkpoint directory"
+    )
+
+
+def _cache_root() -> Path:
+    return Path(os.environ.get("XLAM_CACHE_DIR", Path.home() / ".cache" / "xlam")) / "hf-from-gguf"
+
+
+def _gguf_cache_dir(gguf: Path) -> Path:
+    st = gguf.stat()
+    key = hashlib.sha256(f"{gguf.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    return _cache_root() / f"{gguf.stem}-{key}"
+
+
+def _torch_dtype(dtype: str) -> Any:
+    import torch
+
+    return "auto" if dtype == "auto" else getattr(torch, dtype)
+
+
+def _load_from_gguf(directory: Path, gguf_file: str, dtype: str) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    use_cache = os.environ.get("XLAM_GGUF_CACHE", "1") != "0"
+    cached = _gguf_cache_dir(directory / gguf_file)
+    if use_cache and (cached / "config.json").is_file() and (cached / "COMPLETE").is_file():
+        tokenizer = AutoTokenizer.from_pretrained(cached)
+        model = AutoModelForCausalLM.from_pretrained(cached, dtype=_torch_dtype(dtype))
+        return tokenizer, model
+    tokenizer = AutoTokenizer.from_pretrained(directory, gguf_file=gguf_file)
+    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=gguf_file, dtype=torch.float32)
+    if use_cache:
+        _write_cache(model, tokenizer, cached)
+    if dtype not in ("auto", "float32"):
+        model = model.to(_torch_dtype(dtype))
+    return tokenizer, model
+
+
+def _write_cache(model: Any, tokenizer: Any, target: Path) -> None:
+    """Save the de-quantised model as a plain checkpoint, atomically (staging dir + rename)."""
+    staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        staging.mkdir(parents=True)
+        quantizer = getattr(model, "hf_quantizer", None)
+        qconfig = getattr(model.config, "quantization_config", None)
+        model.hf_quantizer = None  # weights are plain float tensors once de-quantised
+        if qconfig is not None:
+            del model.config.quantization_config
+        try:
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+        finally:
+            model.hf_quantizer = quantizer
+            if qconfig is not None:
+                model.config.quantization_config = qconfig
+        (staging / "COMPLETE").write_text("ok\n")
+        if target.exists():  # another process won the race
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        staging.rename(target)
+    except OSError as exc:  # a read-only cache only costs speed
+        log.warning("could not cache the de-quantised model at %s: %s", target, exc)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_model(model: str | None = None, *, device: str = "cpu", dtype: str = "float32") -> LoadedModel:
+    """Load (once per process) the tokenizer and causal LM for ``model`` on ``device``."""
+    directory, gguf_file, name = resolve_model(model)
+    key = (str(directory / (gguf_file or "")), device, dtype)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if gguf_file is not None:
+            tokenizer, lm = _load_from_gguf(directory, gguf_file, dtype)
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(directory)
+            lm = AutoModelForCausalLM.from_pretrained(directory, dtype=_torch_dtype(dtype))
+        lm = lm.to(device)
+        lm.eval()
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        loaded = LoadedModel(name=name, tokenizer=tokenizer, model=lm, device=device)
+        _CACHE[key] = loaded
+        return loaded

@@ -1,0 +1,95 @@
+"""APIGen / ``Salesforce/xlam-function-calling-60k`` rows.
+
+Each row holds the query and two JSON *strings*: the tools (xLAM-v1 flat form: ``parameters``
+maps argument names straight to ``{"type": "str, optional", "description", "default"}``) and the
+answers (the calls, all made in one parallel step). Sample row::
+
+    {"id": 7,
+     "query": "What is the weather in Paris and in Rome?",
+     "tools": "[{\\"name\\": \\"get_weather\\", \\"description\\": \\"Current weather of a city.\\",
+                 \\"parameters\\": {\\"city\\": {\\"type\\": \\"str\\", \\"description\\": \\"City name.\\"},
+                                   \\"unit\\": {\\"type\\": \\"str, optional\\", \\"default\\": \\"celsius\\"}}}]",
+     "answers": "[{\\"name\\": \\"get_weather\\", \\"arguments\\": {\\"city\\": \\"Paris\\"}},
+                  {\\"name\\": \\"get_weather\\", \\"arguments\\": {\\"city\\": \\"Rome\\"}}]"}
+
+becomes a record with ``tools`` in JSON Schema (the flat type strings kept in ``x-xlam-type``),
+``query``, and one step whose ``tool_calls`` are the answers. ``export`` writes the row back
+(for records with at most one step of calls and nothing the row cannot carry).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from xlam.converters.base import Converter, ExportError, FieldError, SourceItem, json_field, require
+from xlam.converters.registry import register
+from xlam.records import Record, Step, Tool, ToolCall
+
+
+def parse_calls(value: Any, path: str) -> list[ToolCall]:
+    """``[{"name", "arguments"}]`` (arguments a dict or a JSON string) -> calls."""
+    if not isinstance(value, list):
+        raise FieldError(path, f"expected a list of calls, got {type(value).__name__}")
+    calls = []
+    for i, raw in enumerate(value):
+        where = f"{path}[{i}]"
+        name = require(raw, "name", where, str)
+        args = json_field(raw.get("arguments", {}), f"{where}.arguments")
+        if not isinstance(args, dict):
+            raise FieldError(f"{where}.arguments", f"expected an object, got {type(args).__name__}")
+        calls.append(ToolCall(name=name, arguments=args))
+    return calls
+
+
+def parse_flat_tools(value: Any, path: str) -> list[Tool]:
+    if not isinstance(value, list):
+        raise FieldError(path, f"expected a list of tools, got {type(value).__name__}")
+    tools = []
+    for i, raw in enumerate(value):
+        require(raw, "name", f"{path}[{i}]", str)
+        params = raw.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise FieldError(f"{path}[{i}].parameters", "expected an object")
+        tools.append(Tool.from_xlam_v1(raw))
+    return tools
+
+
+@register
+class ApigenConverter(Converter):
+    name = "apigen"
+    description = "APIGen / xlam-function-calling-60k rows (query, tools and answers as JSON strings)"
+    can_export = True
+
+    def convert(self, item: SourceItem) -> list[Record]:
+        row = item.value
+        query = require(row, "query", "", str)
+        tools = parse_flat_tools(json_field(require(row, "tools", "", (str, list)), "tools"), "tools")
+        calls = parse_calls(json_field(require(row, "answers", "", (str, list)), "answers"), "answers")
+        extra = {k: v for k, v in row.items() if k not in ("id", "query", "tools", "answers")}
+        return [
+            self.build(
+                item,
+                row.get("id"),
+                tools=tools,
+                query=query,
+                steps=[Step(tool_calls=calls)] if calls else [],
+                meta=extra,
+            )
+        ]
+
+    def export(self, record: Record) -> dict[str, Any]:
+        call_steps = [s for s in record.steps if s.tool_calls]
+        if len(record.steps) > 1 or len(call_steps) > 1:
+            raise ExportError(f"{record.id}: APIGen rows hold one step of calls, record has {len(record.steps)}")
+        step = record.steps[0] if record.steps else Step()
+        if step.thought or step.observations or step.response or step.user_input or record.answer:
+            raise ExportError(f"{record.id}: APIGen rows cannot carry thoughts, observations or replies")
+        row: dict[str, Any] = {}
+        if record.id.startswith(f"{self.name}-") and record.id[len(self.name) + 1 :].isdigit():
+            row["id"] = int(record.id[len(self.name) + 1 :])
+        row["query"] = record.query
+        row["answers"] = json.dumps([{"name": c.name, "arguments": c.arguments} for c in step.tool_calls])
+        row["tools"] = json.dumps([t.to_xlam_v1() for t in record.tools])
+        row.update(record.meta)
+        return row

@@ -1,0 +1,278 @@
+"""BFCL v4 question files + ``possible_answer`` files (the real files of the ``bfcl-eval`` wheel).
+
+Input: the BFCL data directory (default: the installed package; ``categories`` picks which
+files) or individual ``BFCL_v4_<category>.json`` files. Single-turn sample::
+
+    question: {"id": "parallel_0", "question": [[{"role": "user", "content": "Play songs from
+               Taylor Swift and Maroon 5, 20 and 15 minutes respectively, on Spotify."}]],
+               "function": [{"name": "spotify.play", "parameters": {"type": "dict",
+                 "properties": {"artist": {"type": "string"}, "duration": {"type": "integer"}},
+                 "required": ["artist", "duration"]}}]}
+    answer:   {"id": "parallel_0", "ground_truth": [{"spotify.play": {"artist": ["Taylor Swift"],
+               "duration": [20]}}, {"spotify.play": {"artist": ["Maroon 5"], "duration": [15]}}]}
+
+becomes a record with the id ``parallel_0``, category ``parallel``, the tools converted from
+Gorilla types to JSON Schema (``Tool.from_bfcl``; Java/JavaScript types kept in ``x-bfcl-type``),
+the ground truth as ``ground_truth.calls``, and a gold step whose calls take the first accepted
+value of every parameter (parameters whose only accepted value is ``""`` are left out).
+System messages become the task instruction; earlier assistant/user messages in the turn become
+steps. Irrelevance and relevance entries have no answer file and no gold step.
+
+Multi-turn entries (``multi_turn_*``) become one record per entry: the tools of every involved
+class (``multi_turn_func_doc``), the first user turn as the query, one step per ground-truth call
+(parsed from its Python call string) and the next user turn as the ``user_input`` of each turn's
+last step; the raw call strings are kept in ``ground_truth.turns``, the step count of each turn in
+``meta.bfcl_turn_steps``, and ``initial_config``, ``involved_classes``, ``missed_function`` (tools
+held out until a later turn) and ``excluded_function`` in ``meta``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from xlam.bfcl import data as bfcl_data
+from xlam.converters.base import Converter, FieldError, SourceItem, require
+from xlam.converters.registry import register
+from xlam.records import Category, GroundTruth, Record, Step, Tool, ToolCall
+from xlam.records.tool import BfclLanguage
+
+_FILE_RE = re.compile(r"^BFCL_v\d+_(?P<category>.+)\.json$")
+
+CATEGORY_OF: dict[str, Category] = {
+    "simple_python": Category.SIMPLE,
+    "simple_java": Category.SIMPLE,
+    "simple_javascript": Category.SIMPLE,
+    "live_simple": Category.SIMPLE,
+    "multiple": Category.MULTIPLE,
+    "live_multiple": Category.MULTIPLE,
+    "parallel": Category.PARALLEL,
+    "live_parallel": Category.PARALLEL,
+    "parallel_multiple": Category.PARALLEL_MULTIPLE,
+    "live_parallel_multiple": Category.PARALLEL_MULTIPLE,
+    "irrelevance": Category.IRRELEVANCE,
+    "live_irrelevance": Category.IRRELEVANCE,
+    "live_relevance": Category.RELEVANCE,
+}
+
+
+def _first_accepted(allowed: Any) -> tuple[bool, Any]:
+    """(present, value): the first accepted value other than ``""`` (the "may be omitted" mark)."""
+    if not isinstance(allowed, list):
+        return True, allowed
+    for value in allowed:
+        if value != "":
+            return True, value
+    return False, None
+
+
+def _gold_value(candidate: Any, schema: Mapping[str, Any]) -> Any:
+    """Turn one accepted candidate into a concrete value. Dict candidates map each key to its own
+    list of accepted values (BFCL dict checker); lists of dicts do so element-wise."""
+    json_type = schema.get("type")
+    if isinstance(candidate, dict) and json_type == "object":
+        props = schema.get("properties", {})
+        out = {}
+        for key, allowed in candidate.items():
+            present, value = _first_accepted(allowed)
+            if present:
+                out[key] = _gold_value(value, props.get(key, {}))
+        return out
+    if isinstance(candidate, list) and json_type == "array":
+        items = schema.get("items", {})
+        return [_gold_value(v, items) if isinstance(v, dict) else v for v in candidate]
+    return candidate
+
+
+def gold_calls(ground_truth: list[Any], tools: list[Tool], path: str = "ground_truth") -> list[ToolCall]:
+    """One concrete call per ground-truth entry (the first accepted value of every parameter)."""
+    calls = []
+    for i, entry in enumerate(ground_truth):
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise FieldError(f"{path}[{i}]", "expected a single-key object {function: {param: [values]}}")
+        (name, params), = entry.items()
+        if not isinstance(params, dict):
+            raise FieldError(f"{path}[{i}].{name}", "expected an object of parameters")
+        tool = next((t for t in tools if t.name == name), None)
+        props = tool.properties if tool is not None else {}
+        args = {}
+        for pname, allowed in params.items():
+            present, value = _first_accepted(allowed)
+            if present:
+                args[pname] = _gold_value(value, props.get(pname, {}))
+        calls.append(ToolCall(name=name, arguments=args))
+    return calls
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError):
+        # A bare name or an expression: BFCL's decoder keeps its source text.
+        return ast.unparse(node)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def parse_call_string(text: str, tools: Mapping[str, Tool]) -> ToolCall:
+    """``"mv(source='a', destination='b')"`` -> ToolCall; positional arguments are named after
+    the tool's parameters in declaration order."""
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as exc:
+        raise ValueError(f"not a Python call: {exc.msg}") from exc
+    if not isinstance(node, ast.Call):
+        raise ValueError("not a Python call")
+    name = ast.unparse(node.func)
+    args: dict[str, Any] = {}
+    if node.args:
+        tool = tools.get(name)
+        if tool is None:
+            raise ValueError(f"positional arguments for unknown function {name!r}")
+        order = list(tool.properties)
+        if len(node.args) > len(order):
+            raise ValueError(f"{name} takes {len(order)} parameters, got {len(node.args)} positional")
+        for pname, arg in zip(order, node.args, strict=False):
+            args[pname] = _literal(arg)
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise ValueError("**kwargs are not supported")
+        args[kw.arg] = _literal(kw.value)
+    return ToolCall(name=name, arguments=args)
+
+
+def _turn_messages(turn: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(turn, list):
+        raise FieldError(path, f"expected a list of messages, got {type(turn).__name__}")
+    for j, msg in enumerate(turn):
+        require(msg, "role", f"{path}[{j}]", str)
+        require(msg, "content", f"{path}[{j}]", str)
+    return turn
+
+
+@register
+class BfclConverter(Converter):
+    name = "bfcl"
+    description = "BFCL v4 question + possible_answer files (single-turn categories and multi-turn)"
+
+    def default_inputs(self) -> list[str]:
+        from xlam.assets import bfcl_data_dir
+
+        return [str(bfcl_data_dir())]
+
+    def iter_source(self, path: str, options: Mapping[str, Any]) -> Iterator[SourceItem]:
+        p = Path(path)
+        if p.is_dir():
+            wanted = options.get("categories") or [
+                c for c in bfcl_data.BFCL_CATEGORIES if bfcl_data.question_file(c, p).is_file()
+            ]
+            for category in wanted:
+                yield from self._iter_category(category, p)
+            return
+        match = _FILE_RE.match(p.name)
+        if match is None or match.group("category") not in bfcl_data.BFCL_CATEGORIES:
+            raise FieldError("", f"{path}: not a BFCL data directory or BFCL_v4_<category>.json file")
+        yield from self._iter_category(match.group("category"), p.parent)
+
+    def _iter_category(self, category: str, data_dir: Path) -> Iterator[SourceItem]:
+        answers = bfcl_data.load_possible_answers(category, data_dir)
+        path = bfcl_data.question_file(category, data_dir)
+        context = {"category": category, "data_dir": str(data_dir)}
+        for item in _iter_lines(path):
+            entry_id = item.value.get("id") if isinstance(item.value, dict) else None
+            yield SourceItem(item.path, item.line, item.value,
+                             {**context, "ground_truth": answers.get(str(entry_id))})
+
+    def convert(self, item: SourceItem) -> list[Record]:
+        category = str(item.context.get("category") or bfcl_data.category_of_id(require(item.value, "id", "", str)))
+        if bfcl_data.is_multi_turn(category):
+            return [self._multi_turn(item, category)]
+        return [self._single_turn(item, category)]
+
+    def _single_turn(self, item: SourceItem, category: str) -> Record:
+        entry = item.value
+        entry_id = require(entry, "id", "", str)
+        language: BfclLanguage = bfcl_data.category_language(category)  # type: ignore[assignment]
+        functions = require(entry, "function", "", list)
+        tools = []
+        for i, fn in enumerate(functions):
+            require(fn, "name", f"function[{i}]", str)
+            tools.append(Tool.from_bfcl(fn, language))
+        question = require(entry, "question", "", list)
+        if len(question) != 1:
+            raise FieldError("question", f"single-turn category {category} expects 1 turn, got {len(question)}")
+        messages = _turn_messages(question[0], "question[0]")
+        system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+        rest = [m for m in messages if m["role"] != "system"]
+        if not rest or rest[0]["role"] != "user":
+            raise FieldError("question[0]", "expected a user message")
+        steps: list[Step] = []
+        for j, msg in enumerate(rest[1:], 1):
+            if msg["role"] == "assistant":
+                steps.append(Step(response=msg["content"]))
+            elif msg["role"] == "user":
+                if not steps or steps[-1].user_input:
+                    steps.append(Step())
+                steps[-1].user_input = msg["content"]
+            else:
+                raise FieldError(f"question[0][{j}].role", f"unexpected role {msg['role']!r}")
+        truth = item.context.get("ground_truth")
+        ground_truth = None
+        if truth is not None:
+            ground_truth = GroundTruth(calls=truth)
+            steps.append(Step(tool_calls=gold_calls(truth, tools)))
+        elif category not in bfcl_data.NO_ANSWER_CATEGORIES:
+            raise FieldError("id", f"no possible answer for {entry_id}")
+        meta = {"bfcl_category": category, "bfcl_language": language}
+        return self.build(item, entry_id, category=CATEGORY_OF[category], task_instruction=system, tools=tools,
+                          query=rest[0]["content"], steps=steps, ground_truth=ground_truth, meta=meta)
+
+    def _multi_turn(self, item: SourceItem, category: str) -> Record:
+        entry = item.value
+        entry_id = require(entry, "id", "", str)
+        classes = require(entry, "involved_classes", "", list)
+        data_dir = item.context.get("data_dir")
+        try:
+            docs = bfcl_data.load_function_docs([str(c) for c in classes], data_dir)
+        except ValueError as exc:
+            raise FieldError("involved_classes", str(exc)) from exc
+        tools = [Tool.from_bfcl(doc) for doc in docs]
+        by_name = {t.name: t for t in tools}
+        question = require(entry, "question", "", list)
+        turns_text = []
+        for t, raw_turn in enumerate(question):
+            users = [m["content"] for m in _turn_messages(raw_turn, f"question[{t}]") if m["role"] == "user"]
+            turns_text.append("\n".join(users))
+        truth = item.context.get("ground_truth")
+        if not isinstance(truth, list) or len(truth) != len(question):
+            raise FieldError("ground_truth", f"expected {len(question)} turns of calls for {entry_id}")
+        steps: list[Step] = []
+        turn_steps: list[int] = []
+        for t, calls in enumerate(truth):
+            turn: list[Step] = []
+            for k, text in enumerate(calls):
+                try:
+                    turn.append(Step(tool_calls=[parse_call_string(str(text), by_name)]))
+                except ValueError as exc:
+                    raise FieldError(f"ground_truth[{t}][{k}]", f"{text!r}: {exc}") from exc
+            if not turn:
+                turn.append(Step())
+            if t + 1 < len(question):
+                turn[-1].user_input = turns_text[t + 1]
+            steps.extend(turn)
+            turn_steps.append(len(turn))
+        meta: dict[str, Any] = {"bfcl_category": category, "bfcl_language": "python", "bfcl_turn_steps": turn_steps}
+        for key in ("involved_classes", "initial_config", "path", "missed_function", "excluded_function"):
+            if key in entry:
+                meta[key] = entry[key]
+        return self.build(item, entry_id, category=Category.MULTI_TURN, tools=tools, query=turns_text[0],
+                          steps=steps, ground_truth=GroundTruth(turns=[[str(c) for c in turn] for turn in truth]),
+                          meta=meta)
+
+
+def _iter_lines(path: Path) -> Iterator[SourceItem]:
+    from xlam.converters.base import iter_json_items
+
+    return iter_json_items(path)

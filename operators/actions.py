@@ -121,13 +121,17 @@ def sync_synthesis(kfp: KfpClient, cr: dict[str, Any]) -> dict[str, Any]:
 
 
 def cancel(api: KubeApi, kfp: KfpClient | None, cr: dict[str, Any]) -> dict[str, Any]:
-    """Stop the child (delete RayJob/Job, terminate the KFP run); phase -> Cancelling."""
+    """Stop the child: delete the RayJob/Job (KubeRay and the Job controller tear the pods down, so
+    the run is Cancelled at once) or terminate the KFP run (Cancelling until KFP reports CANCELED)."""
     status = cr.get("status") or {}
     if status.get("phase") in TERMINAL_PHASES:
         return {}
-    cleanup(api, kfp, cr)
-    return next_status(status, PhaseUpdate("Cancelling", "CancelRequested", "stopping the run"),
-                       generation=reconcile.generation(cr))
+    done = cleanup(api, kfp, cr)
+    if cr["kind"] == "SynthesisRun":
+        update = PhaseUpdate("Cancelling", "CancelRequested", "KFP run termination requested")
+    else:
+        update = PhaseUpdate("Cancelled", "Cancelled", f"deleted {', '.join(done) or 'nothing (no child left)'}")
+    return next_status(status, update, generation=reconcile.generation(cr))
 
 
 def cleanup(api: KubeApi, kfp: KfpClient | None, cr: dict[str, Any]) -> list[str]:

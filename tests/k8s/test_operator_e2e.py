@@ -1,0 +1,147 @@
+"""The real kopf operator process (``xlam operator run``) against the fake Kubernetes API server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from operators.crd_schemas import all_crds
+from tests.k8s.fake_apiserver import FakeApiServer
+
+ROOT = Path(__file__).resolve().parents[2]
+NS = "default"
+TR = f"/apis/xlam.ai/v1alpha1/namespaces/{NS}/trainingruns"
+RJ = f"/apis/ray.io/v1/namespaces/{NS}/rayjobs"
+CM = f"/api/v1/namespaces/{NS}/configmaps"
+
+
+def wait_for(fn: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
+    end = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < end:
+        last = fn()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}; last={last!r}")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, kuberay_crds: dict[str, dict]) -> Iterator[httpx.Client]:
+    server = FakeApiServer(max_watch_s=10).start()
+    http = httpx.Client(base_url=server.url, timeout=10)
+    http.post("/api/v1/namespaces", json={"metadata": {"name": NS}}).raise_for_status()
+    for crd in [*all_crds(), kuberay_crds["rayjobs"]]:
+        http.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).raise_for_status()
+    kubeconfig = tmp_path_factory.mktemp("kube") / "config"
+    kubeconfig.write_text(yaml.safe_dump(server.kubeconfig()))
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "XLAM_IMAGE": "registry.test/xlam:e2e"}
+    env.pop("XLAM_API_URL", None)
+    log = open(tmp_path_factory.mktemp("log") / "operator.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "xlam.cli.main", "operator", "run", "-n", NS, "--liveness", ""],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        # kopf is up once it watches our resources.
+        wait_for(lambda: any("trainingruns" in p and "watch=" in p for _, p in server.store.requests),
+                 "the operator to watch trainingruns", timeout=30)
+        yield http
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.seek(0)
+        print(log.read()[-6000:])
+        server.stop()
+
+
+def training_run(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "xlam.ai/v1alpha1", "kind": "TrainingRun",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {"recipe": "xlam-8x7b", "method": "sft",
+                 "resources": {"sizing": "Explicit", "nodes": 2, "gpusPerNode": 8, "zeroStage": 3},
+                 "storage": {"pvc": {"claimName": "xlam-data", "mountPath": "/data"}},
+                 "scheduling": {"queueName": "gpu-queue"},
+                 "activeDeadlineSeconds": 86400, "ttlSecondsAfterFinished": 600},
+    }
+
+
+def get(http: httpx.Client, path: str) -> dict[str, Any] | None:
+    r = http.get(path)
+    return r.json() if r.status_code == 200 else None
+
+
+def phase(http: httpx.Client, name: str) -> str | None:
+    obj = get(http, f"{TR}/{name}") or {}
+    return (obj.get("status") or {}).get("phase")
+
+
+def test_training_run_lifecycle(cluster: httpx.Client) -> None:
+    http = cluster
+    created = http.post(TR, json=training_run("mixtral-sft"))
+    assert created.status_code == 201, created.text
+    uid = created.json()["metadata"]["uid"]
+
+    rayjob = wait_for(lambda: get(http, f"{RJ}/mixtral-sft"), "the RayJob")
+    cm = wait_for(lambda: get(http, f"{CM}/mixtral-sft-train-config"), "the ConfigMap")
+    for child in (rayjob, cm):
+        (ref,) = child["metadata"]["ownerReferences"]
+        assert ref["uid"] == uid and ref["kind"] == "TrainingRun" and ref["controller"] is True
+    assert rayjob["spec"]["submissionMode"] == "K8sJobMode"
+    assert rayjob["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "gpu-queue"
+    assert rayjob["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["replicas"] == 2
+    assert yaml.safe_load(cm["data"]["train.yaml"])["distributed"]["num_workers"] == 16
+
+    assert wait_for(lambda: phase(http, "mixtral-sft") == "Submitted", "phase Submitted")
+    tr = get(http, f"{TR}/mixtral-sft")
+    assert tr["status"]["sizing"] == {"source": "Explicit", "nodes": 2, "gpusPerNode": 8, "zeroStage": 3, "note": ""}
+    assert "xlam.ai/operator-cleanup" in tr["metadata"]["finalizers"]
+
+    # KubeRay moves the RayJob along: status follows on both axes.
+    r = http.patch(f"{RJ}/mixtral-sft/status", headers={"Content-Type": "application/merge-patch+json"},
+                   json={"status": {"jobStatus": "RUNNING", "jobDeploymentStatus": "Running",
+                                    "rayClusterName": "mixtral-sft-abcde"}})
+    assert r.status_code == 200, r.text
+    wait_for(lambda: phase(http, "mixtral-sft") == "Running", "phase Running")
+    http.patch(f"{RJ}/mixtral-sft/status", headers={"Content-Type": "application/merge-patch+json"},
+               json={"status": {"jobStatus": "FAILED", "jobDeploymentStatus": "Running", "reason": "AppFailed",
+                                "message": "exit code 1"}}).raise_for_status()
+    wait_for(lambda: phase(http, "mixtral-sft") == "Failed", "phase Failed (jobStatus FAILED, deployment Running)")
+    tr = get(http, f"{TR}/mixtral-sft")
+    assert tr["status"]["rayJob"]["jobStatus"] == "FAILED" and tr["status"]["reason"] == "AppFailed"
+    assert tr["status"]["completionTime"]
+
+    # Deleting runs the finalizer, which removes the children; then the object goes.
+    http.delete(f"{TR}/mixtral-sft").raise_for_status()
+    wait_for(lambda: get(http, f"{TR}/mixtral-sft") is None, "the TrainingRun to be gone")
+    assert get(http, f"{RJ}/mixtral-sft") is None
+    assert get(http, f"{CM}/mixtral-sft-train-config") is None
+
+
+def test_cancel_deletes_rayjob_and_ends_cancelled(cluster: httpx.Client) -> None:
+    http = cluster
+    http.post(TR, json=training_run("to-cancel")).raise_for_status()
+    wait_for(lambda: get(http, f"{RJ}/to-cancel"), "the RayJob")
+    wait_for(lambda: phase(http, "to-cancel") == "Submitted", "phase Submitted")
+    http.patch(f"{TR}/to-cancel", headers={"Content-Type": "application/merge-patch+json"},
+               json={"spec": {"cancel": True}}).raise_for_status()
+    wait_for(lambda: get(http, f"{RJ}/to-cancel") is None, "the RayJob to be deleted")
+    wait_for(lambda: phase(http, "to-cancel") == "Cancelled", "phase Cancelled")
+
+
+def test_invalid_run_is_rejected_by_the_schema(cluster: httpx.Client) -> None:
+    bad = training_run("bad")
+    bad["spec"]["resources"]["nodes"] = 0
+    r = cluster.post(TR, json=bad)
+    assert r.status_code == 422 and "nodes" in r.json()["message"]

@@ -1,0 +1,226 @@
+"""``xlam data`` commands: unify, validate, stats, export, shard, concat, schema and demo.
+
+Bad input exits with code 2 and prints the file, line (record number), field path and reason.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from xlam.cli.groups import data_app
+
+EXIT_BAD_INPUT = 2
+
+
+def register(app: typer.Typer) -> None:
+    """Commands are attached to ``data_app`` at import time; nothing else to add."""
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _bad_input_exits() -> Iterator[None]:
+    """Turn input errors into exit code 2 with a location; other errors propagate."""
+    from xlam.converters import ExportError
+    from xlam.errors import DatasetError, RecordError
+
+    try:
+        yield
+    except RecordError as exc:
+        where = f"{exc.path}, line {exc.line}" if exc.line is not None else exc.path
+        field = f", field {exc.field}" if exc.field else ""
+        _fail(f"{where}{field}: {exc.reason}")
+    except (DatasetError, ExportError) as exc:
+        _fail(str(exc))
+    except FileNotFoundError as exc:
+        _fail(f"{exc.filename}: no such file or directory")
+    except ValueError as exc:
+        _fail(str(exc).splitlines()[0])
+
+
+@contextmanager
+def _progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@data_app.command("unify")
+def unify_cmd(
+    source: Annotated[str, typer.Option("--from", help="Source format: apigen, bfcl, openai, sharegpt, toolbench, "
+                                                       "react, actionstudio.")],
+    out: Annotated[str, typer.Option("--out", help="Output dataset URI (local path, file://, ...).")],
+    inputs: Annotated[list[str] | None, typer.Option("--in", help="Input file (repeatable); bfcl: a data "
+                                                                  "directory, default the installed package.")] = None,
+    on_error: Annotated[str, typer.Option("--on-error", help="fail | skip (skip writes rejects).")] = "fail",
+    rejects: Annotated[str | None, typer.Option("--rejects", help="Rejects JSONL URI (default <out>.rejects.jsonl).")]
+    = None,
+    compression: Annotated[str | None, typer.Option("--compression", help="zstd to compress shards.")] = None,
+    shard_size: Annotated[int, typer.Option("--shard-size")] = 50_000,
+    category: Annotated[list[str] | None, typer.Option("--category", help="bfcl: categories (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Stop after N records.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing dataset.")] = False,
+    report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Write the stage report here.")] = None,
+) -> None:
+    """Convert source files into a unified dataset."""
+    from xlam.converters import UnifyConfig, run_unify
+
+    with _bad_input_exits():
+        config = UnifyConfig(on_error=on_error, compression=compression, shard_size=shard_size,  # type: ignore[arg-type]
+                             categories=category or None, limit=limit, overwrite=overwrite)
+        with _progress(f"unify {source}") as advance:
+            report = run_unify(source, inputs or [], out, config, rejects_uri=rejects, report_dir=report_dir,
+                               progress=advance)
+    typer.echo(f"{report.output_records} records -> {out} ({report.seconds:.2f}s)")
+    if report.rejected_records:
+        typer.echo(f"{report.rejected_records} rejected -> {report.rejects_uri}")
+
+
+@data_app.command("validate")
+def validate_cmd(uri: Annotated[str, typer.Argument(help="Dataset URI.")]) -> None:
+    """Check the manifest, shard checksums and that every record parses."""
+    from xlam.datasets import DatasetReader
+
+    with _bad_input_exits():
+        reader = DatasetReader(uri, verify_checksums=True)
+        ids: set[str] = set()
+        duplicates = 0
+        with _progress("validate", total=len(reader)) as advance:
+            for record in reader:
+                duplicates += record.id in ids
+                ids.add(record.id)
+                advance(1)
+    typer.echo(f"ok: {len(reader)} records in {len(reader.manifest.shards)} shard(s), checksums match"
+               + (f"; {duplicates} duplicate ids" if duplicates else ""))
+
+
+@data_app.command("stats")
+def stats_cmd(
+    uri: Annotated[str, typer.Argument(help="Dataset URI.")],
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG panel of charts.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of Markdown.")] = False,
+) -> None:
+    """Counts by category and source, tools/calls/steps per record, query lengths."""
+    import orjson
+
+    from xlam.stats import dataset_stats
+
+    with _bad_input_exits():
+        stats = dataset_stats(uri)
+    if as_json:
+        typer.echo(orjson.dumps(stats.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
+    else:
+        typer.echo(stats.to_markdown(f"Dataset statistics: {uri}"))
+    if plot is not None:
+        stats.plot(plot, title=uri)
+        typer.echo(f"plot -> {plot}", err=as_json)
+
+
+@data_app.command("export")
+def export_cmd(
+    uri: Annotated[str, typer.Argument(help="Dataset URI.")],
+    to: Annotated[str, typer.Option("--to", help="openai | actionstudio | apigen")],
+    out: Annotated[Path, typer.Option("--out", help="Output JSONL file.")],
+) -> None:
+    """Write a dataset back out in a source format (JSON lines)."""
+    from xlam.converters import export_records
+
+    with _bad_input_exits():
+        count = export_records(uri, to, out)
+    typer.echo(f"{count} records -> {out}")
+
+
+@data_app.command("shard")
+def shard_cmd(
+    uri: Annotated[str, typer.Argument(help="Dataset URI.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of parts.")],
+    out_prefix: Annotated[str, typer.Option("--out-prefix", help="Parts are <prefix>-00000 ...")],
+    mode: Annotated[str, typer.Option("--mode", help="round_robin | contiguous")] = "round_robin",
+    overwrite: Annotated[bool, typer.Option("--overwrite")] = False,
+) -> None:
+    """Split a dataset into N datasets (deterministic)."""
+    from xlam.datasets.sharding import split_dataset
+
+    if mode not in ("round_robin", "contiguous"):
+        _fail(f"--mode must be round_robin or contiguous, got {mode!r}")
+    outs = [f"{out_prefix}-{k:05d}" for k in range(n)]
+    with _bad_input_exits():
+        manifests = split_dataset(uri, outs, mode=mode, overwrite=overwrite)  # type: ignore[arg-type]
+    for out, manifest in zip(outs, manifests, strict=True):
+        typer.echo(f"{manifest.num_records} records -> {out}")
+
+
+@data_app.command("concat")
+def concat_cmd(
+    inputs: Annotated[list[str], typer.Argument(help="Input dataset URIs, in order.")],
+    out: Annotated[str, typer.Option("--out", help="Output dataset URI.")],
+    overwrite: Annotated[bool, typer.Option("--overwrite")] = False,
+) -> None:
+    """Concatenate datasets into one."""
+    from xlam.datasets.sharding import concat_datasets
+
+    with _bad_input_exits():
+        manifest = concat_datasets(inputs, out, overwrite=overwrite)
+    typer.echo(f"{manifest.num_records} records -> {out}")
+
+
+@data_app.command("schema")
+def schema_cmd(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where to write the JSON Schemas.")] = Path("docs/schemas"),
+    check: Annotated[bool, typer.Option("--check", help="Fail (exit 1) if the files there are stale.")] = False,
+) -> None:
+    """Export the JSON Schema of Record, Tool, Step and the dataset Manifest."""
+    from xlam.schemas import stale_schemas, write_schemas
+
+    if check:
+        stale = stale_schemas(out_dir)
+        if stale:
+            typer.secho(f"stale: {', '.join(stale)} (run `xlam data schema`)", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1)
+        typer.echo("schemas are up to date")
+        return
+    for path in write_schemas(out_dir):
+        typer.echo(f"wrote {path}")
+
+
+@data_app.command("demo")
+def demo_cmd(
+    out: Annotated[str, typer.Option("--out", help="Output dataset URI.")] = "xlam-demo/bfcl",
+    plot: Annotated[Path | None, typer.Option("--plot")] = Path("xlam-demo/bfcl-stats.png"),
+) -> None:
+    """Unify every single-turn BFCL v4 category from the installed package and print its statistics."""
+    from xlam.bfcl.data import SINGLE_TURN_CATEGORIES
+    from xlam.converters import UnifyConfig, run_unify
+    from xlam.stats import dataset_stats
+
+    config = UnifyConfig(categories=list(SINGLE_TURN_CATEGORIES), overwrite=True)
+    with _bad_input_exits(), _progress("unify bfcl") as advance:
+        report = run_unify("bfcl", [], out, config, progress=advance)
+    typer.echo(f"unified {report.output_records} BFCL records -> {out} ({report.seconds:.2f}s)\n")
+    stats = dataset_stats(out)
+    typer.echo(stats.to_markdown(f"BFCL v4 single-turn: {out}"))
+    if plot is not None:
+        stats.plot(plot, title="BFCL v4 single-turn categories")
+        typer.echo(f"plot -> {plot}")
+
+

@@ -1,0 +1,143 @@
+"""FastAPI dependencies: settings, DB session, the caller, and per-project authorization."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from services.api.errors import ApiError, not_found
+from services.api.security import hash_token, hashes_match
+from services.db.base import utcnow
+from services.db.models import ApiToken, Membership, Project, User
+from services.settings import Settings
+
+ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer xlam_...`")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _unauthenticated(message: str) -> ApiError:
+    return ApiError(401, "unauthenticated", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_user(
+    session: SessionDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> User:
+    """Resolve the Bearer token to its user (401 when missing, unknown, expired or revoked)."""
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise _unauthenticated("missing bearer token")
+    if len(creds.credentials) > 200:
+        raise _unauthenticated("invalid token")
+    digest = hash_token(creds.credentials)
+    row = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest)
+    ).first()
+    if row is None or not hashes_match(row[0].token_hash, digest):
+        raise _unauthenticated("invalid token")
+    token, user = row
+    now = utcnow()
+    if token.revoked_at is not None:
+        raise _unauthenticated("token revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise _unauthenticated("token expired")
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        session.commit()
+    session.info["token_id"] = token.id
+    return user  # type: ignore[no-any-return]
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def require_global_admin(user: UserDep) -> User:
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "only platform administrators may do this")
+    return user
+
+
+@dataclass
+class ProjectAccess:
+    project: Project
+    user: User
+    role: str
+    can_promote: bool
+
+    def at_least(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+def project_access(
+    session: SessionDep,
+    user: UserDep,
+    project_id: Annotated[str, Path(max_length=64, description="Project id or name.")],
+) -> ProjectAccess:
+    """The caller's access to a project; 404 for non-members (no enumeration)."""
+    row = session.execute(
+        select(Project, Membership)
+        .outerjoin(Membership, (Membership.project_id == Project.id) & (Membership.user_id == user.id))
+        .where((Project.id == project_id) | (Project.name == project_id))
+    ).first()
+    if row is None:
+        raise not_found("project")
+    project, membership = row
+    if membership is None:
+        if not user.is_admin:
+            raise not_found("project")
+        return ProjectAccess(project, user, "admin", True)
+    return ProjectAccess(project, user, membership.role, membership.can_promote or membership.role == "admin")
+
+
+def require_role(role: str):  # type: ignore[no-untyped-def]
+    def dep(access: Annotated[ProjectAccess, Depends(project_access)]) -> ProjectAccess:
+        if not access.at_least(role):
+            raise ApiError(403, "forbidden", f"this needs the {role} role in project {access.project.name}")
+        return access
+
+    return dep
+
+
+Viewer = Annotated[ProjectAccess, Depends(require_role("viewer"))]
+Editor = Annotated[ProjectAccess, Depends(require_role("editor"))]
+Admin = Annotated[ProjectAccess, Depends(require_role("admin"))]
+
+
+def if_match(if_match: Annotated[str | None, Header(max_length=64)] = None) -> int:
+    """The version a client read (``If-Match: "3"``); 428 when missing."""
+    if if_match is None:
+        raise ApiError(428, "precondition_required", "send If-Match with the ETag you read")
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError as exc:
+        raise ApiError(412, "precondition_failed", "If-Match does not match the current ETag") from exc
+
+
+IfMatch = Annotated[int, Depends(if_match)]
+
+
+def check_version(current: int, expected: int) -> None:
+    if current != expected:
+        raise ApiError(412, "precondition_failed", f"the resource is at version {current}, not {expected}",
+                       {"current_version": current})
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

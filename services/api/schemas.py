@@ -1,0 +1,266 @@
+"""Request and response models. Every string has a length limit; requests forbid unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length=64)]
+LongName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", max_length=128)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Uri = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z]{1,6}_[0-9a-f]{26}$", max_length=40)]
+Role = Literal["viewer", "editor", "admin"]
+RunKind = Literal["data-pipeline", "synthesis", "training", "evaluation"]
+RunState = Literal["queued", "submitted", "running", "succeeded", "failed", "cancelling", "cancelled"]
+
+T = TypeVar("T")
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(Response, Generic[T]):
+    data: list[T]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= to get the next page; null at the end.")
+
+
+# --- users and tokens ------------------------------------------------------------------------
+class UserCreate(Request):
+    name: Name
+    is_admin: bool = False
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "alice"}]})
+
+
+class UserOut(Response):
+    id: str
+    name: str
+    is_admin: bool
+    created_at: datetime
+
+
+class TokenCreate(Request):
+    name: Name = "default"
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "ci", "expires_in_days": 90}]})
+
+
+class TokenOut(Response):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret; shown only in this response.")
+
+
+class UserCreated(UserOut):
+    token: str = Field(description="An API token for the new user; shown only in this response.")
+
+
+# --- projects --------------------------------------------------------------------------------
+class ProjectCreate(Request):
+    name: Name
+    description: Description = ""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "fc-team", "description": "Function calling"}]})
+
+
+class ProjectUpdate(Request):
+    description: Description
+
+
+class ProjectOut(Response):
+    id: str
+    name: str
+    description: str
+    created_at: datetime
+    version: int
+
+
+class MemberPut(Request):
+    role: Role
+    can_promote: bool = Field(False, description="May move model aliases without being an admin.")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "editor"}]})
+
+
+class MemberOut(Response):
+    user_id: str
+    role: str
+    can_promote: bool
+    version: int
+
+
+# --- datasets --------------------------------------------------------------------------------
+class DatasetRegister(Request):
+    name: LongName
+    uri: Uri
+    description: Description = ""
+    parent_ids: list[Id] = Field(default_factory=list, max_length=100)
+    verify_checksums: bool = True
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "bfcl-unified", "uri": "/data/xlam/bfcl-unified", "parent_ids": []}]})
+
+
+class DatasetUpdate(Request):
+    description: Description
+
+
+class DatasetOut(Response):
+    id: str
+    project_id: str
+    name: str
+    version: int
+    uri: str
+    description: str
+    num_records: int
+    parent_ids: list[str]
+    producing_run_id: str | None
+    created_at: datetime
+    deleted_at: datetime | None
+    lock_version: int
+
+
+class DatasetLineage(Response):
+    dataset: DatasetOut
+    parents: list[DatasetOut]
+    children: list[DatasetOut]
+    producing_run_id: str | None
+    consuming_model_versions: list[str]
+
+
+# --- runs ------------------------------------------------------------------------------------
+class RunSubmit(Request):
+    kind: RunKind
+    name: Annotated[str, StringConstraints(max_length=128)] = ""
+    spec: dict[str, Any] = Field(description="Typed config of the kind (validated at submit).")
+    backend: Literal["local", "kubernetes"] | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "data-pipeline", "name": "unify-bfcl",
+        "spec": {"source": "bfcl", "inputs": ["/data/bfcl/BFCL_v4_simple.json"], "output_name": "bfcl-unified"},
+    }]})
+
+
+class RunOut(Response):
+    id: str
+    project_id: str
+    kind: str
+    name: str
+    spec: dict[str, Any]
+    backend: str
+    state: RunState
+    message: str
+    attempt: int
+    external_ref: str | None
+    outputs: dict[str, Any]
+    created_at: datetime
+    submitted_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunEventOut(Response):
+    id: int
+    attempt: int
+    from_state: str | None
+    to_state: str
+    message: str
+    at: datetime
+
+
+class LogLine(Response):
+    id: int
+    attempt: int
+    line: str
+    at: datetime
+
+
+class MetricPoint(Response):
+    key: str
+    step: int
+    value: float
+    attempt: int
+    at: datetime
+
+
+# --- model registry --------------------------------------------------------------------------
+class ModelCreate(Request):
+    name: LongName
+    description: Description = ""
+    tags: dict[Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=256)]] = Field(
+        default_factory=dict, max_length=50)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "xlam-1b-fc"}]})
+
+
+class ModelUpdate(Request):
+    description: Description | None = None
+    tags: dict[Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=256)]] | None = Field(
+        None, max_length=50)
+
+
+class ModelOut(Response):
+    id: str
+    name: str
+    description: str
+    tags: dict[str, Any]
+    created_at: datetime
+    lock_version: int
+    aliases: dict[str, int] = Field(default_factory=dict)
+
+
+class VersionCreate(Request):
+    artifact_uri: Uri
+    run_id: Id | None = None
+    dataset_ids: list[Id] = Field(default_factory=list, max_length=100)
+    metrics: dict[Annotated[str, StringConstraints(max_length=128)], float] = Field(default_factory=dict, max_length=500)
+    card: Annotated[str, StringConstraints(max_length=100_000)] = ""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "artifact_uri": "s3://models/xlam-1b-fc/run-42", "metrics": {"bfcl_overall": 0.71}}]})
+
+
+class VersionOut(Response):
+    id: str
+    model_id: str
+    version: int
+    artifact_uri: str
+    metrics: dict[str, Any]
+    card: str
+    run_id: str | None
+    dataset_ids: list[str]
+    created_at: datetime
+    aliases: list[str] = Field(default_factory=list)
+
+
+class AliasPut(Request):
+    version: int = Field(ge=1, le=10**9)
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 3, "reason": "best BFCL"}]})
+
+
+class AliasOut(Response):
+    alias: str
+    version: int
+    version_id: str
+    updated_at: datetime
+    lock_version: int
+
+
+class AliasEventOut(Response):
+    id: int
+    alias: str
+    from_version: int | None
+    to_version: int | None
+    actor_id: str | None
+    reason: str
+    at: datetime

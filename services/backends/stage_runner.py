@@ -1,0 +1,156 @@
+"""Executes one run's core-library stages; the local backend starts it as a subprocess.
+
+``python -m services.backends.stage_runner WORK_DIR`` reads ``WORK_DIR/spec.json``, runs the
+stages, streams logs to stdout, metric points to ``metrics.jsonl`` and writes ``result.json``
+(atomically) at the end: ``{"status": "succeeded", "outputs": {...}}`` or
+``{"status": "failed", "error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+
+class MetricSink:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def emit(self, key: str, value: float, step: int = 0) -> None:
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps({"key": key, "step": step, "value": float(value)}) + "\n")
+
+
+def _report_metrics(sink: MetricSink, stage: str, report: Any) -> None:
+    for name in ("input_records", "output_records", "rejected_records", "seconds"):
+        value = getattr(report, name, None)
+        if isinstance(value, int | float):
+            sink.emit(f"{stage}.{name}", value)
+    print(f"[{stage}] {getattr(report, 'output_records', '?')} records out, "
+          f"{getattr(report, 'rejected_records', 0)} rejected, {getattr(report, 'seconds', 0):.1f}s", flush=True)
+
+
+def run_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
+    """unify -> verify -> dedup with the core stage runners (each step's config from the spec)."""
+    from xlam.converters import UnifyConfig, run_unify
+
+    reports = work / "reports"
+    current = str(work / "data" / "unified")
+    print(f"[unify] {spec['source']} <- {len(spec['inputs'])} input(s)", flush=True)
+    report = run_unify(spec["source"], spec["inputs"], current, UnifyConfig(**spec.get("unify") or {}),
+                       report_dir=reports / "unify")
+    _report_metrics(sink, "unify", report)
+    if spec.get("verify") is not None:
+        from xlam.verify import VerifyConfig, run_verify
+
+        out = str(work / "data" / "verified")
+        report = run_verify(current, out, VerifyConfig(**spec["verify"]), rejects_uri=str(work / "data" / "verify-rejects"),
+                            report_dir=reports / "verify")
+        _report_metrics(sink, "verify", report)
+        current = out
+    if spec.get("dedup") is not None:
+        from xlam.dedup import DedupConfig, run_dedup
+
+        out = str(work / "data" / "deduped")
+        report = run_dedup([current], out, DedupConfig(**spec["dedup"]), report_dir=reports / "dedup")
+        _report_metrics(sink, "dedup", report)
+        current = out
+    return {"datasets": [{"name": spec["output_name"], "uri": current, "inputs": list(spec["inputs"])}]}
+
+
+def run_synthesis_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
+    from xlam.synthesis import SynthesisConfig, run_synthesis
+
+    tools: Any = spec.get("tools_uri")
+    if tools is None:
+        from xlam.tools.harvest import default_registry
+
+        tools = default_registry()
+    out = str(work / "data" / "synthesized")
+    report = run_synthesis(tools, out, SynthesisConfig(**spec.get("config") or {}),
+                           rejects_uri=str(work / "data" / "synthesis-rejects"), report_dir=work / "reports" / "synthesis")
+    _report_metrics(sink, "synthesis", report)
+    inputs = [spec["tools_uri"]] if spec.get("tools_uri") else []
+    return {"datasets": [{"name": spec["output_name"], "uri": out, "inputs": inputs}]}
+
+
+def run_training_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
+    from xlam.training import TrainConfig, run_training
+
+    raw = dict(spec.get("config") or {})
+    raw.setdefault("output_dir", str(work / "train"))
+    config = TrainConfig(**raw)
+    result = run_training(config)
+    history = getattr(result, "metrics", None) or getattr(result, "history", None) or []
+    final: dict[str, float] = {}
+    for i, point in enumerate(history if isinstance(history, list) else []):
+        if isinstance(point, dict):
+            step = int(point.get("step", i))
+            for key, value in point.items():
+                if key != "step" and isinstance(value, int | float):
+                    sink.emit(f"train.{key}", value, step)
+                    final[key] = float(value)
+    artifact = str(getattr(result, "hf_export_dir", None) or getattr(result, "checkpoint_uri", None) or config.output_dir)
+    card = getattr(result, "model_card", "") or ""
+    data = getattr(config, "data", None)
+    inputs = [str(u) for u in (getattr(data, "datasets", None) or [])] if data is not None else []
+    inputs = [getattr(u, "uri", u) for u in inputs]
+    return {"models": [{"name": spec["model_name"], "artifact_uri": artifact, "metrics": final,
+                        "card": card if isinstance(card, str) else json.dumps(card), "inputs": inputs}]}
+
+
+def run_evaluation_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
+    from xlam.evaluation import EvalConfig, run_bfcl_eval
+
+    result = run_bfcl_eval(EvalConfig(**spec.get("config") or {}), work / "eval")
+    summary: dict[str, float] = {}
+    per_category = getattr(result, "per_category", None) or getattr(result, "accuracy", None) or {}
+    for category, value in (per_category.items() if isinstance(per_category, dict) else []):
+        acc = value if isinstance(value, int | float) else getattr(value, "accuracy", None)
+        if isinstance(value, dict):
+            acc = value.get("accuracy")
+        if isinstance(acc, int | float):
+            sink.emit(f"bfcl.{category}", acc)
+            summary[f"bfcl.{category}"] = float(acc)
+    overall = getattr(result, "overall", None) or getattr(result, "overall_accuracy", None)
+    if isinstance(overall, int | float):
+        sink.emit("bfcl.overall", overall)
+        summary["bfcl.overall"] = float(overall)
+    return {"evaluation": {"metrics": summary, "out_dir": str(work / "eval"),
+                           "model_version_id": spec.get("model_version_id")}}
+
+
+KINDS = {"data-pipeline": run_data_pipeline, "synthesis": run_synthesis_kind, "training": run_training_kind,
+         "evaluation": run_evaluation_kind}
+
+
+def _write_result(work: Path, result: dict[str, Any]) -> None:
+    tmp = work / f".result.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(result, default=str))
+    os.replace(tmp, work / "result.json")
+
+
+def main(argv: list[str]) -> int:
+    work = Path(argv[1])
+    job = json.loads((work / "spec.json").read_text())
+    started = time.time()
+    print(f"run {job['run_id']} attempt {job['attempt']}: {job['kind']} in {work}", flush=True)
+    sink = MetricSink(work / "metrics.jsonl")
+    try:
+        outputs = KINDS[job["kind"]](job["spec"], work, sink)
+    except BaseException as exc:  # report every failure, including KeyboardInterrupt/SystemExit
+        traceback.print_exc()
+        _write_result(work, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    print(f"done in {time.time() - started:.1f}s", flush=True)
+    _write_result(work, {"status": "succeeded", "outputs": outputs})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""Database layer: typed models, sessions, migrations entry points."""

@@ -1,0 +1,1 @@
+"""Celery worker: the app (``services.worker.app``) and the run tasks."""

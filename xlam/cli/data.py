@@ -86,7 +86,7 @@ def unify_cmd(
     from xlam.converters import UnifyConfig, run_unify
 
     with _bad_input_exits():
-        config = UnifyConfig(on_error=on_error, compression=compression, shard_size=shard_size,  # type: ignore[arg-type]
+        config = UnifyConfig(on_error=on_error, compression=compression, shard_size=shard_size,
                              categories=category or None, limit=limit, overwrite=overwrite)
         with _progress(f"unify {source}") as advance:
             report = run_unify(source, inputs or [], out, config, rejects_uri=rejects, report_dir=report_dir,

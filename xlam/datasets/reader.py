@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +9,7 @@ import orjson
 from pydantic import ValidationError
 
 from xlam.datasets.manifest import MANIFEST_NAME, Manifest
-from xlam.datasets.storage import iter_lines, join, resolve
+from xlam.datasets.storage import iter_lines, join, resolve, sha256_of
 from xlam.errors import DatasetError, RecordError, pydantic_field_path
 from xlam.records import Record
 
@@ -55,7 +54,7 @@ class DatasetReader:
             if count != shard.records:
                 raise DatasetError(f"{self.uri}: shard {shard.path} has {count} records, manifest says {shard.records}")
             if self.verify_checksums:
-                digest = hashlib.sha256(self.fs.cat_file(shard_path)).hexdigest()
+                digest = sha256_of(self.fs, shard_path)  # streamed: constant memory
                 if digest != shard.sha256:
                     raise DatasetError(f"{self.uri}: shard {shard.path} sha256 {digest} != manifest {shard.sha256}")
 

@@ -1,0 +1,238 @@
+"""Training engines: one interface over DeepSpeed ZeRO and plain PyTorch (single process or DDP).
+
+The loop (:mod:`xlam.training.loop`) never imports DeepSpeed: it calls ``backward``, ``step``,
+``save``, ``load`` and ``full_state_dict`` here (the OpenRLHF "strategy object" pattern).
+
+Loss scaling: the loop passes each micro-batch's share of the *global* mean loss (local sum divided
+by the global number of target tokens of the optimizer step). Data-parallel gradient averaging
+divides by the world size and DeepSpeed divides by the accumulation steps, so the engine multiplies
+back by what its backend divides by: the gradient is exactly that of the global token mean, whatever
+the packing, micro-batching or number of workers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+from xlam.training.config import TrainConfig
+
+
+def lr_lambda(config: TrainConfig) -> Any:
+    """Linear warm-up then cosine decay to ``min_lr`` (as a multiplier of ``lr``)."""
+    opt = config.optim
+    floor = opt.min_lr / opt.lr
+    warmup = opt.warmup_steps
+    total = max(opt.max_steps, warmup + 1)
+
+    def factor(step: int) -> float:
+        if warmup and step < warmup:
+            return (step + 1) / warmup
+        if opt.schedule == "constant":
+            return 1.0
+        progress = min(1.0, (step - warmup) / max(1, total - warmup))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def build_optimizer(model: torch.nn.Module, config: TrainConfig) -> tuple[Any, Any]:
+    """AdamW (no decay on biases/norms) and the warm-up + cosine LambdaLR."""
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        (no_decay if param.ndim < 2 or "norm" in name else decay).append(param)
+    opt = config.optim
+    groups = [{"params": decay, "weight_decay": opt.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    fused = torch.cuda.is_available() and config.distributed.use_gpu
+    optimizer = torch.optim.AdamW(groups, lr=opt.lr, betas=opt.betas, eps=opt.eps, **({"fused": True} if fused else {}))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
+    return optimizer, scheduler
+
+
+def deepspeed_config(config: TrainConfig, world_size: int, bf16: bool) -> dict[str, Any]:
+    """The DeepSpeed config of a run (ZeRO stage, offload, bf16, clipping, batch sizes)."""
+    d = config.distributed
+    zero: dict[str, Any] = {
+        "stage": d.zero_stage,
+        "contiguous_gradients": True,
+        "overlap_comm": d.use_gpu,
+        "reduce_bucket_size": 5e8,
+        "allgather_bucket_size": 5e8,
+    }
+    if d.zero_stage == 3:
+        zero.update(
+            stage3_gather_16bit_weights_on_model_save=True,
+            stage3_prefetch_bucket_size=5e7,
+            stage3_param_persistence_threshold=1e5,
+            stage3_max_live_parameters=1e9,
+            stage3_max_reuse_distance=1e9,
+        )
+    if d.offload_optimizer:
+        zero["offload_optimizer"] = {"device": "cpu", "pin_memory": d.use_gpu}
+    if d.offload_params:
+        zero["offload_param"] = {"device": "cpu", "pin_memory": d.use_gpu}
+    return {
+        "train_micro_batch_size_per_gpu": config.data.micro_batch_size,
+        "gradient_accumulation_steps": config.optim.grad_accum,
+        "train_batch_size": config.data.micro_batch_size * config.optim.grad_accum * world_size,
+        "gradient_clipping": config.optim.grad_clip,
+        "zero_optimization": zero,
+        "bf16": {"enabled": bf16},
+        "zero_allow_untested_optimizer": True,
+        "zero_force_ds_cpu_optimizer": False,
+        "steps_per_print": 10**9,
+        "wall_clock_breakdown": False,
+    }
+
+
+class Engine:
+    """What the loop needs from a training backend."""
+
+    module: torch.nn.Module
+    world_size: int
+    rank: int
+
+    def forward_module(self) -> torch.nn.Module:
+        return self.module
+
+    def backward(self, loss: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def step(self) -> float:
+        """Apply the accumulated gradients (clip, optimizer, scheduler); return the grad norm."""
+        raise NotImplementedError
+
+    def micro_step(self) -> None:
+        """Called after each non-final micro-batch's backward."""
+
+    @property
+    def lr(self) -> float:
+        raise NotImplementedError
+
+    def save(self, directory: Path, tag: str) -> None:
+        raise NotImplementedError
+
+    def load(self, directory: Path, tag: str) -> None:
+        raise NotImplementedError
+
+    def full_state_dict(self, directory: Path | None = None, tag: str | None = None) -> dict[str, torch.Tensor] | None:
+        """The consolidated model state dict on rank 0 (None elsewhere)."""
+        raise NotImplementedError
+
+
+class DeepSpeedEngine(Engine):
+    def __init__(self, model: torch.nn.Module, config: TrainConfig, bf16: bool) -> None:
+        import deepspeed
+
+        self.world_size = dist.get_world_size()
+        self.rank = dist.get_rank()
+        optimizer, scheduler = build_optimizer(model, config)
+        self.ds_config = deepspeed_config(config, self.world_size, bf16)
+        self.engine, _, _, _ = deepspeed.initialize(
+            model=model, optimizer=optimizer, lr_scheduler=scheduler, config=self.ds_config
+        )
+        self.module = self.engine.module
+        self.gas = config.optim.grad_accum
+
+    def forward_module(self) -> torch.nn.Module:
+        return self.engine  # type: ignore[no-any-return]
+
+    def backward(self, loss: torch.Tensor) -> None:
+        self.engine.backward(loss * self.world_size * self.gas)
+
+    def micro_step(self) -> None:
+        self.engine.step()
+
+    def step(self) -> float:
+        self.engine.step()
+        norm = self.engine.get_global_grad_norm()
+        return float(norm) if norm is not None else float("nan")
+
+    @property
+    def lr(self) -> float:
+        return float(self.engine.get_lr()[0])
+
+    def save(self, directory: Path, tag: str) -> None:
+        self.engine.save_checkpoint(str(directory), tag=tag)
+
+    def load(self, directory: Path, tag: str) -> None:
+        path, _ = self.engine.load_checkpoint(str(directory), tag=tag)
+        if path is None:
+            raise RuntimeError(f"DeepSpeed found no checkpoint {tag} under {directory}")
+
+    def full_state_dict(self, directory: Path | None = None, tag: str | None = None) -> dict[str, torch.Tensor] | None:
+        if self.engine.zero_optimization_partition_weights():  # ZeRO-3: gather the 16-bit weights
+            sd = self.engine._zero3_consolidated_16bit_state_dict()
+            return {k: v.float() for k, v in sd.items()} if self.rank == 0 and sd is not None else None
+        if self.rank != 0:
+            return None
+        return {k: v.detach().float().cpu() for k, v in self.module.state_dict().items()}
+
+
+class TorchEngine(Engine):
+    """Plain AdamW; DDP when the process group has several ranks (GPU boxes without DeepSpeed)."""
+
+    def __init__(self, model: torch.nn.Module, config: TrainConfig, device: torch.device) -> None:
+        self.world_size = dist.get_world_size() if dist.is_initialized() else 1
+        self.rank = dist.get_rank() if dist.is_initialized() else 0
+        self.module = model
+        self.wrapped: torch.nn.Module = model
+        if self.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.wrapped = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
+        self.optimizer, self.scheduler = build_optimizer(model, config)
+        self.clip = config.optim.grad_clip
+
+    def forward_module(self) -> torch.nn.Module:
+        return self.wrapped
+
+    def backward(self, loss: torch.Tensor) -> None:
+        (loss * self.world_size).backward()
+
+    def step(self) -> float:
+        params = [p for p in self.module.parameters() if p.grad is not None]
+        norm = torch.nn.utils.clip_grad_norm_(params, self.clip if self.clip > 0 else float("inf"))
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return float(norm)
+
+    @property
+    def lr(self) -> float:
+        return float(self.scheduler.get_last_lr()[0])
+
+    def save(self, directory: Path, tag: str) -> None:
+        if self.rank == 0:
+            target = directory / tag
+            target.mkdir(parents=True, exist_ok=True)
+            torch.save(
+                {"model": self.module.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "scheduler": self.scheduler.state_dict()},
+                target / "engine_state.pt",
+            )
+
+    def load(self, directory: Path, tag: str) -> None:
+        state = torch.load(directory / tag / "engine_state.pt", map_location="cpu", weights_only=False)
+        self.module.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+
+    def full_state_dict(self, directory: Path | None = None, tag: str | None = None) -> dict[str, torch.Tensor] | None:
+        if self.rank != 0:
+            return None
+        return {k: v.detach().float().cpu() for k, v in self.module.state_dict().items()}
+
+
+def build_engine(model: torch.nn.Module, config: TrainConfig, device: torch.device, bf16: bool) -> Engine:
+    if config.distributed.engine == "deepspeed":
+        os.environ.setdefault("DS_ACCELERATOR", "cuda" if device.type == "cuda" else "cpu")
+        return DeepSpeedEngine(model, config, bf16)
+    return TorchEngine(model, config, device)

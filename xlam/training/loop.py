@@ -1,0 +1,356 @@
+"""The per-worker training loop, shared by Ray Train, torchrun/the deepspeed launcher and local runs.
+
+``train_loop_per_worker(config_dict)`` is what ``TorchTrainer`` runs on every worker and what
+``python -m xlam.training.worker`` runs under ``torchrun``. Order per optimizer step: draw
+``grad_accum`` micro-batches -> agree on the global target count -> forward/backward each ->
+clip + step (engine) -> log -> checkpoint every ``checkpoint.every_steps``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from xlam.training.checkpointing import (
+    CheckpointStore,
+    LocalCheckpointStore,
+    RayCheckpointStore,
+    rng_state,
+    set_rng_state,
+)
+from xlam.training.config import TrainConfig
+from xlam.training.data import TokenBatches, batch_to
+from xlam.training.engine import Engine, build_engine
+from xlam.training.losses import dpo_loss, pair_logps, router_stats, sft_loss_sum
+from xlam.training.models import build_model, load_tokenizer, moe_block_class
+from xlam.training.recipes import get_recipe
+
+
+def in_ray_worker() -> bool:
+    try:
+        import ray.train
+
+        ray.train.get_context().get_world_size()
+        return bool(os.environ.get("RAY_TRAIN_V2_ENABLED", "1")) and _ray_session_active()
+    except Exception:
+        return False
+
+
+def _ray_session_active() -> bool:
+    try:
+        import ray
+
+        return bool(ray.is_initialized())
+    except Exception:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def init_distributed(use_gpu: bool) -> tuple[int, int, int]:
+    """(rank, world size, local rank); starts a one-process group for local runs."""
+    if not dist.is_initialized():
+        if "RANK" not in os.environ:
+            os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
+                              MASTER_PORT=str(_free_port()))
+        dist.init_process_group("nccl" if use_gpu else "gloo")
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    return dist.get_rank(), dist.get_world_size(), local
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def apply_lora(model: Any, config: TrainConfig) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    recipe = get_recipe(config.model.recipe)
+    lora = config.lora
+    peft_config = LoraConfig(
+        r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, task_type="CAUSAL_LM",
+        target_modules=list(lora.target_modules or recipe.lora_targets),
+    )
+    return get_peft_model(model, peft_config)
+
+
+class Trainer:
+    """State of one worker's run (built by :func:`train_loop_per_worker`)."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        self.ray = in_ray_worker()
+        self.rank, self.world, local = init_distributed(config.distributed.use_gpu)
+        self.device = torch.device(f"cuda:{local}") if config.distributed.use_gpu else torch.device("cpu")
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        self.bf16 = config.precision == "bf16" or (config.precision == "auto" and self.device.type == "cuda")
+        self.recipe = get_recipe(config.model.recipe)
+        self.output = Path(config.output_dir)
+        self.output.mkdir(parents=True, exist_ok=True)
+        seed_everything(config.seed)  # identical initial weights on every rank
+        self.tokenizer = load_tokenizer(self.recipe, config.model.checkpoint)
+        model = build_model(
+            self.recipe, checkpoint=config.model.checkpoint, seed=config.seed,
+            attn_implementation=config.model.attn_implementation,
+            experts_implementation=config.model.experts_implementation,
+            arch_overrides=config.model.arch_overrides,
+        )
+        model.config.use_cache = False
+        if config.activation_checkpointing:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        self.reference: Any = None
+        if config.use_lora:
+            model = apply_lora(model, config)
+        elif config.method == "dpo" and config.dpo.reference == "frozen":
+            import copy
+
+            self.reference = copy.deepcopy(model).eval().requires_grad_(False).to(self.device)
+        block = moe_block_class(model)
+        if block is not None and config.distributed.engine == "deepspeed" and config.distributed.zero_stage == 3:
+            from deepspeed.utils import set_z3_leaf_modules
+
+            set_z3_leaf_modules(model, [block])
+        self.moe = block is not None
+        self.aux_coef = config.moe.aux_loss_coef
+        if self.aux_coef is None:
+            self.aux_coef = float(getattr(model.config, "router_aux_loss_coef", 0.0) or 0.0) if self.moe else 0.0
+        self.model_config = model.config
+        if config.distributed.engine == "torch":
+            model = model.to(self.device)
+        self.engine: Engine = build_engine(model, config, self.device, self.bf16)
+        seed_everything(config.seed + 1000 * self.rank)  # independent randomness per rank (xLAM)
+        self.data = TokenBatches(config, self.tokenizer, self.rank, self.world)
+        self.store: CheckpointStore = (
+            RayCheckpointStore(self.rank) if self.ray
+            else LocalCheckpointStore(self.output / "checkpoints", config.checkpoint.keep, self.rank)
+        )
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+        self.tokens_seen = 0
+
+    # --- checkpoints -------------------------------------------------------------------------
+    def restore(self) -> None:
+        path = self.store.latest() if self.config.checkpoint.resume else None
+        if path is None:
+            return
+        state = json.loads((path / "trainer_state.json").read_text())
+        if state["world_size"] != self.world:
+            raise RuntimeError(
+                f"checkpoint {path} was written by {state['world_size']} workers, this run has {self.world}: "
+                "data shards and ZeRO partitions would not line up (convert it to a universal checkpoint first)"
+            )
+        self.engine.load(path / "engine", "state")
+        mine = torch.load(path / f"rank_{self.rank}.pt", map_location="cpu", weights_only=False)
+        self.data.load_state_dict(mine["data"])
+        set_rng_state(mine["rng"])
+        self.step = state["step"]
+        self.tokens_seen = state["tokens_seen"]
+        self.history = state["history"]
+
+    def save(self, metrics: dict[str, Any]) -> None:
+        directory = self.store.begin(self.step)
+        self.engine.save(directory / "engine", "state")
+        torch.save({"data": self.data.state_dict(), "rng": rng_state(), "step": self.step},
+                   directory / f"rank_{self.rank}.pt")
+        if self.rank == 0:
+            (directory / "trainer_state.json").write_text(json.dumps({
+                "step": self.step, "world_size": self.world, "tokens_seen": self.tokens_seen,
+                "history": self.history, "recipe": self.recipe.name,
+                "config": self.config.model_dump(mode="json"), "lora": self.config.use_lora,
+            }))
+        self.store.commit(self.step, directory, metrics)
+
+    # --- one step ----------------------------------------------------------------------------
+    def _all_sum(self, values: list[float]) -> list[float]:
+        t = torch.tensor(values, dtype=torch.float64, device=self.device if self.device.type == "cuda" else "cpu")
+        dist.all_reduce(t)
+        return [float(x) for x in t.tolist()]
+
+    def _forward(self, batch: dict[str, Any]) -> Any:
+        module = self.engine.forward_module()
+        autocast = (torch.autocast("cuda", dtype=torch.bfloat16)
+                    if self.bf16 and self.config.distributed.engine == "torch" and self.device.type == "cuda"
+                    else contextlib.nullcontext())
+        with autocast:
+            return module(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+                          output_router_logits=self.moe or None, use_cache=False)
+
+    def _reference_logps(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        if batch.get("ref_logps") is not None:
+            ref = batch["ref_logps"]
+            return ref[..., 0], ref[..., 1]
+        with torch.no_grad():
+            if self.reference is not None:
+                out = self.reference(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False)
+            else:  # LoRA: the base model is the adapter-disabled policy
+                with self.engine.module.disable_adapter():
+                    out = self._forward(batch)
+            chosen, rejected, _ = pair_logps(out.logits, batch, batch["docs_per_row"])
+        return chosen, rejected
+
+    def train_step(self) -> dict[str, Any] | None:
+        cfg = self.config
+        micro = [self.data.next_micro_batch() for _ in range(cfg.optim.grad_accum)]
+        have = torch.tensor([0 if any(m is None for m in micro) else 1])
+        dist.all_reduce(have, op=dist.ReduceOp.MIN)
+        if int(have) == 0:
+            return None
+        micro = [batch_to(m, self.device) for m in micro if m is not None]
+        dpo = cfg.method == "dpo"
+        if dpo:
+            local_units = sum(int(pair_count(m)) for m in micro)
+        else:
+            local_units = sum(int((m["targets"] != -100).sum()) for m in micro)
+        (global_units,) = self._all_sum([float(local_units)])
+        started = time.perf_counter()
+        sums = {"loss": 0.0, "aux": 0.0, "entropy": 0.0, "margin": 0.0, "acc": 0.0, "chosen": 0.0, "rejected": 0.0}
+        counts = torch.zeros(max(self.recipe.num_experts, getattr(self.model_config, "num_local_experts", 0) or 0, 1))
+        tokens = 0
+        for i, batch in enumerate(micro):
+            out = self._forward(batch)
+            tokens += int(batch["token_mask"].sum())
+            if dpo:
+                chosen, rejected, valid = pair_logps(out.logits, batch, batch["docs_per_row"])
+                ref_c, ref_r = self._reference_logps(batch)
+                res = dpo_loss(chosen[valid], rejected[valid], ref_c[valid].to(chosen.dtype),
+                               ref_r[valid].to(chosen.dtype), beta=cfg.dpo.beta,
+                               label_smoothing=cfg.dpo.label_smoothing)
+                loss = res.loss
+                if cfg.dpo.sft_weight:
+                    loss = loss - cfg.dpo.sft_weight * chosen[valid].sum()
+                sums["margin"] += float(res.margins.sum())
+                sums["acc"] += float((res.margins > 0).float().sum())
+                sums["chosen"] += float(res.chosen_rewards.sum())
+                sums["rejected"] += float(res.rejected_rewards.sum())
+            else:
+                loss, _ = sft_loss_sum(out.logits, batch["targets"])
+            sums["loss"] += float(loss.detach())
+            scaled = loss / max(global_units, 1.0)
+            if self.moe and out.router_logits:
+                stats = router_stats(out.router_logits, self.model_config.num_local_experts,
+                                     self.model_config.num_experts_per_tok, batch["token_mask"])
+                scaled = scaled + self.aux_coef * stats["aux_loss"] / len(micro) / self.world
+                sums["aux"] += float(stats["aux_loss"].detach()) / len(micro)
+                sums["entropy"] += float(stats["router_entropy"]) / len(micro)
+                counts += stats["expert_counts"].cpu()
+            self.engine.backward(scaled)
+            if i < len(micro) - 1:
+                self.engine.micro_step()
+        grad_norm = self.engine.step()
+        self.step += 1
+        keys = list(sums)
+        reduced = self._all_sum([sums[k] for k in keys] + [float(tokens)] + counts.tolist())
+        total = dict(zip(keys, reduced[: len(keys)], strict=True))
+        tokens_global = int(reduced[len(keys)])
+        self.tokens_seen += tokens_global
+        seconds = time.perf_counter() - started
+        metrics: dict[str, Any] = {
+            "step": self.step, "loss": total["loss"] / max(global_units, 1.0), "lr": self.engine.lr,
+            "grad_norm": grad_norm, "tokens": tokens_global, "tokens_seen": self.tokens_seen,
+            "seconds": seconds, "tokens_per_s": tokens_global / seconds if seconds else 0.0,
+            "units": int(global_units),
+        }
+        if dpo:
+            n = max(global_units, 1.0)
+            metrics.update(margin=total["margin"] / n, reward_accuracy=total["acc"] / n,
+                           chosen_reward=total["chosen"] / n, rejected_reward=total["rejected"] / n)
+        if self.moe:
+            metrics.update(aux_loss=total["aux"] / self.world, router_entropy=total["entropy"] / self.world,
+                           expert_tokens=[int(x) for x in reduced[len(keys) + 1:]])
+        self._log_samples([rid for m in micro for rid in m["record_ids"]])
+        return metrics
+
+    def _log_samples(self, record_ids: list[str]) -> None:
+        with (self.output / f"samples_rank{self.rank}.jsonl").open("a") as fh:
+            fh.write(json.dumps({"step": self.step, "records": record_ids}) + "\n")
+
+    # --- run ---------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        cfg = self.config
+        self.restore()
+        logs = [self.output / f"samples_rank{self.rank}.jsonl"]
+        if self.rank == 0:
+            logs.append(self.output / "metrics.jsonl")
+        for path in logs:  # drop lines a crashed run wrote after its last checkpoint
+            _truncate_log(path, self.step)
+        last: dict[str, Any] = {}
+        stopped = "max_steps"
+        while self.step < cfg.optim.max_steps:
+            metrics = self.train_step()
+            if metrics is None:
+                stopped = "data_exhausted"
+                break
+            last = metrics
+            self.history.append(metrics)
+            if self.rank == 0:
+                with (self.output / "metrics.jsonl").open("a") as fh:
+                    fh.write(json.dumps(metrics) + "\n")
+            at_end = self.step >= cfg.optim.max_steps
+            if self.step % cfg.checkpoint.every_steps == 0 or at_end:
+                self.save(_scalar(metrics))
+            if cfg.crash_at_step is not None and self.step == cfg.crash_at_step:
+                os.kill(os.getpid(), signal.SIGKILL)  # fault injection (tests): no clean shutdown
+        if stopped == "data_exhausted" and last and self.step % cfg.checkpoint.every_steps:
+            self.save(_scalar(last))
+        summary = {"final_step": self.step, "stopped": stopped, "render": self.data.renderer.stats.as_dict(),
+                   "tokens_seen": self.tokens_seen}
+        export_dir = None
+        if cfg.export:
+            from xlam.training.export import export_from_engine
+
+            export_dir = export_from_engine(self, summary)
+        if self.rank == 0:
+            result = {**summary, "history": self.history, "export_dir": export_dir,
+                      "checkpoint_dir": str(self.output / "checkpoints") if not self.ray else None}
+            (self.output / "result.json").write_text(json.dumps(result, default=str))
+        if self.ray and isinstance(self.store, RayCheckpointStore):
+            self.store.report({**_scalar(last), "final_step": self.step, "export_dir": export_dir or ""})
+        return summary
+
+
+def pair_count(batch: dict[str, Any]) -> int:
+    docs = batch["docs_per_row"]
+    present = torch.zeros(batch["doc_ids"].shape[0], docs, dtype=torch.bool).scatter(
+        1, batch["doc_ids"].clamp(min=0).cpu(), batch["token_mask"].cpu())
+    return int((present[:, 0::2] & present[:, 1::2]).sum())
+
+
+def _scalar(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if isinstance(v, int | float)}
+
+
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop sample-log lines after ``step`` (written by a run that crashed before its next checkpoint)."""
+    if not path.exists():
+        path.write_text("")
+        return
+    lines = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
+    path.write_text("".join(ln + "\n" for ln in lines))
+
+
+def train_loop_per_worker(config: dict[str, Any]) -> None:
+    """Entry point on every worker (Ray Train ``train_loop_per_worker`` and torchrun)."""
+    trainer = Trainer(TrainConfig.model_validate(config))
+    try:
+        trainer.run()
+    finally:
+        if dist.is_initialized() and not trainer.ray:
+            dist.destroy_process_group()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-IMAGE_REPOSITORY = "ghcr.io/xlam-ai/xlam"
+IMAGE_REPOSITORY = "ghcr.io/xlam-platform/xlam"
 IMAGE_TAG = "0.1.0"
 DEFAULT_IMAGE = f"{IMAGE_REPOSITORY}:{IMAGE_TAG}"
 

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "xlam.cli.evaluate",
     "pipelines.cli",
     "services.cli",
+    "services.inference.cli",
     "operators.cli",
     "xlam.cli.quickstart",
 )

@@ -102,6 +102,14 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "please": ("kindly",),
 }
 _POLITE_OPENERS = ("Could you", "Can you", "Would you", "Please", "I'd like you to", "I need you to")
+_STARTER_WORDS = (
+    "what which who whom whose where when why how is are was were do does did can could would will should "
+    "shall may might have has had please my the a an in on for to at of with and convert translate send search "
+    "order schedule play add remove update delete set make run explain generate predict estimate analyze "
+    "return identify count sort filter compare recommend suggest plan look"
+)
+_COMMON_STARTERS = frozenset(_STARTER_WORDS.split()) | frozenset(_SYNONYMS) | frozenset(w for opts in _SYNONYMS.values() for o in opts for w in o.split()[:1])
+_QUESTION_LEADS = ("", "Quick question: ", "I was wondering: ", "Tell me this: ", "Help me out here: ")
 _OPENER_RE = re.compile(
     r"^(?:could you|can you|would you|will you|please|i'd like you to|i need you to|kindly)\s+(?:please\s+)?",
     re.IGNORECASE,
@@ -149,12 +157,21 @@ def paraphrase(text: str, rng: random.Random, *, rate: float = 0.6) -> str:
     if not core:
         return text
     if not openers and text.endswith("?"):  # a genuine question ("What is ...?"): keep its form
-        return core[:1].upper() + core[1:] + "?"
+        lead = rng.choice(_QUESTION_LEADS)
+        return f"{lead}{_decapitalize(core)}?" if lead else core[:1].upper() + core[1:] + "?"
     opener = rng.choice(_POLITE_OPENERS)
-    first = core[:1].lower() + core[1:] if not core[:2].isupper() else core
+    first = _decapitalize(core)
     if opener in ("Could you", "Can you", "Would you"):
         return f"{opener} {first}?"
     return f"{opener} {first}."
+
+
+def _decapitalize(text: str) -> str:
+    """Lower-case the first word only when it is a common word (never a name like 'Tokyo')."""
+    word = _WORD_RE.match(text)
+    if word and word.group(0).lower() in _COMMON_STARTERS and not word.group(0).isupper():
+        return text[:1].lower() + text[1:]
+    return text
 
 
 @register_template("paraphrase")

@@ -72,8 +72,10 @@ def _bounds(schema: dict[str, Any], default_low: float, default_high: float) -> 
     xlow, xhigh = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
     lo_open = xlow is not None and (low is None or xlow >= low)
     hi_open = xhigh is not None and (high is None or xhigh <= high)
-    lo = float(xlow if lo_open else low) if (lo_open or low is not None) else None
-    hi = float(xhigh if hi_open else high) if (hi_open or high is not None) else None
+    lo_raw = xlow if lo_open else low
+    hi_raw = xhigh if hi_open else high
+    lo: float | None = float(lo_raw) if lo_raw is not None else None
+    hi: float | None = float(hi_raw) if hi_raw is not None else None
     if lo is None and hi is None:
         lo, hi = default_low, default_high
     elif lo is None:
@@ -138,8 +140,8 @@ def sample_string(schema: dict[str, Any], rng: random.Random, *, name: str = "",
     if fmt in ("uri", "url"):
         return rng.choice(VOCAB["url"])
     if fmt == "uuid":
-        return "%08x-%04x-4%03x-a%03x-%012x" % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12),
-                                               rng.getrandbits(12), rng.getrandbits(48))
+        bits = [rng.getrandbits(n) for n in (32, 16, 12, 12, 48)]
+        return f"{bits[0]:08x}-{bits[1]:04x}-4{bits[2]:03x}-a{bits[3]:03x}-{bits[4]:012x}"
     key = vocabulary_for(name, description)
     min_len, max_len = int(schema.get("minLength", 0)), int(schema.get("maxLength", 10_000))
     candidates = [v for v in VOCAB[key] if min_len <= len(v) <= max_len] or [
@@ -177,7 +179,8 @@ def sample_value(schema: dict[str, Any], rng: random.Random, *, name: str = "", 
         lo = int(schema.get("minItems", 2 if not schema.get("maxItems") else 1))
         hi = int(schema.get("maxItems", max(lo, 4)))
         hi = max(lo, min(hi, lo + 4))
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
+        raw_items = schema.get("items")
+        items: dict[str, Any] = raw_items if isinstance(raw_items, dict) else {"type": "string"}
         singular = name[:-1] if name.endswith("s") else name
         return [sample_value(items, rng, name=singular, description=description) for _ in range(rng.randint(lo, hi))]
     if kind == "object":
@@ -206,7 +209,13 @@ def sample_arguments(parameters: dict[str, Any], rng: random.Random, *, optional
             continue
         if pname not in required and rng.random() >= optional_rate:
             continue
-        value = sample_value(pschema if isinstance(pschema, dict) else {}, rng, name=pname)
+        pschema = pschema if isinstance(pschema, dict) else {}
+        value = sample_value(pschema, rng, name=pname)
+        partner = "from_" + pname[3:] if pname.startswith("to_") else None
+        for _ in range(5):  # a conversion to the same unit/zone is a pointless request
+            if partner is None or out.get(partner) != value:
+                break
+            value = sample_value(pschema, rng, name=pname)
         if pname not in required and "default" in pschema and value == pschema["default"]:
             continue
         out[pname] = value

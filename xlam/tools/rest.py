@@ -43,12 +43,17 @@ def is_allowed(url: str, allow_list: Iterable[str]) -> bool:
     """Whether ``url`` is under one entry of ``allow_list``.
 
     Entries are base URLs (``http://127.0.0.1:8000/api``: same scheme, host and port and a path
-    under that prefix) or bare hosts (``api.example.com``, ``127.0.0.1:8000``).
+    under that prefix) or bare hosts (``api.example.com``, ``127.0.0.1:8000``). When the list
+    holds any base URL, bare hosts are ignored (they only open the sandbox's network guard), so
+    a base URL allow list is never widened to the whole host.
     """
     scheme, host, port, path = _origin(url)
     if scheme not in ("http", "https") or not host:
         return False
-    for entry in allow_list:
+    entries = [e for e in allow_list if e.strip()]
+    if any("://" in e for e in entries):
+        entries = [e for e in entries if "://" in e]
+    for entry in entries:
         entry = entry.strip()
         if not entry:
             continue
@@ -60,8 +65,8 @@ def is_allowed(url: str, allow_list: Iterable[str]) -> bool:
             ):
                 return True
         else:
-            e_host, _, e_port = entry.lower().partition(":")
-            if e_host == host and (not e_port or int(e_port) == port):
+            e_host, _, e_port_text = entry.lower().partition(":")
+            if e_host == host and (not e_port_text or int(e_port_text) == port):
                 return True
     return False
 

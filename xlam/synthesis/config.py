@@ -1,0 +1,66 @@
+"""The typed configuration of the synthesis stage (CLI, pipelines and the control plane use it)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from xlam.generators import GeneratorConfig
+from xlam.tools.sandbox import SandboxLimits
+
+Style = Literal["simple", "multiple", "parallel", "parallel_multiple", "irrelevance", "missing_parameter"]
+ALL_STYLES: tuple[Style, ...] = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance",
+                                 "missing_parameter")
+
+
+class SynthesisConfig(BaseModel):
+    """APIGen-style synthesis: sample tools, seeds and prompt templates; generate; keep only what
+    passes the format -> execution -> semantic checks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(default=100, ge=1, description="Verified samples to produce.")
+    styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
+                                description="Query styles to draw from (uniformly unless style_weights).")
+    style_weights: dict[str, float] = Field(default_factory=dict, description="Relative weight per style.")
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig, description="template | hf | openai.")
+    tools: str = Field(default="default", description="Tools source: default | module:pkg.mod | openapi.json | "
+                                                      "registry.jsonl | dataset URI.")
+    base_url: str | None = Field(default=None, description="OpenAPI tools: override servers[0].url.")
+    rest_allow_list: list[str] = Field(default_factory=list, description="Base URLs REST tools may reach "
+                                                                          "(default: the OpenAPI base URLs).")
+    seed: int = Field(default=0, description="Seed of every sampler.")
+    min_tools: int = Field(default=2, ge=2, description="Fewest tools offered in multiple-tool styles.")
+    max_tools: int = Field(default=4, ge=2, description="Most tools offered in one sample.")
+    mixed_category_rate: float = Field(default=0.3, ge=0, le=1,
+                                       description="Share of multi-tool samples whose tools span categories.")
+    max_parallel_calls: int = Field(default=3, ge=2, description="Most calls in a parallel step.")
+    optional_rate: float = Field(default=0.3, ge=0, le=1, description="Chance to set each optional argument.")
+    prompt_templates: list[str] = Field(default_factory=lambda: ["formal", "casual", "terse", "question", "typo"],
+                                        description="Request phrasings (typo = misspelled requests).")
+    seed_uri: str | None = Field(default=None, description="Verified records that start the seed pool.")
+    seed_examples: int = Field(default=2, ge=0, description="Seed examples shown to an LLM generator per prompt.")
+    seed_reuse_rate: float = Field(default=0.2, ge=0, le=1,
+                                   description="Template: chance to reuse a verified seed's tool set.")
+    seed_pool_size: int = Field(default=500, ge=1, description="Most seeds kept (oldest dropped).")
+    clarification_followup: bool = Field(default=True, description="missing_parameter: add the user's answer "
+                                                                   "and the completed call as a second step.")
+    execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
+    semantic_judge: GeneratorConfig | None = Field(
+        default=None, description="LLM judge for the semantic check (not used with the template generator; "
+                                  "rule-based semantic checks always run).")
+    sandbox: SandboxLimits = Field(default_factory=lambda: SandboxLimits(wall_seconds=10, cpu_seconds=5))
+    batch_size: int = Field(default=32, ge=1, description="Candidates per generation/execution batch.")
+    max_attempts: int | None = Field(default=None, ge=1, description="Most candidates (default 6 * n).")
+    temperature: float = Field(default=0.7, ge=0, description="LLM sampling temperature (APIGen used 0.7).")
+    max_tokens: int = Field(default=512, ge=16, description="LLM output budget per candidate.")
+    source: str = Field(default="synthesis", description="The output records' source name.")
+
+    @field_validator("styles")
+    @classmethod
+    def _unique(cls, value: list[Style]) -> list[Style]:
+        return list(dict.fromkeys(value))
+
+
+__all__ = ["ALL_STYLES", "Style", "SynthesisConfig"]

@@ -1,0 +1,122 @@
+"""The tool library synthesis samples from: executable tools (registry) and spec-only tools.
+
+Sources (:func:`load_tool_library`): ``default`` (the built-in catalog), ``module:pkg.mod`` or a
+dotted module path (public annotated functions), an OpenAPI 3 JSON/YAML file (REST tools), a
+registry JSONL file (``*.jsonl``), or a unified dataset URI (the tools its records offer; those
+are not executable, so their samples get format and semantic checks only).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlam.records import Tool
+from xlam.tools.registry import ExecutableTool, ToolRegistry
+
+
+@dataclass(frozen=True)
+class LibraryTool:
+    """One tool: its spec, its category, and how to run it (``None``: not executable)."""
+
+    tool: Tool
+    category: str
+    executable: ExecutableTool | None = None
+
+    @property
+    def name(self) -> str:
+        return self.tool.name
+
+
+@dataclass
+class ToolLibrary:
+    """Tools grouped by category, with the registry of the executable ones."""
+
+    entries: list[LibraryTool]
+    source: str = ""
+    registry: ToolRegistry = field(default_factory=ToolRegistry)
+
+    def __post_init__(self) -> None:
+        if not self.entries:
+            raise ValueError(f"tool library {self.source!r} is empty")
+        self.by_name = {e.name: e for e in self.entries}
+        self.by_category: dict[str, list[LibraryTool]] = {}
+        for entry in self.entries:
+            self.by_category.setdefault(entry.category, []).append(entry)
+        for entry in self.entries:
+            if entry.executable is not None and entry.name not in self.registry:
+                self.registry.add(entry.executable)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @classmethod
+    def from_registry(cls, registry: ToolRegistry, source: str = "registry") -> ToolLibrary:
+        return cls([LibraryTool(t.tool, t.category or "general", t) for t in registry], source, ToolRegistry())
+
+    @classmethod
+    def from_tools(cls, tools: Iterable[Tool], category: str = "dataset", source: str = "tools") -> ToolLibrary:
+        seen: dict[str, LibraryTool] = {}
+        for tool in tools:
+            seen.setdefault(tool.name, LibraryTool(tool, category))
+        return cls(list(seen.values()), source)
+
+    def sample(self, rng: random.Random, k: int, *, mixed: bool, exclude: Sequence[str] = (),
+               require: LibraryTool | None = None) -> list[LibraryTool]:
+        """``k`` distinct tools: from one category (``require``'s, or a random one with enough
+        tools) unless ``mixed``; ``require`` is always included."""
+        banned = set(exclude)
+        chosen: list[LibraryTool] = [require] if require is not None else []
+        banned.update(t.name for t in chosen)
+        if mixed:
+            pool = [e for e in self.entries if e.name not in banned]
+        else:
+            category = require.category if require is not None else rng.choice(
+                [c for c, v in self.by_category.items() if len(v) >= k] or list(self.by_category))
+            pool = [e for e in self.by_category[category] if e.name not in banned]
+            if len(pool) < k - len(chosen):
+                pool += [e for e in self.entries if e.name not in banned and e.category != category]
+        chosen += rng.sample(pool, min(len(pool), max(0, k - len(chosen))))
+        return chosen
+
+    def outside(self, categories: Iterable[str]) -> list[LibraryTool]:
+        banned = set(categories)
+        return [e for e in self.entries if e.category not in banned]
+
+
+def load_tool_library(spec: str | ToolRegistry | ToolLibrary, *, base_url: str | None = None) -> ToolLibrary:
+    """Resolve a tools source (see the module docstring) into a :class:`ToolLibrary`."""
+    if isinstance(spec, ToolLibrary):
+        return spec
+    if isinstance(spec, ToolRegistry):
+        return ToolLibrary.from_registry(spec)
+    from xlam.tools import harvest
+
+    if spec == "default":
+        return ToolLibrary.from_registry(harvest.default_registry(), "default")
+    if spec.startswith("module:"):
+        return ToolLibrary.from_registry(harvest.registry_from_module(spec.removeprefix("module:")), spec)
+    path = Path(spec)
+    if path.suffix in (".json", ".yaml", ".yml") and path.is_file():
+        from xlam.tools.openapi import registry_from_openapi
+
+        return ToolLibrary.from_registry(registry_from_openapi(path, base_url=base_url), spec)
+    if path.suffix == ".jsonl" and path.is_file():
+        return ToolLibrary.from_registry(ToolRegistry.from_jsonl(spec), spec)
+    from xlam.datasets import dataset_exists, read_records
+
+    if dataset_exists(spec):
+        tools = (t for record in read_records(spec) for t in record.tools)
+        return ToolLibrary.from_tools(tools, category="dataset", source=spec)
+    if "/" not in spec and importlib.util.find_spec(spec.split(".")[0]) is not None:
+        return ToolLibrary.from_registry(harvest.registry_from_module(spec), spec)
+    raise ValueError(
+        f"unknown tools source {spec!r}: use 'default', 'module:pkg.mod', an OpenAPI .json/.yaml file, "
+        "a registry .jsonl file or a dataset URI"
+    )
+
+
+__all__ = ["LibraryTool", "ToolLibrary", "load_tool_library"]

@@ -1,0 +1,165 @@
+"""Natural-language requests composed from tool descriptions and argument values.
+
+A tool description such as "Compute the logarithm of a positive number in a given base." becomes
+the intent "compute the logarithm of a positive number in a given base"; each argument is voiced
+from its own description ("the logarithm base is 10") or, without one, from its name. Prompt
+templates (formal, casual, terse, question, typo) vary the wording the way APIGen's template
+sampler does, but never alter the argument values, so the gold calls stay supported by the query.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from typing import Any
+
+from xlam.records import Tool
+
+PROMPT_TEMPLATES: tuple[str, ...] = ("formal", "casual", "terse", "question", "typo")
+
+_OPENERS = {
+    "formal": ["Please {intent}.", "I would like you to {intent}.", "Kindly {intent}."],
+    "casual": ["Hey, can you {intent}?", "I need to {intent}.", "Help me {intent}.", "Quick one: {intent}."],
+    "terse": ["{Intent}."],
+    "question": ["Could you {intent}?", "Can you {intent}?", "Would you {intent}?"],
+    "typo": ["Pls {intent}.", "can u {intent}?", "i need to {intent}."],
+}
+_ARG_JOINERS = ["{args}.", "Use these inputs: {args}.", "Note that {args}.", "The inputs: {args}.", "Details: {args}."]
+_PARALLEL_OPENERS = ["Do this for several inputs:", "I have a few cases.", "Run it more than once.", "For each case below:"]
+_SECOND_INTENT = ["Also, {request}", "Then {request_l}", "In addition, {request_l}", "And {request_l}", "Next, {request_l}"]
+_TYPO_SWAPS = {"the": "teh", "please": "plz", "and": "adn", "with": "wiht", "number": "numbr", "compute": "compute",
+               "calculate": "calcualte", "convert": "conver", "find": "fnd", "check": "chek"}
+
+
+def intent_of(tool: Tool) -> str:
+    """The tool's purpose as a lower-case verb phrase (first sentence, no parentheses)."""
+    text = (tool.description or "").strip()
+    text = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
+    text = re.sub(r"\s*\([^)]*\)", "", text).strip().rstrip(".!?")
+    if not text:
+        return "use " + tool.name.replace("_", " ")
+    first, _, rest = text.partition(" ")
+    if first.endswith("s") and first.lower() in {"computes", "returns", "finds", "converts", "checks",
+                                                  "counts", "gets", "creates", "lists", "calculates"}:
+        first = first[:-1]
+    verb = first[:1].lower() + first[1:]
+    return f"{verb} {rest}".strip()
+
+
+def _label(name: str, schema: dict[str, Any]) -> str:
+    description = str(schema.get("description", "")).strip()
+    if description:
+        label = re.sub(r"\s*\([^)]*\)", "", re.split(r"[,;:]|\.\s|\.$", description)[0]).strip()
+        if 0 < len(label.split()) <= 8:
+            return label[:1].lower() + label[1:]
+    return "the " + name.replace("_", " ")
+
+
+def voice_value(value: Any) -> str:
+    """A value as it would appear in a request (lists as "3, 5 and 7", strings quoted when long)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value)) if abs(value) >= 1 or value == 0 else str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return f'"{value}"' if (" " in value or not value or any(c in value for c in "{}[]")) else value
+    if isinstance(value, list) and value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return "[" + ", ".join(voice_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random) -> str:
+    """"the positive number is 50 and the logarithm base is 10" (argument order kept)."""
+    parts = []
+    for name, value in arguments.items():
+        schema = tool.properties.get(name, {})
+        label = _label(name, schema if isinstance(schema, dict) else {})
+        verb = rng.choice([" is ", " = ", ": "]) if rng.random() < 0.3 else " is "
+        parts.append(f"{label}{verb}{voice_value(value)}")
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    candidates = [i for i, w in enumerate(words) if w.lower() in _TYPO_SWAPS]
+    if candidates:
+        i = rng.choice(candidates)
+        words[i] = _TYPO_SWAPS[words[i].lower()]
+    return " ".join(words)
+
+
+def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, template: str = "formal") -> str:
+    """One request for one call: an opener around the intent, then the voiced arguments."""
+    intent = intent_of(tool)
+    opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"]))
+    head = opener.format(intent=intent, Intent=intent[:1].upper() + intent[1:])
+    if template == "typo":  # misspell the request, never the argument values
+        head = _typo(head, rng)
+    args = voice_arguments(tool, arguments, rng)
+    if args:
+        joiner = rng.choice(_ARG_JOINERS)
+        tail = joiner.format(args=args)
+        tail = tail[:1].upper() + tail[1:]
+        text = f"{head} {tail}"
+    else:
+        text = head
+    return text
+
+
+def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal") -> str:
+    """One request asking for the same operation on several argument sets."""
+    intent = intent_of(tool)
+    opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"])).format(
+        intent=intent, Intent=intent[:1].upper() + intent[1:])
+    if template == "typo":
+        opener = _typo(opener, rng)
+    cases = [f"({i}) {voice_arguments(tool, args, rng)}" for i, args in enumerate(argument_sets, 1)]
+    return f"{opener} {rng.choice(_PARALLEL_OPENERS)} " + "; ".join(cases) + "."
+
+
+def combine_requests(requests: list[str], rng: random.Random) -> str:
+    """Several independent requests in one message."""
+    out = requests[0]
+    for req in requests[1:]:
+        joiner = rng.choice(_SECOND_INTENT)
+        out = out.rstrip() + " " + joiner.format(request=req, request_l=req[:1].lower() + req[1:])
+    return out
+
+
+def clarification_question(tool: Tool, missing: list[str]) -> str:
+    """What the assistant asks when required arguments are missing."""
+    labels = [_label(m, tool.properties.get(m, {})) for m in missing]
+    what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    names = ", ".join(f"`{m}`" for m in missing)
+    return f"To {intent_of(tool)}, I need {what} ({names}). Could you provide it?"
+
+
+def clarification_answer(tool: Tool, arguments: dict[str, Any], missing: list[str], rng: random.Random) -> str:
+    """The user's follow-up that supplies the missing values."""
+    voiced = voice_arguments(tool, {m: arguments[m] for m in missing}, rng)
+    return rng.choice(["Sure, {v}.", "Of course: {v}.", "Yes, {v}.", "{V}."]).format(v=voiced, V=voiced[:1].upper() + voiced[1:])
+
+
+def irrelevance_response(intent: str) -> str:
+    """The assistant's reply when no offered tool serves the request."""
+    return (f"None of the available tools can {intent}, so I can't do that with a function call. "
+            "Could you rephrase the request or provide a suitable tool?")
+
+
+__all__ = [
+    "PROMPT_TEMPLATES",
+    "clarification_answer",
+    "clarification_question",
+    "combine_requests",
+    "intent_of",
+    "irrelevance_response",
+    "parallel_request",
+    "request",
+    "voice_arguments",
+    "voice_value",
+]

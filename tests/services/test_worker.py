@@ -1,0 +1,105 @@
+"""Runs executed by a real Celery worker process (Redis broker, PostgreSQL): lifecycle, SIGKILL, cancel."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from services.db.models import Dataset, RunEvent
+from services.db.session import session_factory
+from tests.services.conftest import WorkerProcess, wait_for
+
+pytestmark = pytest.mark.services
+
+
+def _spec(bfcl_dir: Path, categories: list[str] | None = None, copies: int = 1, **unify: Any) -> dict[str, Any]:
+    return {"source": "bfcl", "inputs": [str(bfcl_dir)] * copies, "output_name": f"bfcl-{uuid.uuid4().hex[:6]}",
+            "unify": {"categories": categories, **unify}}
+
+
+def _get(client: Any, p: str, h: dict[str, str], run_id: str) -> dict[str, Any]:
+    return client.get(f"/v1/projects/{p}/runs/{run_id}", headers=h).json()  # type: ignore[no-any-return]
+
+
+def _wait_state(client: Any, p: str, h: dict[str, str], run_id: str, states: tuple[str, ...], timeout: float = 60) -> dict[str, Any]:
+    return wait_for(lambda: (r := _get(client, p, h, run_id))["state"] in states and r, timeout)  # type: ignore[no-any-return]
+
+
+def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
+        client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
+    p, h = project["name"], project["editor"].h
+    # the input is registered first, so the output's lineage points at it
+    spec = _spec(bfcl_dir, ["simple_python", "multiple"], limit=40)
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "name": "unify", "spec": spec},
+                      headers={**h, "Idempotency-Key": uuid.uuid4().hex}).json()
+    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"))
+    assert done["state"] == "succeeded", done["message"]
+    assert done["submitted_at"] <= done["started_at"] <= done["finished_at"]
+    events = client.get(f"/v1/projects/{p}/runs/{run['id']}/events", headers=h).json()
+    assert [e["to_state"] for e in events] == ["queued", "submitted", "running", "succeeded"]
+    (out,) = done["outputs"]["datasets"]
+    ds = client.get(f"/v1/projects/{p}/datasets/{out['id']}", headers=h).json()
+    assert ds["producing_run_id"] == run["id"] and ds["num_records"] == 40 and ds["name"] == spec["output_name"]
+    logs = client.get(f"/v1/projects/{p}/runs/{run['id']}/logs", params={"limit": 2}, headers=h).json()
+    assert len(logs["data"]) == 2 and run["id"] in logs["data"][0]["line"]
+    rest = client.get(f"/v1/projects/{p}/runs/{run['id']}/logs", params={"cursor": logs["next_cursor"]}, headers=h).json()
+    assert any("[unify] 40 records out" in line["line"] for line in rest["data"])
+    with client.stream("GET", f"/v1/projects/{p}/runs/{run['id']}/logs/stream", headers=h) as resp:
+        body = resp.read().decode()
+    assert "event: end" in body and "[unify] 40 records out" in body
+    metrics = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", headers=h).json()
+    assert metrics["unify.output_records"][0]["value"] == 40.0
+
+
+def test_worker_sigkill_mid_run_finishes_exactly_once(
+        client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
+    p, h = project["name"], project["editor"].h
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=2)},
+                      headers=h).json()
+    _wait_state(client, p, h, run["id"], ("running",))
+    worker.kill()  # main process, pool child and the stage subprocess, mid-run
+    worker.start()  # its reconciler takes the run back once the dead worker's lease expires
+    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    assert done["state"] == "succeeded", done["message"]
+    with session_factory(settings.database_url)() as s:
+        states = list(s.scalars(select(RunEvent.to_state).where(RunEvent.run_id == run["id"]).order_by(RunEvent.id)))
+        produced = s.scalar(select(func.count()).select_from(Dataset).where(Dataset.producing_run_id == run["id"]))
+    assert states == ["queued", "submitted", "running", "queued", "submitted", "running", "succeeded"]
+    assert produced == 1 and len(done["outputs"]["datasets"]) == 1
+
+
+def test_cancel_reaches_running_work(
+        client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
+    p, h = project["name"], project["editor"].h
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=6)},
+                      headers=h).json()
+    running = _wait_state(client, p, h, run["id"], ("running",))
+    assert client.post(f"/v1/projects/{p}/runs/{run['id']}/cancel", headers=h).json()["state"] == "cancelling"
+    done = _wait_state(client, p, h, run["id"], ("cancelled", "succeeded", "failed"), timeout=30)
+    assert done["state"] == "cancelled"
+    work = Path(running["external_ref"].removeprefix("local:"))
+    assert not (work / "result.json").exists()  # the stage process was stopped, not left to finish
+    assert client.get(f"/v1/projects/{p}/datasets", headers=h).json()["data"] == []
+    # retry: a new attempt of the same run, which then succeeds
+    client.post(f"/v1/projects/{p}/runs/{run['id']}/retry", headers=h)
+    spec_small = _get(client, p, h, run["id"])
+    assert spec_small["attempt"] == 2
+    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    assert done["state"] == "succeeded" and done["attempt"] == 2
+
+
+def test_duplicate_submits_with_one_key_execute_once(
+        client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
+    p, h = project["name"], project["editor"].h
+    body = {"kind": "data-pipeline", "spec": _spec(bfcl_dir, ["simple_python"], limit=5)}
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    ids = {client.post(f"/v1/projects/{p}/runs", json=body, headers={**h, **key}).json()["id"] for _ in range(3)}
+    assert len(ids) == 1
+    (run_id,) = ids
+    assert _wait_state(client, p, h, run_id, ("succeeded", "failed"))["state"] == "succeeded"
+    assert len(client.get(f"/v1/projects/{p}/runs", headers=h).json()["data"]) == 1
+    assert len(client.get(f"/v1/projects/{p}/datasets", headers=h).json()["data"]) == 1

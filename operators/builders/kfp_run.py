@@ -12,11 +12,10 @@ def display_name(cr: dict[str, Any]) -> str:
     return f"xlam-{meta['namespace']}-{meta['name']}-{meta['uid'][:8]}"
 
 
-def parameters(cr: dict[str, Any], output_root: str) -> dict[str, Any]:
-    spec = cr["spec"]
-    params = dict(spec.get("parameters") or {})
-    params.setdefault("output_uri", f"{output_root}/runs/{cr['metadata']['namespace']}/{cr['metadata']['name']}")
-    return params
+def parameters(cr: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline's parameters exactly as given (KFP rejects parameters a pipeline does not declare;
+    where outputs go is the pipeline's ``pipeline_root``)."""
+    return dict(cr["spec"].get("parameters") or {})
 
 
 def build_run_body(cr: dict[str, Any], *, pipeline_id: str, version_id: str, experiment_id: str | None,
@@ -27,10 +26,11 @@ def build_run_body(cr: dict[str, Any], *, pipeline_id: str, version_id: str, exp
         "description": f"{spec.get('type', 'DataPipeline')} run for {cr['kind']} "
                        f"{cr['metadata']['namespace']}/{cr['metadata']['name']} (uid {cr['metadata']['uid']})",
         "pipeline_version_reference": {"pipeline_id": pipeline_id, "pipeline_version_id": version_id},
-        "runtime_config": {"parameters": parameters(cr, output_root)},
+        "runtime_config": {"parameters": parameters(cr)},
     }
-    if spec.get("pipelineRoot"):
-        body["runtime_config"]["pipeline_root"] = spec["pipelineRoot"]
+    root = spec.get("pipelineRoot") or (f"{output_root}/pipelines" if "://" in output_root else "")
+    if root:
+        body["runtime_config"]["pipeline_root"] = root
     if experiment_id:
         body["experiment_id"] = experiment_id
     if spec.get("serviceAccount"):

@@ -45,7 +45,9 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_on_failure=True,
     )
     if settings.broker_url.startswith("sqla+"):
-        celery.conf.broker_transport_options = {**transport, "polling_interval": 0.5}
+        # kombu's SQLAlchemy transport passes its transport options to create_engine(); it has no
+        # visibility timeout (a message is deleted when fetched), so the reconciler covers crashes.
+        celery.conf.broker_transport_options = {}
     return celery
 
 

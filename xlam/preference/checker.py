@@ -58,7 +58,7 @@ def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
         return False
     items = schema.get("items")
     if kind == "array" and isinstance(items, dict) and items.get("type") in _JSON_TYPES:
-        return all(_type_ok(v, items) for v in value)
+        return all(_type_ok(v, items) for v in list(value))  # type: ignore[call-overload]
     return True
 
 
@@ -67,7 +67,8 @@ def _value_ok(value: Any, allowed: list[Any]) -> bool:
     if isinstance(value, float | int) and not isinstance(value, bool):
         return any(isinstance(a, int | float) and not isinstance(a, bool) and float(a) == float(value)
                    for a in candidates)
-    return _norm(value) in [_norm(a) for a in candidates]
+    normalised = [_norm(a) for a in candidates]
+    return any(_norm(value) == a for a in normalised)
 
 
 def _simple(call: ToolCall, expected: dict[str, dict[str, list[Any]]], tools: dict[str, Tool]) -> CheckResult:

@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from xlam.datasets import DatasetWriter, read_records
 from xlam.generators import GeneratorConfig
-from xlam.records import Category, Message, Record, Rejected, Step
-from xlam.reports import StageReport
 from xlam.preference import corruptions
 from xlam.preference.checker import check_step
+from xlam.records import Category, Message, Record, Rejected, Step
+from xlam.reports import StageReport
 
 _CHECKABLE = {Category.SIMPLE, Category.MULTIPLE, Category.PARALLEL, Category.PARALLEL_MULTIPLE,
               Category.IRRELEVANCE, Category.CLARIFICATION}
@@ -64,7 +64,10 @@ def _balanced_kinds(records: list[Record], config: PreferenceConfig, rng: random
         cap = max(1, round(config.balance_slack * counts[len(counts) // 2]))
         kept = dict.fromkeys(used, 0)
         for chosen in plan:
-            chosen[:] = [k for k in chosen if kept[k] < cap and not kept.__setitem__(k, kept[k] + 1)]
+            keep = [k for k in chosen if kept[k] < cap]
+            for kind in keep:
+                kept[kind] += 1
+            chosen[:] = keep
     return plan
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
+import zstandard
 from pydantic import ValidationError
 
 from xlam.datasets.manifest import MANIFEST_NAME, Manifest
@@ -49,8 +50,11 @@ class DatasetReader:
             if not self.fs.exists(shard_path):
                 raise DatasetError(f"{self.uri}: shard {shard.path} listed in the manifest is missing")
             count = 0
-            for count, line in enumerate(iter_lines(self.fs, shard_path, compression=self.manifest.compression), 1):
-                yield shard.path, count, line
+            try:
+                for count, line in enumerate(iter_lines(self.fs, shard_path, compression=self.manifest.compression), 1):
+                    yield shard.path, count, line
+            except zstandard.ZstdError as exc:
+                raise DatasetError(f"{self.uri}: shard {shard.path} is corrupt after line {count}: {exc}") from exc
             if count != shard.records:
                 raise DatasetError(f"{self.uri}: shard {shard.path} has {count} records, manifest says {shard.records}")
             if self.verify_checksums:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from xlam.assets import bfcl_data_dir
 from xlam.bfcl.data import SINGLE_TURN_CATEGORIES
@@ -32,7 +32,7 @@ KNOWN_BFCL_DATA_ERRORS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def bfcl_records(categories: tuple[str, ...] = SINGLE_TURN_CATEGORIES) -> tuple[Record, ...]:
     converter = get_converter("bfcl")
     items = converter.iter_source(str(bfcl_data_dir()), {"categories": list(categories)})

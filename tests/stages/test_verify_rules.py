@@ -201,7 +201,7 @@ def test_each_rule_catches_its_injected_fault(code: str) -> None:
             if faulty is None:
                 continue
             tried += 1
-            fixed, issues = run_rules(faulty, CONFIG, rules)
+            _fixed, issues = run_rules(faulty, CONFIG, rules)
             codes = {i.code for i in issues if not i.fixed}
             assert code in codes, (clean.id, [i.describe() for i in issues])
             if RULES[code].severity == "error":

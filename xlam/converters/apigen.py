@@ -20,7 +20,10 @@ becomes a record with ``tools`` in JSON Schema (the flat type strings kept in ``
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from xlam.converters.base import Converter, ExportError, FieldError, SourceItem, json_field, require
 from xlam.converters.registry import register
@@ -40,6 +43,23 @@ def parse_calls(value: Any, path: str) -> list[ToolCall]:
             raise FieldError(f"{where}.arguments", f"expected an object, got {type(args).__name__}")
         calls.append(ToolCall(name=name, arguments=args))
     return calls
+
+
+_TOOL_LIST = TypeAdapter(list[Tool])
+
+
+@lru_cache(maxsize=8192)
+def _converted_tools(raw: str) -> bytes:
+    """JSON of the converted tool list of one ``tools`` string. APIGen rows reuse a few thousand
+    tool lists, so converting each once and re-validating the JSON (fresh objects) is much faster."""
+    tools = parse_flat_tools(json_field(raw, "tools"), "tools")
+    return _TOOL_LIST.dump_json(tools)
+
+
+def parse_tools_field(value: Any) -> list[Tool]:
+    if isinstance(value, str):
+        return _TOOL_LIST.validate_json(_converted_tools(value))
+    return parse_flat_tools(value, "tools")
 
 
 def parse_flat_tools(value: Any, path: str) -> list[Tool]:
@@ -64,7 +84,7 @@ class ApigenConverter(Converter):
     def convert(self, item: SourceItem) -> list[Record]:
         row = item.value
         query = require(row, "query", "", str)
-        tools = parse_flat_tools(json_field(require(row, "tools", "", (str, list)), "tools"), "tools")
+        tools = parse_tools_field(require(row, "tools", "", (str, list)))
         calls = parse_calls(json_field(require(row, "answers", "", (str, list)), "answers"), "answers")
         extra = {k: v for k, v in row.items() if k not in ("id", "query", "tools", "answers")}
         return [

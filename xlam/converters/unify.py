@@ -114,6 +114,7 @@ def run_unify(
     started = time.perf_counter()
     command = f"xlam data unify --from {source} " + " ".join(f"--in {p}" for p in input_list)
     by_input: dict[str, int] = {}
+    names: dict[str, str] = {}  # source path -> file name (Path() per record is measurable)
     try:
         with DatasetWriter(out_uri, source=f"unify:{source}", command=command, parents=input_list,
                            shard_size=config.shard_size, compression=config.compression,
@@ -132,10 +133,11 @@ def run_unify(
                         report.rejected_records += 1
                         report.bump(f"rejected:{exc.field or 'record'}")
                         continue
+                    name = names.get(item.path) or names.setdefault(item.path, Path(item.path).name)
                     for record in records:
                         writer.write(record)
                         report.bump(str(record.inferred_category()))
-                        by_input[Path(item.path).name] = by_input.get(Path(item.path).name, 0) + 1
+                        by_input[name] = by_input.get(name, 0) + 1
                     if config.limit is not None and writer.count >= config.limit:
                         break
                 if config.limit is not None and writer.count >= config.limit:

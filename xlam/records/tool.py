@@ -11,7 +11,6 @@ type names are kept in ``x-`` extension keys so conversions back out are lossles
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any, Literal
 
@@ -107,15 +106,15 @@ class Tool(BaseModel):
         return cls(
             name=fn["name"],
             description=fn.get("description", "") or "",
-            parameters=copy.deepcopy(params),
-            returns=copy.deepcopy(fn.get("returns")) if fn.get("returns") is not None else None,
+            parameters=_json_copy(params),
+            returns=_json_copy(fn.get("returns")) if fn.get("returns") is not None else None,
         )
 
     def to_openai(self, *, strip_extensions: bool = False) -> dict[str, Any]:
-        params = _strip_extensions(self.parameters) if strip_extensions else copy.deepcopy(self.parameters)
+        params = _strip_extensions(self.parameters) if strip_extensions else _json_copy(self.parameters)
         fn: dict[str, Any] = {"name": self.name, "description": self.description, "parameters": params}
         if self.returns is not None:
-            fn["returns"] = copy.deepcopy(self.returns)
+            fn["returns"] = _json_copy(self.returns)
         return {"type": "function", "function": fn}
 
     # --- BFCL / Gorilla ----------------------------------------------------------------------
@@ -125,11 +124,11 @@ class Tool(BaseModel):
         params = spec.get("parameters") or {"type": "dict", "properties": {}}
         converted = _bfcl_schema_to_json(params, language, top=True)
         if "response" in spec:
-            converted.setdefault("x-bfcl-response", copy.deepcopy(spec["response"]))
+            converted.setdefault("x-bfcl-response", _json_copy(spec["response"]))
         return cls(name=spec["name"], description=spec.get("description", "") or "", parameters=converted)
 
     def to_bfcl(self) -> dict[str, Any]:
-        params = copy.deepcopy(self.parameters)
+        params = _json_copy(self.parameters)
         response = params.pop("x-bfcl-response", None)
         out: dict[str, Any] = {
             "name": self.name,
@@ -190,7 +189,7 @@ class Tool(BaseModel):
         required = set(self.required)
         flat: dict[str, Any] = {}
         for pname, prop in self.properties.items():
-            prop = copy.deepcopy(prop)
+            prop = _json_copy(prop)
             out: dict[str, Any] = {}
             original = prop.pop("x-xlam-type", None)
             flag = prop.pop("x-xlam-required", None)
@@ -207,6 +206,15 @@ class Tool(BaseModel):
                 out["required"] = True
             flat[pname] = out
         return {"name": self.name, "description": self.description, "parameters": flat}
+
+
+def _json_copy(value: Any) -> Any:
+    """Deep copy of a JSON value (dicts, lists, scalars): several times faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value
 
 
 def _strip_extensions(schema: Any) -> Any:
@@ -238,7 +246,7 @@ def _bfcl_schema_to_json(schema: dict[str, Any], language: BfclLanguage, *, top:
         elif key == "items" and isinstance(value, dict):
             out[key] = _bfcl_schema_to_json(value, language)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = _json_copy(value)
     if language != "python" and top:
         out["x-bfcl-language"] = language
     return out
@@ -257,7 +265,7 @@ def _json_schema_to_bfcl(schema: dict[str, Any], *, top: bool = False) -> dict[s
         elif key == "items" and isinstance(value, dict):
             out[key] = _json_schema_to_bfcl(value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = _json_copy(value)
     return out
 
 

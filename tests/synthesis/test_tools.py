@@ -156,7 +156,7 @@ class _Api(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         from urllib.parse import parse_qs, urlsplit
 
         parts = urlsplit(self.path)
@@ -167,7 +167,7 @@ class _Api(BaseHTTPRequestHandler):
         else:
             self._send(404, {"error": "not found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         data = json.loads(self.rfile.read(length) or b"{}")
         self._send(201, {"id": 7, "title": data.get("title"), "done": data.get("done", False)})

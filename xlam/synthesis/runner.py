@@ -61,6 +61,20 @@ def _limits(config: SynthesisConfig, registry: ToolRegistry) -> SandboxLimits:
     return config.sandbox.model_copy(update={"allow_hosts": sorted(hosts) + bases})
 
 
+_INT64 = 2**63
+
+
+def _json_safe(value: Any) -> Any:
+    """Observations as storable JSON: integers beyond 64 bits become their decimal text."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return str(value)
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
+
+
 def _record(draft: Draft, results: list[ExecutionResult] | None, passed: list[str], source: str) -> Record:
     steps: list[Step] = []
     cursor = 0
@@ -70,7 +84,7 @@ def _record(draft: Draft, results: list[ExecutionResult] | None, passed: list[st
         if results is not None and step.tool_calls:
             chunk = results[cursor:cursor + len(step.tool_calls)]
             cursor += len(step.tool_calls)
-            filled.observations = [r.value if r.ok else {"error": r.error_class, "message": r.message} for r in chunk]
+            filled.observations = [_json_safe(r.value) if r.ok else {"error": r.error_class, "message": r.message} for r in chunk]
             execution += [{"name": c.name, "ok": r.ok, "error_class": r.error_class, "seconds": round(r.seconds, 6)}
                           for c, r in zip(step.tool_calls, chunk, strict=False)]
         steps.append(filled)

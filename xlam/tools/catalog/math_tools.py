@@ -59,7 +59,7 @@ def exponential(x: Annotated[float, Field(ge=-50, le=50)]) -> float:
     return math.exp(x)
 
 
-def factorial(n: Annotated[int, Field(ge=0, le=50)]) -> int:
+def factorial(n: Annotated[int, Field(ge=0, le=20)]) -> int:
     """Compute the factorial n! of a non-negative integer.
 
     Args:
@@ -168,7 +168,7 @@ def binomial_coefficient(n: Annotated[int, Field(ge=0, le=60)], k: Annotated[int
     return math.comb(n, k)
 
 
-def permutations_count(n: Annotated[int, Field(ge=0, le=30)], k: Annotated[int, Field(ge=0, le=30)]) -> int:
+def permutations_count(n: Annotated[int, Field(ge=0, le=20)], k: Annotated[int, Field(ge=0, le=20)]) -> int:
     """Count the ordered arrangements of k items taken from n.
 
     Args:
@@ -290,7 +290,7 @@ def sum_of_squares(numbers: NumberList) -> float:
     return math.fsum(x * x for x in numbers)
 
 
-def lcm_of_list(numbers: Annotated[list[Annotated[int, Field(ge=1, le=1000)]], Field(min_length=2, max_length=8)]) -> int:
+def lcm_of_list(numbers: Annotated[list[Annotated[int, Field(ge=1, le=1000)]], Field(min_length=2, max_length=5)]) -> int:
     """Find the least common multiple of a list of positive integers.
 
     Args:

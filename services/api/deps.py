@@ -120,22 +120,24 @@ Editor = Annotated[ProjectAccess, Depends(require_role("editor"))]
 Admin = Annotated[ProjectAccess, Depends(require_role("admin"))]
 
 
-def if_match(if_match: Annotated[str | None, Header(max_length=64)] = None) -> int:
-    """The version a client read (``If-Match: "3"``); 428 when missing."""
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64, description='ETag you read, e.g. "3".')]
+
+
+def check_version(current: int, if_match: str | None, *, required: bool = True) -> None:
+    """Compare ``If-Match`` with the current version: 428 when missing (and required), 412 on mismatch.
+
+    Checked inside handlers, so body validation errors (422) come first.
+    """
     if if_match is None:
-        raise ApiError(428, "precondition_required", "send If-Match with the ETag you read")
+        if required:
+            raise ApiError(428, "precondition_required", "send If-Match with the ETag you read")
+        return
     try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError as exc:
-        raise ApiError(412, "precondition_failed", "If-Match does not match the current ETag") from exc
-
-
-IfMatch = Annotated[int, Depends(if_match)]
-
-
-def check_version(current: int, expected: int) -> None:
+        expected = int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        expected = -1
     if current != expected:
-        raise ApiError(412, "precondition_failed", f"the resource is at version {current}, not {expected}",
+        raise ApiError(412, "precondition_failed", f"the resource is at version {current}, not {if_match[:20]}",
                        {"current_version": current})
 
 

@@ -59,6 +59,18 @@ def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method any route serves at this path (Starlette's 405 lists only the first route's)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "__none__"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -74,9 +86,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "validation_error", f"invalid request{where}: {first['message']}", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(exc.status_code, code, str(exc.detail), None, headers or None)
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
@@ -95,6 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": code.replace("_", " ")}
-    for status, code in {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict",
-                         413: "payload_too_large", 422: "validation_error"}.items()
+    for status, code in {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+                         409: "conflict", 412: "precondition_failed", 413: "payload_too_large",
+                         422: "validation_error", 428: "precondition_required"}.items()
 }

@@ -20,7 +20,9 @@ T = TypeVar("T")
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: unknown fields are errors, and types are strict (no "true" -> True)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Response(BaseModel):
@@ -36,7 +38,7 @@ class Page(Response, Generic[T]):
 class UserCreate(Request):
     name: Name
     is_admin: bool = False
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "alice"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"name": "alice"}]})
 
 
 class UserOut(Response):
@@ -49,7 +51,7 @@ class UserOut(Response):
 class TokenCreate(Request):
     name: Name = "default"
     expires_in_days: int | None = Field(None, ge=1, le=3650)
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "ci", "expires_in_days": 90}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"name": "ci", "expires_in_days": 90}]})
 
 
 class TokenOut(Response):
@@ -74,7 +76,7 @@ class UserCreated(UserOut):
 class ProjectCreate(Request):
     name: Name
     description: Description = ""
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "fc-team", "description": "Function calling"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"name": "fc-team", "description": "Function calling"}]})
 
 
 class ProjectUpdate(Request):
@@ -92,7 +94,7 @@ class ProjectOut(Response):
 class MemberPut(Request):
     role: Role
     can_promote: bool = Field(False, description="May move model aliases without being an admin.")
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "editor"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"role": "editor"}]})
 
 
 class MemberOut(Response):
@@ -109,7 +111,7 @@ class DatasetRegister(Request):
     description: Description = ""
     parent_ids: list[Id] = Field(default_factory=list, max_length=100)
     verify_checksums: bool = True
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"name": "bfcl-unified", "uri": "/data/xlam/bfcl-unified", "parent_ids": []}]})
 
 
@@ -146,7 +148,7 @@ class RunSubmit(Request):
     name: Annotated[str, StringConstraints(max_length=128)] = ""
     spec: dict[str, Any] = Field(description="Typed config of the kind (validated at submit).")
     backend: Literal["local", "kubernetes"] | None = None
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{
         "kind": "data-pipeline", "name": "unify-bfcl",
         "spec": {"source": "bfcl", "inputs": ["/data/bfcl/BFCL_v4_simple.json"], "output_name": "bfcl-unified"},
     }]})
@@ -200,7 +202,7 @@ class ModelCreate(Request):
     description: Description = ""
     tags: dict[Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=256)]] = Field(
         default_factory=dict, max_length=50)
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "xlam-1b-fc"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"name": "xlam-1b-fc"}]})
 
 
 class ModelUpdate(Request):
@@ -225,7 +227,7 @@ class VersionCreate(Request):
     dataset_ids: list[Id] = Field(default_factory=list, max_length=100)
     metrics: dict[Annotated[str, StringConstraints(max_length=128)], float] = Field(default_factory=dict, max_length=500)
     card: Annotated[str, StringConstraints(max_length=100_000)] = ""
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{
         "artifact_uri": "s3://models/xlam-1b-fc/run-42", "metrics": {"bfcl_overall": 0.71}}]})
 
 
@@ -245,7 +247,7 @@ class VersionOut(Response):
 class AliasPut(Request):
     version: int = Field(ge=1, le=10**9)
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 3, "reason": "best BFCL"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"version": 3, "reason": "best BFCL"}]})
 
 
 class AliasOut(Response):

@@ -147,10 +147,9 @@ def get_dataset(dataset_id: DatasetId, access: Viewer, session: SessionDep, resp
 
 
 @router.patch("/{dataset_id}", response_model=DatasetOut, summary="Update a dataset (If-Match required)")
-def update_dataset(dataset_id: DatasetId, body: DatasetUpdate, access: Editor, expected: IfMatch,
-                   session: SessionDep, response: Response) -> Dataset:
+def update_dataset(dataset_id: DatasetId, body: DatasetUpdate, access: Editor, session: SessionDep, response: Response, if_match: IfMatch = None) -> Dataset:
     ds = _get(session, access.project.id, dataset_id)
-    check_version(ds.lock_version, expected)
+    check_version(ds.lock_version, if_match)
     ds.description = body.description
     session.commit()
     response.headers["ETag"] = etag(ds.lock_version)

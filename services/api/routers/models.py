@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -99,10 +99,10 @@ def get_model(model_name: ModelName, access: Viewer, session: SessionDep, respon
 
 
 @router.patch("/{model_name}", response_model=ModelOut, summary="Update a model (If-Match required)")
-def update_model(model_name: ModelName, body: ModelUpdate, access: Editor, expected: IfMatch, session: SessionDep,
-                 response: Response) -> ModelOut:
+def update_model(model_name: ModelName, body: ModelUpdate, access: Editor, session: SessionDep,
+                 response: Response, if_match: IfMatch = None) -> ModelOut:
     model = _model(session, access.project.id, model_name)
-    check_version(model.lock_version, expected)
+    check_version(model.lock_version, if_match)
     if body.description is not None:
         model.description = body.description
     if body.tags is not None:
@@ -179,7 +179,7 @@ def _alias_out(alias: ModelAlias, number: int) -> AliasOut:
 
 @router.put("/{model_name}/aliases/{alias}", response_model=AliasOut, summary="Point an alias at a version")
 def set_alias(model_name: ModelName, alias: AliasName, body: AliasPut, access: Viewer, session: SessionDep,
-              response: Response, if_match: Annotated[str | None, Header(max_length=64)] = None) -> AliasOut:
+              response: Response, if_match: IfMatch = None) -> AliasOut:
     """Project admins and members with ``can_promote`` only; every move is recorded. If-Match optional."""
     if not access.can_promote:
         raise ApiError(403, "forbidden", "moving aliases needs the admin role or the can_promote permission")
@@ -191,8 +191,7 @@ def set_alias(model_name: ModelName, alias: AliasName, body: AliasPut, access: V
         current = ModelAlias(model_id=model.id, alias=alias, version_id=mv.id, updated_by=access.user.id)
         session.add(current)
     else:
-        if if_match is not None:
-            check_version(current.lock_version, int(if_match.strip().removeprefix("W/").strip('"') or 0))
+        check_version(current.lock_version, if_match, required=False)
         previous = session.scalar(select(ModelVersion.version).where(ModelVersion.id == current.version_id))
         current.version_id, current.updated_by, current.updated_at = mv.id, access.user.id, utcnow()
     session.add(AliasEvent(model_id=model.id, alias=alias, from_version=previous, to_version=mv.version,

@@ -55,9 +55,9 @@ def get_project(access: Viewer, response: Response) -> Project:
 
 
 @router.patch("/{project_id}", response_model=ProjectOut, summary="Update a project (If-Match required)")
-def update_project(body: ProjectUpdate, access: Admin, expected: IfMatch, session: SessionDep, response: Response) -> Project:
+def update_project(body: ProjectUpdate, access: Admin, session: SessionDep, response: Response, if_match: IfMatch = None) -> Project:
     project = access.project
-    check_version(project.version, expected)
+    check_version(project.version, if_match)
     project.description = body.description
     session.commit()
     response.headers["ETag"] = etag(project.version)

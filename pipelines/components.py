@@ -120,9 +120,9 @@ class ToolsOutputs(NamedTuple):
 @component
 def tools_op(tools: str, num_batches: int, out: Output[Artifact], metrics: Output[Metrics]) -> ToolsOutputs:
     """Build the executable tool library (``default``, a module path or an OpenAPI file)."""
-    from pipelines import steps
+    from pipelines import steps, steps_synthesis
 
-    rep, batches = steps.tool_library(tools, num_batches, out.path)
+    rep, batches = steps_synthesis.tool_library(tools, num_batches, out.path)
     metrics.log_metric("tools", rep.output_records)
     return ToolsOutputs(batches, steps.report_json(rep))  # type: ignore[call-arg]
 
@@ -133,9 +133,9 @@ def generate_op(
     rejects: Output[Dataset], metrics: Output[Metrics], report: Output[Markdown],
 ) -> str:
     """APIGen-style generation of one batch, checked format -> execution -> semantic."""
-    from pipelines import steps
+    from pipelines import steps, steps_synthesis
 
-    rep = steps.generate(tools.path, batch, num_batches, config, out.path, rejects.path)
+    rep = steps_synthesis.generate(tools.path, batch, num_batches, config, out.path, rejects.path)
     steps.emit(rep, metrics, report, shard=batch)
     return steps.report_json(rep)
 
@@ -146,9 +146,9 @@ def preference_op(
     report: Output[Markdown],
 ) -> str:
     """Chosen/rejected pairs from verified samples (labelled corruptions, failed generations)."""
-    from pipelines import steps
+    from pipelines import steps, steps_synthesis
 
-    rep = steps.preference([d.path for d in data], config, out.path)
+    rep = steps_synthesis.preference([d.path for d in data], config, out.path)
     steps.emit(rep, metrics, report)
     return steps.report_json(rep)
 
@@ -160,10 +160,10 @@ def train_op(
     model: Output[Model], metrics: Output[Metrics], report: Output[Markdown],
 ) -> str:
     """Launch SFT then DPO (a RayJob on a cluster, local Ray under the local runner) and wait."""
-    from pipelines import steps
+    from pipelines import steps_model
 
-    summary = steps.train(sft_data.path, preference_data.path, config, launcher, model.path)
-    steps.emit_training(summary, model, metrics, report)
+    summary = steps_model.train(sft_data.path, preference_data.path, config, launcher, model.path)
+    steps_model.emit_training(summary, model, metrics, report)
     return summary.model_dump_json()
 
 
@@ -173,16 +173,16 @@ def evaluate_op(
     report: Output[Markdown],
 ) -> str:
     """BFCL AST scoring of the trained model."""
-    from pipelines import steps
+    from pipelines import steps_model
 
-    summary = steps.evaluate(model.path, config, results.path)
-    steps.emit_summary(summary, metrics, report, title="BFCL evaluation")
+    summary = steps_model.evaluate(model.path, config, results.path)
+    steps_model.emit_summary(summary, metrics, report, title="BFCL evaluation")
     return summary.model_dump_json()
 
 
 @component
 def register_op(model: Input[Model], evaluation: str, api_url: str, project: str, model_name: str) -> str:
     """Register the model version (with lineage and metrics) in the control plane, if one is set."""
-    from pipelines import steps
+    from pipelines import steps_model
 
-    return steps.register(model.path, model.uri, evaluation, api_url, project, model_name)
+    return steps_model.register(model.path, model.uri, evaluation, api_url, project, model_name)

@@ -63,7 +63,8 @@ class TrainingLauncher(ABC):
 
 
 class LocalLauncher(TrainingLauncher):
-    """``xlam train run --config FILE`` in a subprocess (local Ray), its log streamed to ours."""
+    """``python -m pipelines.launchers CONFIG RESULT`` in a subprocess (``run_training``: local Ray by
+    default), its log streamed to ours; cancel terminates it."""
 
     name = "local"
 
@@ -78,8 +79,7 @@ class LocalLauncher(TrainingLauncher):
         cfg_path.write_text(yaml.safe_dump(cfg))
         result_path = str(cfg_path.with_name("result.json"))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "xlam.cli.main", "train", "run", "--config", str(cfg_path),
-             "--result-json", result_path],
+            [sys.executable, "-m", "pipelines.launchers", str(cfg_path), result_path],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         job_id = f"local-{proc.pid}"
@@ -124,3 +124,16 @@ def get_launcher(name: str) -> TrainingLauncher:
     if name not in _LAUNCHERS:
         raise ValueError(f"unknown launcher {name!r}; known: {', '.join(sorted(_LAUNCHERS))}")
     return _LAUNCHERS[name]()
+
+
+def _main(config_path: str, result_path: str) -> None:
+    """Subprocess entry of :class:`LocalLauncher`: run the training and write its result as JSON."""
+    from xlam.training import run_training
+    from xlam.training.config import load_train_config
+
+    result = run_training(load_train_config(config_path))
+    Path(result_path).write_text(result.model_dump_json())
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1], sys.argv[2])

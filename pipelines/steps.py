@@ -51,18 +51,29 @@ def emit(report: StageReport, metrics: Any, markdown: Any, *, shard: int | None 
 
 
 # --- data pipeline ---------------------------------------------------------------------------
+def resolve_input(uri: str) -> str:
+    """``bfcl://CATEGORY`` names a question file of the installed bfcl-eval package."""
+    if uri.startswith("bfcl://"):
+        from xlam.bfcl.data import question_file
+
+        return str(question_file(uri.removeprefix("bfcl://")))
+    return uri
+
+
 def unify(source: str, inputs: list[str], config: dict[str, Any], out_path: str) -> StageReport:
     from xlam.converters import UnifyConfig, run_unify
 
-    cfg = UnifyConfig.model_validate(config)
-    return guarded("unify", lambda: run_unify(source, list(inputs), out_path, cfg))
+    def run() -> StageReport:
+        cfg = UnifyConfig.model_validate(config)
+        return run_unify(source, [resolve_input(u) for u in inputs], out_path, cfg)
+
+    return guarded("unify", run)
 
 
 def shard(in_paths: list[str], num_shards: int, out_path: str) -> tuple[StageReport, list[int]]:
     """Concatenate the unified sources and split them into ``num_shards`` sub-datasets of ``out_path``."""
-    from xlam.datasets.sharding import concat_datasets, split_dataset
-
     from xlam.datasets import read_manifest
+    from xlam.datasets.sharding import concat_datasets, split_dataset
 
     def run() -> tuple[StageReport, list[int]]:
         if num_shards < 1:
@@ -87,24 +98,28 @@ def shard_path(shards_path: str, index: int) -> str:
 def augment(shards_path: str, index: int, config: dict[str, Any], out_path: str) -> StageReport:
     from xlam.augment import AugmentConfig, run_augment
 
-    cfg = AugmentConfig.model_validate(config)
-    return guarded("augment", lambda: run_augment(shard_path(shards_path, index), out_path, cfg), shard=index)
+    return guarded(
+        "augment",
+        lambda: run_augment(shard_path(shards_path, index), out_path,
+                            AugmentConfig.model_validate(config)),
+        shard=index,
+    )
 
 
 def verify(in_path: str, index: int | None, config: dict[str, Any], out_path: str, rejects_path: str) -> StageReport:
     from xlam.verify import VerifyConfig, run_verify
 
-    cfg = VerifyConfig.model_validate(config)
     return guarded(
-        "verify", lambda: run_verify(in_path, out_path, cfg, rejects_uri=rejects_path), shard=index
+        "verify",
+        lambda: run_verify(in_path, out_path, VerifyConfig.model_validate(config), rejects_uri=rejects_path),
+        shard=index,
     )
 
 
 def dedup(in_paths: list[str], config: dict[str, Any], out_path: str) -> StageReport:
     from xlam.dedup import DedupConfig, run_dedup
 
-    cfg = DedupConfig.model_validate(config)
-    return guarded("dedup", lambda: run_dedup(list(in_paths), out_path, cfg))
+    return guarded("dedup", lambda: run_dedup(list(in_paths), out_path, DedupConfig.model_validate(config)))
 
 
 def mix(sources: dict[str, str], config: dict[str, Any], out_path: str) -> StageReport:

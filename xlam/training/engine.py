@@ -41,10 +41,12 @@ def lr_lambda(config: TrainConfig) -> Any:
     return factor
 
 
-def build_optimizer(model: torch.nn.Module, config: TrainConfig) -> tuple[Any, Any]:
-    """AdamW (no decay on biases/norms) and the warm-up + cosine LambdaLR."""
+def build_optimizer(
+    model: torch.nn.Module, config: TrainConfig, named: list[tuple[str, torch.Tensor]] | None = None
+) -> tuple[Any, Any]:
+    """AdamW (no decay on biases/norms) and the warm-up + cosine LambdaLR (over ``named`` if given)."""
     decay, no_decay = [], []
-    for name, param in model.named_parameters():
+    for name, param in named if named is not None else list(model.named_parameters()):
         if not param.requires_grad:
             continue
         (no_decay if param.ndim < 2 or "norm" in name else decay).append(param)
@@ -177,18 +179,35 @@ class DeepSpeedEngine(Engine):
 
 
 class TorchEngine(Engine):
-    """Plain AdamW; DDP when the process group has several ranks (GPU boxes without DeepSpeed)."""
+    """Plain AdamW; DDP when the process group has several ranks (GPU boxes without DeepSpeed).
 
-    def __init__(self, model: torch.nn.Module, config: TrainConfig, device: torch.device) -> None:
+    With ``bf16`` the model itself runs in bf16 (every matmul, grouped expert GEMMs included, hits
+    the bf16 tensor cores; transformers' grouped_mm casts inputs to the *weight* dtype, so fp32
+    weights under autocast would run the experts in fp32) and the optimizer owns fp32 master
+    copies: the gradients are upcast into them, clipped, stepped, and copied back. Memory per
+    parameter is the same 16 bytes as fp32 weights + AdamW.
+    """
+
+    def __init__(self, model: torch.nn.Module, config: TrainConfig, device: torch.device, bf16: bool = False) -> None:
         self.world_size = dist.get_world_size() if dist.is_initialized() else 1
         self.rank = dist.get_rank() if dist.is_initialized() else 0
         self.module = model
+        self.named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+        self.master: list[torch.Tensor] | None = None
+        if bf16:
+            fp32 = [p.detach().float().clone() for _, p in self.named]
+            model.to(torch.bfloat16)
+            self.named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+            self.master = [m.requires_grad_(True) for m in fp32]
+            named_for_opt = [(n, m) for (n, _), m in zip(self.named, self.master, strict=True)]
+        else:
+            named_for_opt = self.named
         self.wrapped: torch.nn.Module = model
         if self.world_size > 1:
             from torch.nn.parallel import DistributedDataParallel
 
             self.wrapped = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
-        self.optimizer, self.scheduler = build_optimizer(model, config)
+        self.optimizer, self.scheduler = build_optimizer(model, config, named_for_opt)
         self.clip = config.optim.grad_clip
 
     def forward_module(self) -> torch.nn.Module:
@@ -198,23 +217,39 @@ class TorchEngine(Engine):
         (loss * self.world_size).backward()
 
     def step(self) -> float:
-        params = [p for p in self.module.parameters() if p.grad is not None]
+        if self.master is not None:
+            for (_, p), m in zip(self.named, self.master, strict=True):
+                m.grad = None if p.grad is None else p.grad.float()
+            params = [m for m in self.master if m.grad is not None]
+        else:
+            params = [p for _, p in self.named if p.grad is not None]
         norm = torch.nn.utils.clip_grad_norm_(params, self.clip if self.clip > 0 else float("inf"))
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
+        if self.master is not None:
+            with torch.no_grad():
+                torch._foreach_copy_([p for _, p in self.named], self.master)
+            for _, p in self.named:
+                p.grad = None
         return float(norm)
 
     @property
     def lr(self) -> float:
         return float(self.scheduler.get_last_lr()[0])
 
+    def _weights(self) -> dict[str, torch.Tensor]:
+        sd = {k: v.detach().float().cpu() for k, v in self.module.state_dict().items()}
+        if self.master is not None:
+            sd.update({n: m.detach().cpu() for (n, _), m in zip(self.named, self.master, strict=True)})
+        return sd
+
     def save(self, directory: Path, tag: str) -> None:
         if self.rank == 0:
             target = directory / tag
             target.mkdir(parents=True, exist_ok=True)
             torch.save(
-                {"model": self.module.state_dict(), "optimizer": self.optimizer.state_dict(),
+                {"model": self._weights(), "optimizer": self.optimizer.state_dict(),
                  "scheduler": self.scheduler.state_dict()},
                 target / "engine_state.pt",
             )
@@ -222,17 +257,19 @@ class TorchEngine(Engine):
     def load(self, directory: Path, tag: str) -> None:
         state = torch.load(directory / tag / "engine_state.pt", map_location="cpu", weights_only=False)
         self.module.load_state_dict(state["model"])
+        if self.master is not None:
+            with torch.no_grad():
+                for (n, _), m in zip(self.named, self.master, strict=True):
+                    m.copy_(state["model"][n])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
 
     def full_state_dict(self, directory: Path | None = None, tag: str | None = None) -> dict[str, torch.Tensor] | None:
-        if self.rank != 0:
-            return None
-        return {k: v.detach().float().cpu() for k, v in self.module.state_dict().items()}
+        return self._weights() if self.rank == 0 else None
 
 
 def build_engine(model: torch.nn.Module, config: TrainConfig, device: torch.device, bf16: bool) -> Engine:
     if config.distributed.engine == "deepspeed":
         os.environ.setdefault("DS_ACCELERATOR", "cuda" if device.type == "cuda" else "cpu")
         return DeepSpeedEngine(model, config, bf16)
-    return TorchEngine(model, config, device)
+    return TorchEngine(model, config, device, bf16=bf16 and device.type == "cuda")

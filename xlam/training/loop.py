@@ -8,7 +8,6 @@ clip + step (engine) -> log -> checkpoint every ``checkpoint.every_steps``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
@@ -186,11 +185,7 @@ class Trainer:
 
     def _forward(self, batch: dict[str, Any]) -> Any:
         module = self.engine.forward_module()
-        autocast = (torch.autocast("cuda", dtype=torch.bfloat16)
-                    if self.bf16 and self.config.distributed.engine == "torch" and self.device.type == "cuda"
-                    else contextlib.nullcontext())
-        with autocast:
-            return module(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+        return module(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
                           output_router_logits=self.moe or None, use_cache=False)
 
     def _reference_logps(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -137,6 +137,15 @@ class Converter(ABC):
         record.id = rid
         return record
 
+    def build_from_dict(self, item: SourceItem, source_id: Any, fields: dict[str, Any]) -> Record:
+        """:meth:`build` from plain field dicts, validated in one pass (the fast path)."""
+        if source_id is None or source_id == "":
+            return self.build(item, None, **fields)
+        rid = f"{self.name}-{source_id}" if isinstance(source_id, int) else str(source_id)
+        return Record.model_validate(
+            {"id": rid, "source": self.name, "provenance": {"source_location": item.location}, **fields}
+        )
+
     def convert_item(self, item: SourceItem) -> list[Record]:
         """:meth:`convert` with every failure turned into a :class:`RecordError`."""
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 RESOURCES: dict[str, tuple[str, str]] = {  # kind -> (api prefix, plural)
     "ConfigMap": ("/api/v1", "configmaps"),
+    "Pod": ("/api/v1", "pods"),
     "Job": ("/apis/batch/v1", "jobs"),
     "RayJob": ("/apis/ray.io/v1", "rayjobs"),
     "TrainingRun": ("/apis/xlam.ai/v1alpha1", "trainingruns"),
@@ -98,6 +99,33 @@ class KubeApi:
                 return False
             raise
         return True
+
+    def list(self, kind: str, namespace: str, label_selector: str = "") -> list[dict[str, Any]]:
+        query = [("labelSelector", label_selector)] if label_selector else []
+        return list(self._call("GET", self._path(kind, namespace), query=query).get("items") or [])
+
+    def pod_log(self, namespace: str, pod: str, *, since_time: str | None = None, container: str | None = None,
+                tail_lines: int = 5000) -> str:
+        """Pod log text with RFC 3339 timestamps on each line (``timestamps=true``)."""
+        from kubernetes.client.rest import ApiException
+
+        query = [("timestamps", "true"), ("tailLines", str(tail_lines))]
+        if since_time:
+            query.append(("sinceTime", since_time))
+        if container:
+            query.append(("container", container))
+        try:
+            resp = self.api_client.call_api(
+                self._path("Pod", namespace, pod, "log"), "GET", query_params=query,
+                header_params={"Accept": "text/plain"}, auth_settings=["BearerToken"], response_type="str",
+                _return_http_data_only=True, _preload_content=False)
+        except ApiException as exc:
+            if exc.status in (400, 404):  # container not started yet / pod gone
+                return ""
+            raise KubeError(f"GET log {pod}: {exc.status} {exc.reason}", status=exc.status,
+                            retryable=retryable_status(exc.status)) from exc
+        data = resp.data
+        return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
 
     def patch_status(self, kind: str, namespace: str, name: str, status: dict[str, Any]) -> dict[str, Any]:
         return self._call("PATCH", self._path(kind, namespace, name, "status"), {"status": status},

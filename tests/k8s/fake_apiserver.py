@@ -29,6 +29,8 @@ from urllib.parse import parse_qs, urlparse
 
 import jsonschema
 
+LOG_ANNOTATION = "fake.xlam.ai/log"
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -394,7 +396,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "NotFound", f"the server could not find the requested resource ({path})")
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
-        if sub and not (sub == "status" and res.status_subresource):
+        if sub and not ((sub == "status" and res.status_subresource) or (sub == "log" and res.kind == "Pod")):
             raise ApiError(404, "NotFound", f"no subresource {sub}")
         return res, ns, name, sub
 
@@ -408,6 +410,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._watch(res, ns, selector, query)
             else:
                 self._send(200, store.list(res, ns, selector))
+        elif method == "GET" and sub == "log":
+            self._pod_log(store.get(res, nsv, name), query)
         elif method == "GET":
             self._send(200, store.get(res, nsv, name))
         elif method == "POST" and name is None:
@@ -437,6 +441,22 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, store.delete(res, nsv, name))
         else:
             raise ApiError(405, "MethodNotAllowed", f"{method} not allowed here")
+
+    def _pod_log(self, pod: dict[str, Any], query: dict[str, str]) -> None:
+        """Pod logs are emulated from the annotation ``fake.xlam.ai/log`` (lines starting with an RFC
+        3339 timestamp), honouring ``sinceTime`` (inclusive, like the kubelet) and ``timestamps``."""
+        lines = ((pod["metadata"].get("annotations") or {}).get(LOG_ANNOTATION) or "").splitlines()
+        since = query.get("sinceTime")
+        if since:
+            lines = [ln for ln in lines if ln.split(" ", 1)[0] >= since]
+        if query.get("timestamps") not in ("true", "1"):
+            lines = [ln.split(" ", 1)[1] if " " in ln else "" for ln in lines]
+        data = ("\n".join(lines) + ("\n" if lines else "")).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _watch(self, res: Resource, ns: str | None, selector: dict[str, str], query: dict[str, str]) -> None:
         store = self.server.store

@@ -145,3 +145,85 @@ def test_invalid_run_is_rejected_by_the_schema(cluster: httpx.Client) -> None:
     bad["spec"]["resources"]["nodes"] = 0
     r = cluster.post(TR, json=bad)
     assert r.status_code == 422 and "nodes" in r.json()["message"]
+
+
+# ----------------------------------------------------------------- the control plane's kubernetes backend
+def kube_api(http: httpx.Client) -> Any:
+    from kubernetes import client
+
+    from operators.kube import KubeApi
+
+    cfg = client.Configuration()
+    cfg.host = str(http.base_url).rstrip("/")
+    cfg.api_key = {"authorization": "fake-token"}
+    cfg.api_key_prefix = {"authorization": "Bearer"}
+    return KubeApi(client.ApiClient(cfg))
+
+
+def test_kubernetes_backend_with_the_operator(cluster: httpx.Client, tmp_path: Path) -> None:
+    from services.backends.base import RunContext
+    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+    from tests.k8s.fake_apiserver import LOG_ANNOTATION
+
+    http = cluster
+    backend = KubernetesBackend(api=kube_api(http), settings=K8sBackendSettings(
+        namespace=NS, storage_uri="s3://bucket", nodes=1, gpus_per_node=0))
+    ctx = RunContext(run_id="run_01JTRAIN", project_id="proj", kind="training",
+                     spec={"model_name": "xlam-tiny", "config": {"recipe": "tiny", "method": "sft", "max_steps": 5}},
+                     attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://bucket/artifacts")
+    ref = backend.submit(ctx)
+    assert backend.submit(ctx) == ref  # idempotent: the same resource is adopted
+    name = ref.rsplit("/", 1)[1]
+    assert name == "run-01jtrain-a1"
+    rayjob = wait_for(lambda: get(http, f"{RJ}/{name}"), "the operator to create the RayJob")
+    assert backend.status(ref).phase == "pending"
+    tr = get(http, f"{TR}/{name}")
+    assert tr["spec"]["controlPlaneRunId"] == "run_01JTRAIN" and tr["status"]["controlPlane"]["runId"] == "run_01JTRAIN"
+
+    http.patch(f"{RJ}/{name}/status", headers={"Content-Type": "application/merge-patch+json"},
+               json={"status": {"jobStatus": "RUNNING", "jobDeploymentStatus": "Running"}}).raise_for_status()
+    wait_for(lambda: backend.status(ref).phase == "running", "backend status running")
+
+    # Logs come from the run's submitter pod (it tails the Ray driver log), incrementally.
+    pod = {"metadata": {"name": f"{name}-submitter-x", "labels": {
+        "xlam.ai/run": name, "app.kubernetes.io/component": "ray-submitter"},
+        "annotations": {LOG_ANNOTATION: "2026-11-26T10:00:00Z step 1 loss 2.0\n2026-11-26T10:00:01Z step 2 loss 1.5"}},
+        "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    http.post(f"/api/v1/namespaces/{NS}/pods", json=pod).raise_for_status()
+    assert backend.logs(ref) == [f"[{name}-submitter-x] step 1 loss 2.0", f"[{name}-submitter-x] step 2 loss 1.5"]
+    assert backend.logs(ref) == []
+    pod_path = f"/api/v1/namespaces/{NS}/pods/{name}-submitter-x"
+    log = get(http, pod_path)["metadata"]["annotations"][LOG_ANNOTATION] + "\n2026-11-26T10:00:02Z done"
+    http.patch(pod_path, headers={"Content-Type": "application/merge-patch+json"},
+               json={"metadata": {"annotations": {LOG_ANNOTATION: log}}}).raise_for_status()
+    assert backend.logs(ref) == [f"[{name}-submitter-x] done"]
+
+    http.patch(f"{RJ}/{name}/status", headers={"Content-Type": "application/merge-patch+json"},
+               json={"status": {"jobStatus": "SUCCEEDED", "jobDeploymentStatus": "Complete"}}).raise_for_status()
+    final = wait_for(lambda: (st := backend.status(ref)).terminal and st, "backend status succeeded")
+    assert final.phase == "succeeded"
+    (model,) = final.outputs["models"]
+    assert model["name"] == "xlam-tiny" and model["artifact_uri"] == f"s3://bucket/runs/{NS}/{name}"
+    assert rayjob["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["groupName"] == "cpu-workers"
+
+    # cancel through the backend
+    ctx2 = RunContext(run_id="run_01JCANCEL", project_id="proj", kind="training",
+                      spec={"model_name": "m", "config": {"recipe": "tiny"}}, attempt=2, claim=1,
+                      work_dir=tmp_path, artifact_root="s3://bucket/artifacts")
+    ref2 = backend.submit(ctx2)
+    wait_for(lambda: get(http, f"{RJ}/run-01jcancel-a2"), "the second RayJob")
+    backend.cancel(ref2)
+    wait_for(lambda: backend.status(ref2).phase == "cancelled", "backend status cancelled")
+    assert get(http, f"{RJ}/run-01jcancel-a2") is None
+
+
+def test_backend_rejects_invalid_runs_before_the_cluster(cluster: httpx.Client, tmp_path: Path) -> None:
+    from services.backends.base import RunContext
+    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+
+    backend = KubernetesBackend(api=kube_api(cluster), settings=K8sBackendSettings(namespace=NS, storage_uri="s3://b"))
+    ctx = RunContext(run_id="run_bad", project_id="p", kind="training", spec={"config": {"recipe": "gpt-9"}},
+                     attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://b")
+    with pytest.raises(ValueError, match="recipe"):
+        backend.submit(ctx)
+    assert get(cluster, f"{TR}/run-bad-a1") is None

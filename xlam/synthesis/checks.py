@@ -210,18 +210,27 @@ def ground_truth(calls: Sequence[ToolCall], tools: Sequence[Tool]) -> GroundTrut
     return GroundTruth(calls=out)
 
 
-def judge_check(records: Sequence[Record], judge: Any) -> list[list[str]]:
-    """The LLM judge of ``xlam.verify`` when it is available; one list of issues per record."""
-    try:
-        from xlam import verify
-    except ImportError:
-        return [[] for _ in records]
-    fn = getattr(verify, "judge_records", None)
-    if fn is None:
-        return [[] for _ in records]
-    verdicts = fn(list(records), judge)
-    return [[] if getattr(v, "ok", bool(v)) else [f"judge:{getattr(v, 'reason', 'rejected')}"] for v in verdicts]
+class RuleChecker:
+    """The rule checks of ``xlam.verify`` (undefined functions/arguments, types, enums,
+    constraints, repeated calls, truncated text...) over a draft in record form."""
+
+    def __init__(self) -> None:
+        from xlam.verify import Verifier, VerifyConfig
+
+        self.verifier = Verifier(VerifyConfig(stages=["rules"], autofix=False))
+
+    def issues(self, records: Sequence[Record]) -> list[list[str]]:
+        verdicts = self.verifier.verify_batch(list(records))
+        return [[f"rules:{i.code}:{i.field}" for i in v.errors] for v in verdicts]
 
 
-__all__ = ["STAGES", "Outcome", "call_issues", "execution_check", "format_check", "ground_truth",
+def judge_check(records: Sequence[Record], judge: Any, *, max_tokens: int = 256) -> list[list[str]]:
+    """The LLM judge of ``xlam.verify`` (APIGen's semantic checker); one list of issues per record."""
+    from xlam.verify import judge_records
+
+    results = judge_records(list(records), judge, max_tokens=max_tokens)
+    return [[] if r.passed else [f"judge:{r.error or 'fail'}:{r.reason[:160]}"] for r in results]
+
+
+__all__ = ["STAGES", "Outcome", "RuleChecker", "call_issues", "execution_check", "format_check", "ground_truth",
            "judge_check", "semantic_rule_check"]

@@ -50,7 +50,7 @@ def intent_of(tool: Tool) -> str:
 def _label(name: str, schema: dict[str, Any]) -> str:
     description = str(schema.get("description", "")).strip()
     if description:
-        label = re.sub(r"\s*\([^)]*\)", "", re.split(r"[,;:]|\.\s|\.$", description)[0]).strip()
+        label = re.split(r"[,;:]|\.\s|\.$", re.sub(r"\s*\([^)]*\)", "", description))[0].strip()
         if 0 < len(label.split()) <= 8:
             return label[:1].lower() + label[1:]
     return "the " + name.replace("_", " ")

@@ -128,6 +128,12 @@ class Synthesizer:
 
             self.generator = create_generator(config.generator)
             self.generator_name = f"{config.generator.backend}:{config.generator.model or 'default'}"
+        self.rules = checks.RuleChecker()
+        self.judge: Any = None
+        if self.generator is not None and config.semantic_judge is not None:
+            from xlam.generators import create_generator
+
+            self.judge = create_generator(config.semantic_judge)
         weights = [config.style_weights.get(s, 1.0) for s in config.styles]
         self.styles, self.weights = list(config.styles), weights
         self.sampler_errors = 0
@@ -180,8 +186,13 @@ class Synthesizer:
             issues = checks.format_check(draft)
             if issues:
                 outcome.fail("format", issues)
+        shaped = [i for i, o in enumerate(outcomes) if o.ok]
+        rule_issues = self.rules.issues([_record(drafts[i], None, [], self.config.source) for i in shaped])
+        for i, issues in zip(shaped, rule_issues, strict=True):
+            if issues:
+                outcomes[i].fail("format", issues)
             else:
-                outcome.passed.append("format")
+                outcomes[i].passed.append("format")
         alive = [i for i, o in enumerate(outcomes) if o.ok]
         if self.config.execute:
             results = checks.execution_check([drafts[i] for i in alive], self.library.registry, self.limits)
@@ -203,8 +214,8 @@ class Synthesizer:
         survivors = [i for i in alive if outcomes[i].ok]
         records = {i: _record(drafts[i], outcomes[i].results or None, [*outcomes[i].passed, "semantic"],
                               self.config.source) for i in survivors}
-        if self.generator is not None and self.config.semantic_judge is not None and survivors:
-            verdicts = checks.judge_check([records[i] for i in survivors], self.config.semantic_judge)
+        if self.judge is not None and survivors:
+            verdicts = checks.judge_check([records[i] for i in survivors], self.judge)
             for i, issues in zip(survivors, verdicts, strict=True):
                 if issues:
                     outcomes[i].fail("semantic", issues)

@@ -1,4 +1,8 @@
-"""Scientific computing tools (scipy wrappers): integration, optimisation, special functions, tests."""
+"""Scientific computing tools (scipy wrappers): integration, optimisation, special functions, tests.
+
+scipy is imported inside each tool: it takes ~1-2 s to import, and sandbox batches that call no
+scipy tool should not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field
-from scipy import integrate, optimize, special, stats
 
 CATEGORY = "scientific"
 
@@ -22,6 +25,8 @@ def integrate_polynomial(coefficients: Coefficients, lower: Annotated[float, Fie
         lower: The lower bound of integration.
         upper: The upper bound of integration.
     """
+    from scipy import integrate
+
     value, _err = integrate.quad(lambda x: float(np.polyval(coefficients, x)), lower, upper)
     return round(float(value), 8)
 
@@ -34,6 +39,8 @@ def minimize_quadratic(a: Annotated[float, Field(gt=0, le=50)], b: Annotated[flo
         b: The linear coefficient.
         c: The constant term.
     """
+    from scipy import optimize
+
     res = optimize.minimize_scalar(lambda x: a * x * x + b * x + c)
     return {"x": round(float(res.x), 6), "value": round(float(res.fun), 6)}
 
@@ -46,6 +53,8 @@ def find_root_in_interval(coefficients: Coefficients, lower: Annotated[float, Fi
         lower: The left end of the interval.
         upper: The right end of the interval.
     """
+    from scipy import optimize
+
     def f(x: float) -> float:
         return float(np.polyval(coefficients, x))
 
@@ -60,6 +69,8 @@ def gamma_function(x: Annotated[float, Field(gt=0, le=50)]) -> float:
     Args:
         x: The positive argument.
     """
+    from scipy import special
+
     return float(special.gamma(x))
 
 
@@ -69,6 +80,8 @@ def error_function(x: Annotated[float, Field(ge=-5, le=5)]) -> float:
     Args:
         x: The argument.
     """
+    from scipy import special
+
     return float(special.erf(x))
 
 
@@ -79,6 +92,8 @@ def t_test_one_sample(sample: Sample, population_mean: Annotated[float, Field(ge
         sample: The observations.
         population_mean: The mean under the null hypothesis.
     """
+    from scipy import stats
+
     if len(set(sample)) < 2:
         return {"statistic": 0.0, "p_value": 1.0}
     res = stats.ttest_1samp(sample, population_mean)
@@ -93,6 +108,8 @@ def t_test_two_sample(first: Sample, second: Sample, equal_variance: bool = Fals
         second: The second group's observations.
         equal_variance: Assume equal variances (Student) instead of Welch's test.
     """
+    from scipy import stats
+
     if len(set(first)) < 2 or len(set(second)) < 2:
         return {"statistic": 0.0, "p_value": 1.0}
     res = stats.ttest_ind(first, second, equal_var=equal_variance)
@@ -106,6 +123,8 @@ def spearman_correlation(x: Annotated[list[float], Field(min_length=6, max_lengt
         x: The first series.
         y: The second series.
     """
+    from scipy import stats
+
     if len(set(x)) < 2 or len(set(y)) < 2:
         return 0.0
     return round(float(stats.spearmanr(x, y).statistic), 8)
@@ -118,6 +137,8 @@ def distribution_quantile(probability: Annotated[float, Field(gt=0, lt=1)], dist
         probability: The cumulative probability, strictly between 0 and 1.
         distribution: The distribution: standard normal, unit exponential, uniform on [0, 1], chi-squared with 3 degrees of freedom or Student t with 10.
     """
+    from scipy import stats
+
     dists = {"normal": stats.norm(), "exponential": stats.expon(), "uniform": stats.uniform(),
              "chi2_3": stats.chi2(3), "t_10": stats.t(10)}
     return round(float(dists[distribution].ppf(probability)), 10)
@@ -129,6 +150,8 @@ def skewness_kurtosis(sample: Sample) -> dict[str, float]:
     Args:
         sample: The observations.
     """
+    from scipy import stats
+
     if len(set(sample)) < 2:
         return {"skewness": 0.0, "kurtosis": 0.0}
     return {"skewness": round(float(stats.skew(sample)), 8), "kurtosis": round(float(stats.kurtosis(sample)), 8)}

@@ -44,6 +44,9 @@ class DatasetStats(BaseModel):
     records: int = 0
     by_category: dict[str, int] = Field(default_factory=dict)
     by_source: dict[str, int] = Field(default_factory=dict)
+    by_subset: dict[str, int] = Field(
+        default_factory=dict, description="By source subset, e.g. the BFCL category (meta.bfcl_category)."
+    )
     tools_per_record: dict[int, int] = Field(default_factory=dict)
     calls_per_record: dict[int, int] = Field(default_factory=dict)
     steps_per_record: dict[int, int] = Field(default_factory=dict)
@@ -60,6 +63,7 @@ class DatasetStats(BaseModel):
                  f"{self.with_rejected} with a rejected response, {self.parallel_steps} parallel-call steps.", ""]
         lines += _table("category", self.by_category, self.records, by_count=True)
         lines += _table("source", self.by_source, self.records, by_count=True)
+        lines += _table("subset", self.by_subset, self.records, by_count=True)
         for name, hist in (("tools per record", self.tools_per_record), ("calls per record", self.calls_per_record),
                            ("steps per record", self.steps_per_record)):
             lines += _table(name, bucketed(hist), self.records)
@@ -92,6 +96,7 @@ class DatasetStats(BaseModel):
         ):
             buckets = bucketed(hist)
             bars = ax.bar(list(buckets), list(buckets.values()), color="#55a868")
+            ax.tick_params(axis="x", labelrotation=45 if len(buckets) > 8 else 0, labelsize=8)
             ax.bar_label(bars, fontsize=7, padding=2)
             ax.set_title(name)
             ax.set_ylabel("records")
@@ -131,6 +136,7 @@ def compute_stats(records: Iterable[Record]) -> DatasetStats:
     """Stream ``records`` once and summarise them."""
     by_category: Counter[str] = Counter()
     by_source: Counter[str] = Counter()
+    by_subset: Counter[str] = Counter()
     tools_hist: Counter[int] = Counter()
     calls_hist: Counter[int] = Counter()
     steps_hist: Counter[int] = Counter()
@@ -141,6 +147,9 @@ def compute_stats(records: Iterable[Record]) -> DatasetStats:
         stats.records += 1
         by_category[str(record.inferred_category())] += 1
         by_source[record.source or "(none)"] += 1
+        subset = record.meta.get("bfcl_category") or record.meta.get("subset")
+        if isinstance(subset, str):
+            by_subset[subset] += 1
         tools_hist[len(record.tools)] += 1
         calls_hist[sum(len(s.tool_calls) for s in record.steps)] += 1
         steps_hist[len(record.steps)] += 1
@@ -152,6 +161,7 @@ def compute_stats(records: Iterable[Record]) -> DatasetStats:
         query_lengths.append(len(record.query))
     stats.by_category = dict(by_category.most_common())
     stats.by_source = dict(by_source.most_common())
+    stats.by_subset = dict(by_subset.most_common())
     stats.tools_per_record = dict(sorted(tools_hist.items()))
     stats.calls_per_record = dict(sorted(calls_hist.items()))
     stats.steps_per_record = dict(sorted(steps_hist.items()))

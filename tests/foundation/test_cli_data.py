@@ -93,4 +93,5 @@ def test_demo_prints_bfcl_summary(tmp_path: Path) -> None:
     code, text = invoke("data", "demo", "--out", str(tmp_path / "bfcl"), "--plot", str(tmp_path / "bfcl.png"))
     assert code == 0, text
     assert "unified 3641 BFCL records" in text and "| irrelevance | 1124 |" in text
+    assert "| live_multiple | 1053 |" in text and "| simple_javascript | 50 |" in text
     assert (tmp_path / "bfcl.png").is_file()

@@ -62,6 +62,8 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     code, text = invoke("data", "unify", "--from", "apigen", "--in", str(tmp_path / "missing.jsonl"),
                         "--out", str(tmp_path / "o"))
     assert code == 2 and "missing.jsonl" in text
+    code, text = invoke("data", "unify", "--from", "apigen", "--in", "x", "--out", "y", "--on-error", "ignore")
+    assert code == 2 and "--on-error must be fail or skip" in text
     code, text = invoke("data", "validate", str(tmp_path))
     assert code == 2 and "manifest.json is missing" in text
 

@@ -85,6 +85,10 @@ def unify_cmd(
     """Convert source files into a unified dataset."""
     from xlam.converters import UnifyConfig, run_unify
 
+    if on_error not in ("fail", "skip"):
+        _fail(f"--on-error must be fail or skip, got {on_error!r}")
+    if compression not in (None, "zstd"):
+        _fail(f"--compression must be zstd (or left out), got {compression!r}")
     with _bad_input_exits():
         config = UnifyConfig(on_error=on_error, compression=compression, shard_size=shard_size,
                              categories=category or None, limit=limit, overwrite=overwrite)

@@ -214,21 +214,16 @@ def enum_violation(ctx: RuleContext) -> None:
             continue
         for name, value in list(call.arguments.items()):
             param = info.params.get(name)
-            if (
-                param is None
-                or param.enum is None
-                or (value is None and param.nullable)
-                or param.documented(value)
-            ):
+            if param is None or param.enum is None:
                 continue
             field = f"{ctx.call_path(s, c)}.arguments.{name}"
             if isinstance(value, list) and "array" in param.types:
                 # An enum on an array parameter lists the allowed items (common in real tool specs).
                 for i, item in enumerate(value):
-                    if not _in_enum(item, param):
+                    if not _in_enum(item, param) and not param.documented(item):
                         ctx.issue(f"item {_short(item)} is not one of {_short(param.enum)}", f"{field}[{i}]")
                 continue
-            if _in_enum(value, param):
+            if _in_enum(value, param) or (value is None and param.nullable) or param.documented(value):
                 continue
             member = _enum_member(value, param) if ctx.config.autofix else None
             if member is not None:
@@ -307,13 +302,14 @@ def ungrounded_argument_value(ctx: RuleContext) -> None:
                 param = info.params.get(name) if info is not None else None
                 for path, text in _strings(value, name):
                     if len(text) < min_len or (
-                        param is not None
-                        and (param.documented(text) or (param.enum is not None and text in param.enum))
+                        param is not None and param.enum is not None and text in param.enum
                     ):
                         continue
                     if context is None or context_step != s:
                         context, context_step = _context_before(record, s), s
-                    if not context.grounded(text, threshold):
+                    if not context.grounded(text, threshold) and not (
+                        param is not None and param.documented(text)
+                    ):
                         ctx.issue(
                             f"value {_short(text)} is not found in the query, user turns or earlier "
                             "observations",

@@ -13,7 +13,7 @@ Register your own with the :func:`rule` decorator::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,18 @@ def rule(
 class RuleContext:
     """One record under check. ``record`` becomes a private copy on the first fix."""
 
-    __slots__ = ("_copied", "_infos", "_tools", "code", "config", "issues", "original", "record", "severity")
+    __slots__ = (
+        "_calls",
+        "_copied",
+        "_infos",
+        "_tools",
+        "code",
+        "config",
+        "issues",
+        "original",
+        "record",
+        "severity",
+    )
 
     def __init__(self, record: Record, config: VerifyConfig) -> None:
         self.original = record
@@ -73,6 +84,7 @@ class RuleContext:
         self._copied = False
         self._tools: dict[str, Tool] | None = None
         self._infos: dict[str, ToolInfo | None] = {}
+        self._calls: list[tuple[int, int, ToolCall]] | None = None
 
     # --- reporting -----------------------------------------------------------------------------
     def issue(self, message: str, field: str = "", *, fix: str | None = None) -> Issue:
@@ -100,10 +112,15 @@ class RuleContext:
             found = self._infos[name] = tool_info(tool) if tool is not None else None
             return found
 
-    def calls(self) -> Iterator[tuple[int, int, ToolCall]]:
-        for s, step in enumerate(self.record.steps):
-            for c, call in enumerate(step.tool_calls):
-                yield s, c, call
+    def calls(self) -> list[tuple[int, int, ToolCall]]:
+        """(step index, call index, call) for every call, in order (of the current record)."""
+        if self._calls is None:
+            self._calls = [
+                (s, c, call)
+                for s, step in enumerate(self.record.steps)
+                for c, call in enumerate(step.tool_calls)
+            ]
+        return self._calls
 
     @staticmethod
     def call_path(step: int, call: int) -> str:
@@ -115,6 +132,7 @@ class RuleContext:
             self.record = self.record.model_copy(deep=True)
             self._copied = True
             self._tools = None
+            self._calls = None
         return self.record
 
     def set_argument(self, step: int, call: int, name: str, value: Any) -> None:
@@ -122,6 +140,7 @@ class RuleContext:
 
     def replace_steps(self, steps: list[Step]) -> None:
         self._own().steps = steps
+        self._calls = None
 
 
 def selected_rules(config: VerifyConfig) -> list[Rule]:

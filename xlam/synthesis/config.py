@@ -51,7 +51,7 @@ class SynthesisConfig(BaseModel):
         default=None, description="LLM judge for the semantic check (not used with the template generator; "
                                   "rule-based semantic checks always run).")
     sandbox: SandboxLimits = Field(default_factory=lambda: SandboxLimits(wall_seconds=10, cpu_seconds=5))
-    batch_size: int = Field(default=64, ge=1, description="Candidates per generation/execution batch.")
+    batch_size: int = Field(default=128, ge=1, description="Candidates per generation/execution batch.")
     max_attempts: int | None = Field(default=None, ge=1, description="Most candidates (default 6 * n).")
     temperature: float = Field(default=0.7, ge=0, description="LLM sampling temperature (APIGen used 0.7).")
     max_tokens: int = Field(default=512, ge=16, description="LLM output budget per candidate.")

@@ -16,6 +16,7 @@ The process (and so its sandbox children) is pinned to CPU 0 with ``sched_setaff
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -25,8 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from xlam.synthesis import ALL_STYLES, SynthesisConfig, Synthesizer, load_tool_library, run_synthesis
-from xlam.synthesis import checks
+from xlam.synthesis import ALL_STYLES, SynthesisConfig, Synthesizer, checks, load_tool_library, run_synthesis
 from xlam.synthesis.drafts import DraftError, TemplateDrafter
 
 
@@ -53,10 +53,8 @@ def format_checked(n: int, seed: int) -> float:
     started = time.perf_counter()
     drafts = []
     while len(drafts) < n:
-        try:
+        with contextlib.suppress(DraftError):
             drafts.append(drafter.draft(rng.choice(ALL_STYLES), rng))
-        except DraftError:
-            pass
     shaped = [d for d in drafts if not checks.format_check(d)]
     from xlam.synthesis.runner import _record
 

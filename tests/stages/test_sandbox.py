@@ -124,3 +124,54 @@ def test_unloadable_target_is_not_executable(registry: ToolRegistry) -> None:
     )
     result = execute_calls([ToolCall(name="add", arguments={"a": 1, "b": 2})], broken, FAST)[0]
     assert result.error_class == "not_executable" and "ModuleNotFoundError" in result.message
+
+
+def test_rest_tool_reaches_only_allow_listed_hosts(registry: ToolRegistry) -> None:
+    import json as jsonlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from xlam.records import Tool
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            body = jsonlib.dumps({"path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        rest = ToolRegistry(
+            [
+                ExecutableTool(
+                    tool=Tool(
+                        name="lookup", parameters={"type": "object", "properties": {"q": {"type": "string"}}}
+                    ),
+                    kind="rest",
+                    endpoint={"method": "GET", "base_url": base, "path": "/search", "query_params": ["q"]},
+                )
+            ]
+        )
+        call = [ToolCall(name="lookup", arguments={"q": "lisbon"})]
+        allowed = execute_calls(
+            call, rest, SandboxLimits(wall_seconds=20, cpu_seconds=0, allow_hosts=[base])
+        )[0]
+        assert allowed.ok, allowed.message
+        assert allowed.value == {"path": "/search?q=lisbon"}
+        denied = execute_calls(call, rest, SandboxLimits(wall_seconds=20, cpu_seconds=0))[0]
+        assert denied.error_class == "network_denied"
+        other = execute_calls(
+            call, rest, SandboxLimits(wall_seconds=20, cpu_seconds=0, allow_hosts=["http://10.0.0.1:9"])
+        )[0]
+        assert other.error_class == "network_denied"
+    finally:
+        server.shutdown()

@@ -52,7 +52,8 @@ class SandboxLimits(BaseModel):
     )
     allow_network: bool = Field(default=False, description="Allow all network access.")
     allow_hosts: list[str] = Field(
-        default_factory=list, description="Hosts REST tools may reach without allow_network."
+        default_factory=list,
+        description="Allow list for REST tools without allow_network: base URLs (http://h:8000/api), h:port or hosts.",
     )
     use_namespaces: bool = Field(
         default=True, description="Use `unshare -rn` (empty network namespace) when possible."

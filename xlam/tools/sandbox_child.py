@@ -98,7 +98,7 @@ def _install_guards(tmpdir: str, allow_network: bool, allow_hosts: list[str]) ->
     import socket
 
     root = os.path.realpath(tmpdir)
-    hosts = set(allow_hosts)
+    hosts = {_host_of(entry) for entry in allow_hosts if entry.strip()}
 
     def inside(path: Any) -> bool:
         if isinstance(path, int):  # fd-based operations: the fd was opened under the same hook
@@ -187,6 +187,18 @@ def _install_guards(tmpdir: str, allow_network: bool, allow_hosts: list[str]) ->
         socket.create_connection = _denied_connection
 
 
+def _host_of(entry: str) -> str:
+    """The host of an allow-list entry: a base URL (``http://h:8000/api``), ``h:8000`` or ``h``."""
+    from urllib.parse import urlsplit
+
+    entry = entry.strip()
+    if "://" in entry:
+        return urlsplit(entry).hostname or ""
+    if entry.startswith("["):  # [::1]:8000
+        return entry[1:].split("]", 1)[0]
+    return entry.rsplit(":", 1)[0] if entry.count(":") == 1 else entry
+
+
 def to_json(value: Any, depth: int = 0) -> tuple[Any, bool]:
     """A JSON-safe copy of ``value`` and whether anything had to fall back to ``repr``."""
     if depth > 50:
@@ -253,7 +265,7 @@ def _classify(exc: BaseException) -> str:
         return "memory"
     if isinstance(exc, CpuLimitExceeded):
         return "cpu"
-    if isinstance(exc, NetworkDenied) or _STATE["network"]:
+    if isinstance(exc, NetworkDenied) or type(exc).__name__ == "NetworkDenied" or _STATE["network"]:
         return "network_denied"
     if isinstance(exc, FilesystemDenied) or _STATE["filesystem"]:
         return "filesystem_denied"

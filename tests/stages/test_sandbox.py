@@ -134,7 +134,7 @@ def test_rest_tool_reaches_only_allow_listed_hosts(registry: ToolRegistry) -> No
     from xlam.records import Tool
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             body = jsonlib.dumps({"path": self.path}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

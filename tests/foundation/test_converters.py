@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from pathlib import Path
+from unittest import mock
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xlam.converters import CONVERTERS, SourceItem, get_converter, iter_json_items
+from xlam.converters import CONVERTERS, SourceItem, base, get_converter, iter_json_items
 from xlam.errors import RecordError
 from xlam.records import Category, Record
 
@@ -195,3 +200,28 @@ def test_json_array_files_are_read(tmp_path: Path, sources_dir: Path) -> None:
     records = convert_file("actionstudio", path)
     assert [r.id for r in records] == [row["unique_trajectory_id"] for row in rows]
     assert records[1].provenance.source_location == f"{path}:2"
+
+
+json_leaf = st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False) \
+    | st.text(max_size=20)
+json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                                                   max_size=4), max_leaves=10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(json_value, max_size=12), st.sampled_from([None, 2]), st.sampled_from([5, 17, 64]))
+def test_json_array_files_stream_across_chunk_boundaries(values: list[object], indent: int | None, chunk: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "a.json"
+        path.write_text(json.dumps(values, indent=indent, ensure_ascii=False), encoding="utf-8")
+        with mock.patch.object(base, "_CHUNK", chunk):
+            items = list(iter_json_items(path))
+    assert [i.value for i in items] == values and [i.line for i in items] == list(range(1, len(values) + 1))
+
+
+@pytest.mark.parametrize(("text", "line"), [('[{"a": 1}, {"b": }]', 2), ('[{"a": 1}, {"b": 2}', 3), ("[1, 2 3]", 3)])
+def test_bad_json_array_names_the_element(tmp_path: Path, text: str, line: int) -> None:
+    (tmp_path / "bad.json").write_text(text)
+    with pytest.raises(RecordError) as info:
+        list(iter_json_items(tmp_path / "bad.json"))
+    assert info.value.line == line

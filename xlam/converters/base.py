@@ -8,6 +8,7 @@ A converter reads source files into :class:`SourceItem` s (one per source record
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -51,21 +52,16 @@ class SourceItem:
 
 
 def iter_json_items(path: str | Path) -> Iterator[SourceItem]:
-    """Items of a JSON-lines file, or of a file holding one JSON array (``.json``).
+    """Items of a JSON-lines file, or of a file holding one JSON array (``.json``), streamed.
 
-    JSON lines are streamed; an array file is loaded whole (the format gives no other choice).
-    Invalid JSON raises :class:`RecordError` with the line (or array index + 1).
+    The line of a JSON-lines item is its line number; the line of an array element is its
+    1-based index. Invalid JSON raises :class:`RecordError` with that number.
     """
     path = str(path)
     with open(path, "rb") as fh:
         head = fh.read(4096).lstrip()
     if head.startswith(b"["):
-        try:
-            values = orjson.loads(Path(path).read_bytes())
-        except orjson.JSONDecodeError as exc:
-            raise RecordError(path, None, "", f"invalid JSON array file: {exc}") from exc
-        for index, value in enumerate(values, 1):
-            yield SourceItem(path, index, value)
+        yield from _iter_json_array(path)
         return
     with open(path, "rb") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -76,6 +72,58 @@ def iter_json_items(path: str | Path) -> Iterator[SourceItem]:
             except orjson.JSONDecodeError as exc:
                 raise RecordError(path, lineno, "", f"invalid JSON: {exc}") from exc
             yield SourceItem(path, lineno, value)
+
+
+_CHUNK = 1 << 20
+_WS = " \t\r\n"
+
+
+def _iter_json_array(path: str) -> Iterator[SourceItem]:
+    """Elements of a top-level JSON array, decoded incrementally (memory ~ the largest element,
+    not the file: ActionStudio's train.json is half a gigabyte)."""
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8") as fh:
+        buf = fh.read(_CHUNK).lstrip()
+        if not buf.startswith("["):
+            raise RecordError(path, None, "", "expected a JSON array")
+        pos, index, eof, expect_comma = 1, 0, False, False
+        while True:
+            while pos < len(buf) and (buf[pos] in _WS or (expect_comma and buf[pos] == ",")):
+                expect_comma = expect_comma and buf[pos] != ","
+                pos += 1
+            if pos >= len(buf):
+                if eof:
+                    raise RecordError(path, index + 1, "", "unterminated JSON array")
+                chunk = fh.read(_CHUNK)
+                eof = not chunk
+                buf, pos = buf[pos:] + chunk, 0
+                continue
+            if buf[pos] == "]":
+                return
+            if expect_comma:
+                raise RecordError(path, index + 1, "", f"expected ',' or ']' after element {index}")
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+                # Complete only when a delimiter follows in the buffer: "12" may be "123…" and
+                # "35000000000." decodes as 35000000000 before its fraction has been read.
+                follow = end
+                while follow < len(buf) and buf[follow] in _WS:
+                    follow += 1
+                complete = eof or (follow < len(buf) and buf[follow] in ",]")
+            except json.JSONDecodeError as exc:
+                if eof:
+                    raise RecordError(path, index + 1, "", f"invalid JSON: {exc.msg}") from exc
+                complete = False
+            if not complete:
+                chunk = fh.read(max(_CHUNK, len(buf)))  # the element spans the buffer end: read more
+                eof = not chunk
+                buf, pos = buf[pos:] + chunk, 0
+                continue
+            index += 1
+            yield SourceItem(path, index, value)
+            pos, expect_comma = end, True
+            if pos > _CHUNK:
+                buf, pos = buf[pos:], 0
 
 
 def require(obj: Any, key: str, path: str, kind: type[T] | tuple[type, ...]) -> T:

@@ -71,7 +71,7 @@ def _translate(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise kopf.TemporaryError(str(exc), delay=30 if status == 404 else 5) from exc
             _fail(kwargs, f"{type(exc).__name__}", str(exc))
             raise kopf.PermanentError(str(exc)) from exc
-        except (SizingError, reconcile.ChildConflict) as exc:
+        except (SizingError, reconcile.ChildConflict, reconcile.InvalidRunConfig) as exc:
             _fail(kwargs, type(exc).__name__, str(exc))
             raise kopf.PermanentError(str(exc)) from exc
 

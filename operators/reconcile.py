@@ -19,6 +19,10 @@ class ChildConflict(ValueError):
     """A child's name is taken by an object this run does not own: permanent (rename the run)."""
 
 
+class InvalidRunConfig(ValueError):
+    """The generated training/evaluation config does not validate: permanent (fix the spec)."""
+
+
 @dataclass
 class DesiredState:
     children: list[dict[str, Any]]
@@ -28,12 +32,20 @@ class DesiredState:
 def training_desired(cr: dict[str, Any], settings: OperatorSettings, sizing: Sizing | None = None) -> DesiredState:
     """ConfigMap + RayJob of a TrainingRun (sizing from the planner unless given/explicit)."""
     sizing = sizing or resolve_sizing(cr["spec"])
+    cfg = rayjob.train_config(cr, sizing)
+    from xlam.errors import XlamError
+
+    try:
+        rayjob.validate_train_config(cfg)
+    except XlamError as exc:  # TrainConfigError names every bad field
+        raise InvalidRunConfig(f"spec.config: {exc}") from exc
     _, _, _, _, root = common.storage_parts(cr["spec"])
     cm = rayjob.build_configmap(cr, sizing, root)
     rj = rayjob.build_rayjob(cr, sizing, settings)
+    output_dir, storage_path = rayjob.output_location(cr)
     return DesiredState([cm, rj], {"sizing": sizing.as_status(), "configMap": cm["metadata"]["name"],
                                    "rayJob": {"name": rj["metadata"]["name"]},
-                                   "outputUri": rayjob.train_config(cr, sizing, root)["output_dir"]})
+                                   "outputUri": storage_path or output_dir})
 
 
 def evaluation_desired(cr: dict[str, Any], settings: OperatorSettings) -> DesiredState:

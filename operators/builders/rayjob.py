@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -44,19 +45,52 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def train_config(cr: dict[str, Any], sizing: Sizing, output_root: str) -> dict[str, Any]:
-    """The TrainConfig document the entrypoint reads (user ``spec.config`` + the resolved layout)."""
+def _offload(spec: dict[str, Any], key: str) -> bool:
+    zero = (spec.get("deepspeed") or {}).get("zero_optimization") or {}
+    return str((zero.get(key) or {}).get("device", "none")) in ("cpu", "nvme")
+
+
+def output_location(cr: dict[str, Any]) -> tuple[str, str | None]:
+    """(output_dir, checkpoint storage URI or None): on a PVC both live on it; with an object store
+    the trainer writes locally (``/tmp``) and Ray Train persists checkpoints to the URI."""
+    meta = cr["metadata"]
+    rel = f"runs/{meta['namespace']}/{meta['name']}"
+    storage = cr["spec"].get("storage") or {}
+    if "pvc" in storage:
+        return f"{storage['pvc'].get('mountPath', '/data')}/{rel}", None
+    return f"/tmp/xlam-train/{meta['name']}", f"{str(storage['uri']).rstrip('/')}/{rel}"
+
+
+def train_config(cr: dict[str, Any], sizing: Sizing, output_root: str = "") -> dict[str, Any]:
+    """The ``xlam.training.TrainConfig`` document the entrypoint reads: the user's ``spec.config``
+    plus what the run resolves (recipe, method, Ray cluster layout, ZeRO stage, output places)."""
     spec = cr["spec"]
-    cfg = dict(spec.get("config") or {})
-    cfg["recipe"] = spec["recipe"]
+    cfg = copy.deepcopy(spec.get("config") or {})
+    cfg.setdefault("name", cr["metadata"]["name"])
     cfg["method"] = spec.get("method", "sft")
+    cfg["model"] = {**(cfg.get("model") or {}), "recipe": spec["recipe"]}
     dist = dict(cfg.get("distributed") or {})
-    dist.update({"backend": "ray", "num_workers": max(1, sizing.nodes * max(1, sizing.gpus_per_node)),
-                 "use_gpu": sizing.gpus_per_node > 0, "zero_stage": sizing.zero_stage,
-                 "deepspeed_config": f"{CONFIG_DIR}/deepspeed.json"})
+    dist.update({"launcher": "ray", "ray_address": "auto",
+                 "num_workers": max(1, sizing.nodes * max(1, sizing.gpus_per_node)),
+                 "use_gpu": sizing.gpus_per_node > 0, "zero_stage": sizing.zero_stage})
+    dist.setdefault("engine", "deepspeed")
+    if _offload(spec, "offload_optimizer") and sizing.zero_stage >= 1:
+        dist["offload_optimizer"] = True
+    if _offload(spec, "offload_param") and sizing.zero_stage == 3:
+        dist["offload_params"] = True
     cfg["distributed"] = dist
-    cfg.setdefault("output_dir", f"{output_root}/runs/{cr['metadata']['namespace']}/{cr['metadata']['name']}")
+    output_dir, storage_path = output_location(cr)
+    cfg.setdefault("output_dir", output_dir)
+    if storage_path:
+        cfg["checkpoint"] = {**(cfg.get("checkpoint") or {}), "storage_path": storage_path}
     return cfg
+
+
+def validate_train_config(cfg: dict[str, Any]) -> None:
+    """Reject a config the trainer would reject (``xlam.training`` is in the operator's image)."""
+    from xlam.training.config import parse_train_config
+
+    parse_train_config(cfg)
 
 
 def build_configmap(cr: dict[str, Any], sizing: Sizing, output_root: str) -> dict[str, Any]:
@@ -64,7 +98,7 @@ def build_configmap(cr: dict[str, Any], sizing: Sizing, output_root: str) -> dic
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": common.metadata(cr, configmap_name(cr), "training-config"),
         "data": {
-            "train.yaml": yaml.safe_dump(train_config(cr, sizing, output_root), sort_keys=True),
+            "train.yaml": yaml.safe_dump(train_config(cr, sizing), sort_keys=True),
             "deepspeed.json": json.dumps(deepspeed_config(cr["spec"], sizing), indent=2, sort_keys=True),
         },
     }

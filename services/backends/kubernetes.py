@@ -84,8 +84,9 @@ def build_resource(ctx: RunContext, s: K8sBackendSettings) -> dict[str, Any]:
     annotations: dict[str, str] = {"xlam.ai/project": ctx.project_id, "xlam.ai/attempt": str(ctx.attempt)}
     spec: dict[str, Any] = {"controlPlaneRunId": ctx.run_id, "storage": s.storage()}
     if ctx.kind == "training":
-        config = dict(spec_in.get("config") or {})
-        spec.update(recipe=config.pop("recipe", "tiny"), method=config.pop("method", "sft"), config=config,
+        config = dict(spec_in.get("config") or {})  # an xlam.training.TrainConfig document
+        recipe = (config.get("model") or {}).get("recipe", "tiny")
+        spec.update(recipe=recipe, method=config.get("method", "sft"), config=config,
                     resources={"sizing": "Planner", "gpuType": s.gpu_type, "gpusPerNode": s.gpus_per_node})
         if s.nodes is not None:
             spec["resources"].update(sizing="Explicit", nodes=s.nodes)

@@ -17,6 +17,7 @@ from operators.builders import eval_job, kfp_run, rayjob
 from operators.crd_schemas import ROOT
 from operators.settings import OperatorSettings
 from operators.sizing import Sizing, SizingError, resolve_sizing
+from xlam.training.config import parse_train_config
 
 SETTINGS = OperatorSettings(image="registry.test/xlam:1.2.3")
 SUBMISSION_MODES = {"K8sJobMode", "HTTPMode", "InteractiveMode", "SidecarMode"}
@@ -111,11 +112,18 @@ def test_rayjob_is_valid_kuberay(kuberay_crds: dict[str, dict], nodes: int, gpus
 
     ds = json.loads(cm["data"]["deepspeed.json"])
     assert ds["zero_optimization"]["stage"] == zero
-    assert ds["zero_optimization"]["offload_optimizer"] == {"device": "none"}  # user override merged
+    assert ds["zero_optimization"]["offload_optimizer"] == {"device": "cpu"}  # user override merged
     train = yaml.safe_load(cm["data"]["train.yaml"])
-    assert train["recipe"] == "xlam-8x7b" and train["max_steps"] == 6000
-    assert train["distributed"]["num_workers"] == max(1, nodes * max(1, gpus))
-    assert train["output_dir"] == "s3://xlam-artifacts/runs/xlam/xlam-8x7b-sft"
+    parse_train_config(train)  # exactly what `xlam train run --config` will accept
+    assert train["model"]["recipe"] == "xlam-8x7b" and train["optim"]["max_steps"] == 6000
+    dist = train["distributed"]
+    assert dist["num_workers"] == max(1, nodes * max(1, gpus)) and dist["launcher"] == "ray"
+    assert dist["ray_address"] == "auto" and dist["zero_stage"] == zero and dist["use_gpu"] is (gpus > 0)
+    assert dist.get("offload_optimizer", False) is (zero >= 1)
+    assert train["output_dir"] == "/tmp/xlam-train/xlam-8x7b-sft"
+    assert train["checkpoint"]["storage_path"] == "s3://xlam-artifacts/runs/xlam/xlam-8x7b-sft"
+    assert train["checkpoint"]["every_steps"] == 250
+    assert desired.status["outputUri"] == "s3://xlam-artifacts/runs/xlam/xlam-8x7b-sft"
     assert desired.status["sizing"]["nodes"] == nodes
 
 
@@ -140,6 +148,25 @@ def test_pvc_storage_and_long_names() -> None:
     assert rj["metadata"]["name"] == rayjob.rayjob_name(cr)  # stable
     worker = rj["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]
     assert {"name": "storage", "persistentVolumeClaim": {"claimName": "shared"}} in worker["volumes"]
+
+
+def test_invalid_training_config_is_permanent() -> None:
+    cr = explicit(example("trainingrun-xlam-8x7b.yaml"))
+    cr["spec"]["config"]["optim"]["lr"] = -1
+    with pytest.raises(reconcile.InvalidRunConfig, match="optim.lr"):
+        reconcile.training_desired(cr, SETTINGS)
+    cr["spec"]["config"] = {}
+    with pytest.raises(reconcile.InvalidRunConfig, match="data"):
+        reconcile.training_desired(cr, SETTINGS)
+
+
+def test_pvc_training_outputs_live_on_the_pvc() -> None:
+    cr = explicit(example("trainingrun-xlam-8x7b.yaml"))
+    cr["spec"]["storage"] = {"pvc": {"claimName": "shared", "mountPath": "/mnt/shared"}}
+    desired = reconcile.training_desired(cr, SETTINGS)
+    train = yaml.safe_load(desired.children[0]["data"]["train.yaml"])
+    assert train["output_dir"] == "/mnt/shared/runs/xlam/xlam-8x7b-sft" and "storage_path" not in train["checkpoint"]
+    assert desired.status["outputUri"] == "/mnt/shared/runs/xlam/xlam-8x7b-sft"
 
 
 def test_explicit_sizing_needs_counts_and_planner_errors_are_permanent() -> None:

@@ -69,7 +69,7 @@ def training_run(name: str) -> dict[str, Any]:
     return {
         "apiVersion": "xlam.ai/v1alpha1", "kind": "TrainingRun",
         "metadata": {"name": name, "namespace": NS},
-        "spec": {"recipe": "xlam-8x7b", "method": "sft",
+        "spec": {"recipe": "xlam-8x7b", "method": "sft", "config": {"data": {"datasets": ["/data/mix"]}},
                  "resources": {"sizing": "Explicit", "nodes": 2, "gpusPerNode": 8, "zeroStage": 3},
                  "storage": {"pvc": {"claimName": "xlam-data", "mountPath": "/data"}},
                  "scheduling": {"queueName": "gpu-queue"},
@@ -169,7 +169,9 @@ def test_kubernetes_backend_with_the_operator(cluster: httpx.Client, tmp_path: P
     backend = KubernetesBackend(api=kube_api(http), settings=K8sBackendSettings(
         namespace=NS, storage_uri="s3://bucket", nodes=1, gpus_per_node=0))
     ctx = RunContext(run_id="run_01JTRAIN", project_id="proj", kind="training",
-                     spec={"model_name": "xlam-tiny", "config": {"recipe": "tiny", "method": "sft", "max_steps": 5}},
+                     spec={"model_name": "xlam-tiny", "config": {
+                         "model": {"recipe": "tiny"}, "method": "sft", "optim": {"max_steps": 5},
+                         "data": {"datasets": ["s3://bucket/mix"]}}},
                      attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://bucket/artifacts")
     ref = backend.submit(ctx)
     assert backend.submit(ctx) == ref  # idempotent: the same resource is adopted
@@ -208,7 +210,7 @@ def test_kubernetes_backend_with_the_operator(cluster: httpx.Client, tmp_path: P
 
     # cancel through the backend
     ctx2 = RunContext(run_id="run_01JCANCEL", project_id="proj", kind="training",
-                      spec={"model_name": "m", "config": {"recipe": "tiny"}}, attempt=2, claim=1,
+                      spec={"model_name": "m", "config": {"data": {"datasets": ["s3://b/d"]}}}, attempt=2, claim=1,
                       work_dir=tmp_path, artifact_root="s3://bucket/artifacts")
     ref2 = backend.submit(ctx2)
     wait_for(lambda: get(http, f"{RJ}/run-01jcancel-a2"), "the second RayJob")
@@ -222,7 +224,7 @@ def test_backend_rejects_invalid_runs_before_the_cluster(cluster: httpx.Client, 
     from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
 
     backend = KubernetesBackend(api=kube_api(cluster), settings=K8sBackendSettings(namespace=NS, storage_uri="s3://b"))
-    ctx = RunContext(run_id="run_bad", project_id="p", kind="training", spec={"config": {"recipe": "gpt-9"}},
+    ctx = RunContext(run_id="run_bad", project_id="p", kind="training", spec={"config": {"model": {"recipe": "gpt-9"}}},
                      attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://b")
     with pytest.raises(ValueError, match="recipe"):
         backend.submit(ctx)

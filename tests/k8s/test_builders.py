@@ -153,7 +153,7 @@ def test_pvc_storage_and_long_names() -> None:
 def test_invalid_training_config_is_permanent() -> None:
     cr = explicit(example("trainingrun-xlam-8x7b.yaml"))
     cr["spec"]["config"]["optim"]["lr"] = -1
-    with pytest.raises(reconcile.InvalidRunConfig, match="optim.lr"):
+    with pytest.raises(reconcile.InvalidRunConfig, match=r"optim\.lr"):
         reconcile.training_desired(cr, SETTINGS)
     cr["spec"]["config"] = {}
     with pytest.raises(reconcile.InvalidRunConfig, match="data"):

@@ -39,7 +39,7 @@ values: st.SearchStrategy[Any] = st.recursive(
 )
 calls = st.builds(ToolCall, name=tool_names, arguments=st.dictionaries(idents, values, max_size=4))
 # Documented limitation: free text (thoughts, replies) must not contain a format's own call markers.
-_MARKERS = ("<tool_call>", "</tool_call>", "[TOOL_CALLS]", "<TOOLCALL>")
+_MARKERS = ("<tool_call>", "</tool_call>", "[TOOL_CALLS]", "<TOOLCALL>", "<think>")
 free_text = texts.map(str.strip).filter(lambda t: not any(m in t for m in _MARKERS))
 
 

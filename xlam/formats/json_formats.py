@@ -7,6 +7,7 @@ does not look like the format parses as a reply.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -19,7 +20,7 @@ from xlam.formats.base import (
     dumps,
     load_json,
 )
-from xlam.records import Step
+from xlam.records import Step, ToolCall
 
 
 class XlamJsonFormat(OutputFormat):
@@ -110,9 +111,6 @@ class ToolCallsPrefixFormat(OutputFormat):
         raise error or FormatParseError(f"{self.name}: no {self.prefix} block")
 
 
-_TAG_RE = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
-
-
 class ToolCallTagsFormat(OutputFormat):
     """Hermes / Qwen: optional thought text, then one ``<tool_call>{"name", "arguments"}</tool_call>``
     block per call."""
@@ -134,9 +132,29 @@ class ToolCallTagsFormat(OutputFormat):
     def parse(self, text: str) -> Step:
         if "<tool_call>" not in text:
             return Step(response=text.strip())
-        head = text[: text.index("<tool_call>")]
-        bodies = _TAG_RE.findall(text)
-        if text.count("<tool_call>") != len(bodies):
-            raise FormatParseError(f"{self.name}: unterminated <tool_call> tag")
-        calls = [call_from_json(load_json(b.strip(), what=self.name), where=f"tool_call[{i}]") for i, b in enumerate(bodies)]
-        return Step(thought=head.strip(), tool_calls=calls)
+        open_tag, close_tag = "<tool_call>", "</tool_call>"
+        start = text.index(open_tag)
+        thought = text[:start].strip()
+        calls: list[ToolCall] = []
+        # Decode each block's JSON with raw_decode so tags inside argument strings cannot confuse us.
+        while start != -1:
+            pos = _skip_ws(text, start + len(open_tag))
+            try:
+                obj, pos = _DECODER.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise FormatParseError(f"{self.name}: call {len(calls)} is not valid JSON: {exc}") from exc
+            pos = _skip_ws(text, pos)
+            if not text.startswith(close_tag, pos):
+                raise FormatParseError(f"{self.name}: call {len(calls)} has no closing </tool_call> tag")
+            calls.append(call_from_json(obj, where=f"tool_call[{len(calls)}]"))
+            start = text.find(open_tag, pos + len(close_tag))
+        return Step(thought=thought, tool_calls=calls)
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos

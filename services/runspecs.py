@@ -118,10 +118,28 @@ def validate_spec(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def input_uris(kind: str, spec: dict[str, Any]) -> list[str]:
-    """URIs in the envelope that name inputs (checked against the allowed roots at submit)."""
+SAFE_TOOL_MODULES = ("module:xlam.tools.catalog",)
+
+
+def input_uris(kind: str, spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(field, uri)`` for every input URI in a validated spec (checked against the allowed roots).
+
+    Raises :class:`SpecError` for tool sources that would import arbitrary server-side code.
+    """
     if kind == "data-pipeline":
-        return list(spec.get("inputs", []))
-    if kind == "synthesis" and spec.get("tools_uri"):
-        return [spec["tools_uri"]]
-    return []
+        return [(f"spec.inputs[{i}]", u) for i, u in enumerate(spec.get("inputs", []))]
+    out: list[tuple[str, str]] = []
+    if kind == "synthesis":
+        if spec.get("tools_uri"):
+            out.append(("spec.tools_uri", spec["tools_uri"]))
+        config = spec.get("config") or {}
+        tools = str(config.get("tools", "default"))
+        if tools.startswith("module:"):
+            if not tools.startswith(SAFE_TOOL_MODULES):
+                raise SpecError([{"field": "spec.config.tools",
+                                  "message": "module tool sources are limited to xlam.tools.catalog on the server"}])
+        elif tools != "default":
+            out.append(("spec.config.tools", tools))
+        if config.get("seed_uri"):
+            out.append(("spec.config.seed_uri", str(config["seed_uri"])))
+    return out

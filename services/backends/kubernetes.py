@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from operators.control_plane import RUN_ID_LABEL
 from operators.crd_schemas import API_VERSION, openapi_schema
 from operators.kube import KubeApi, KubeError
 from operators.validation import validate
@@ -115,7 +116,7 @@ def build_resource(ctx: RunContext, s: K8sBackendSettings) -> dict[str, Any]:
         spec["scheduling"] = s.scheduling()
     return {"apiVersion": API_VERSION, "kind": kind,
             "metadata": {"name": resource_name(ctx), "namespace": s.namespace, "annotations": annotations,
-                         "labels": {"app.kubernetes.io/part-of": "xlam", "xlam.ai/run-id": ctx.run_id[:63]}},
+                         "labels": {"app.kubernetes.io/part-of": "xlam", RUN_ID_LABEL: ctx.run_id[:63]}},
             "spec": spec}
 
 
@@ -159,6 +160,9 @@ class KubernetesBackend(Backend):
         if errors:
             raise ValueError(f"invalid {obj['kind']}: " + "; ".join(errors))
         ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        adopted = self._adoptable(obj["kind"], ns, ctx)
+        if adopted is not None:
+            return f"k8s:{ns}/{obj['kind']}/{adopted}"
         try:
             self.api.create(obj)
         except KubeError as exc:
@@ -168,6 +172,15 @@ class KubernetesBackend(Backend):
             if existing is None or (existing.get("spec") or {}).get("controlPlaneRunId") != ctx.run_id:
                 raise ValueError(f"{obj['kind']} {ns}/{name} exists and belongs to another run") from exc
         return f"k8s:{ns}/{obj['kind']}/{name}"
+
+    def _adoptable(self, kind: str, namespace: str, ctx: RunContext) -> str | None:
+        """A resource created with kubectl and registered by the operator carries our run id as the
+        ``xlam.ai/run-id`` label: adopt it (first attempt only; retries get their own resource)."""
+        for cr in self.api.list(kind, namespace, f"{RUN_ID_LABEL}={ctx.run_id}"):
+            attempt = ((cr["metadata"].get("annotations") or {}).get("xlam.ai/attempt"))
+            if attempt == str(ctx.attempt) or (attempt is None and ctx.attempt == 1):
+                return str(cr["metadata"]["name"])
+        return None
 
     def status(self, ref: str) -> BackendStatus:
         ns, kind, name = parse_ref(ref)

@@ -66,11 +66,7 @@ def run_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) -> dic
 def run_synthesis_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
     from xlam.synthesis import SynthesisConfig, run_synthesis
 
-    tools: Any = spec.get("tools_uri")
-    if tools is None:
-        from xlam.tools.harvest import default_registry
-
-        tools = default_registry()
+    tools: Any = spec.get("tools_uri")  # None: the config's ``tools`` (default: the built-in catalog)
     out = str(work / "data" / "synthesized")
     report = run_synthesis(tools, out, SynthesisConfig(**spec.get("config") or {}),
                            rejects_uri=str(work / "data" / "synthesis-rejects"), report_dir=work / "reports" / "synthesis")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_ready, worker_shutdown
+from celery.signals import setup_logging, worker_process_init, worker_ready, worker_shutdown
 
 from services.settings import Settings, get_settings
 
@@ -61,6 +61,15 @@ def get_celery(settings: Settings) -> Celery:
 
 
 app = get_celery(get_settings())
+
+
+@setup_logging.connect
+def _json_logging(loglevel: object = None, **_: object) -> None:
+    """Workers log JSON lines like the API (Celery's own handlers are not installed)."""
+    from services.api.middleware import configure_logging
+
+    configure_logging(str(loglevel or get_settings().log_level) if not isinstance(loglevel, int)
+                      else __import__("logging").getLevelName(loglevel))
 
 
 @worker_process_init.connect

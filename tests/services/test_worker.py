@@ -16,9 +16,13 @@ from tests.services.conftest import WorkerProcess, wait_for
 pytestmark = pytest.mark.services
 
 
-def _spec(bfcl_dir: Path, categories: list[str] | None = None, copies: int = 1, **unify: Any) -> dict[str, Any]:
-    return {"source": "bfcl", "inputs": [str(bfcl_dir)] * copies, "output_name": f"bfcl-{uuid.uuid4().hex[:6]}",
+def _spec(bfcl_dir: Path, categories: list[str] | None = None, copies: int = 1, *, unify_only: bool = False,
+          **unify: Any) -> dict[str, Any]:
+    spec = {"source": "bfcl", "inputs": [str(bfcl_dir)] * copies, "output_name": f"bfcl-{uuid.uuid4().hex[:6]}",
             "unify": {"categories": categories, **unify}}
+    if unify_only:  # long-ish runs for the crash/cancel tests: unify alone, verify and dedup skipped
+        spec.update(verify=None, dedup=None)
+    return spec
 
 
 def _get(client: Any, p: str, h: dict[str, str], run_id: str) -> dict[str, Any]:
@@ -32,7 +36,6 @@ def _wait_state(client: Any, p: str, h: dict[str, str], run_id: str, states: tup
 def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
         client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    # the input is registered first, so the output's lineage points at it
     spec = _spec(bfcl_dir, ["simple_python", "multiple"], limit=40)
     run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "name": "unify", "spec": spec},
                       headers={**h, "Idempotency-Key": uuid.uuid4().hex}).json()
@@ -43,7 +46,7 @@ def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
     assert [e["to_state"] for e in events] == ["queued", "submitted", "running", "succeeded"]
     (out,) = done["outputs"]["datasets"]
     ds = client.get(f"/v1/projects/{p}/datasets/{out['id']}", headers=h).json()
-    assert ds["producing_run_id"] == run["id"] and ds["num_records"] == 40 and ds["name"] == spec["output_name"]
+    assert ds["producing_run_id"] == run["id"] and ds["name"] == spec["output_name"]
     logs = client.get(f"/v1/projects/{p}/runs/{run['id']}/logs", params={"limit": 2}, headers=h).json()
     assert len(logs["data"]) == 2 and run["id"] in logs["data"][0]["line"]
     rest = client.get(f"/v1/projects/{p}/runs/{run['id']}/logs", params={"cursor": logs["next_cursor"]}, headers=h).json()
@@ -53,12 +56,16 @@ def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
     assert "event: end" in body and "[unify] 40 records out" in body
     metrics = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", headers=h).json()
     assert metrics["unify.output_records"][0]["value"] == 40.0
+    # unify -> verify -> dedup all ran; the registered dataset is the last stage's output
+    last = "dedup" if "dedup.output_records" in metrics else "verify"
+    assert "verify.output_records" in metrics
+    assert ds["num_records"] == metrics[f"{last}.output_records"][0]["value"] > 0
 
 
 def test_worker_sigkill_mid_run_finishes_exactly_once(
         client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=2)},
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=2, unify_only=True)},
                       headers=h).json()
     _wait_state(client, p, h, run["id"], ("running",))
     worker.kill()  # main process, pool child and the stage subprocess, mid-run
@@ -75,7 +82,7 @@ def test_worker_sigkill_mid_run_finishes_exactly_once(
 def test_cancel_reaches_running_work(
         client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=6)},
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=3, unify_only=True)},
                       headers=h).json()
     running = _wait_state(client, p, h, run["id"], ("running",))
     assert client.post(f"/v1/projects/{p}/runs/{run['id']}/cancel", headers=h).json()["state"] == "cancelling"
@@ -95,7 +102,7 @@ def test_cancel_reaches_running_work(
 def test_duplicate_submits_with_one_key_execute_once(
         client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    body = {"kind": "data-pipeline", "spec": _spec(bfcl_dir, ["simple_python"], limit=5)}
+    body = {"kind": "data-pipeline", "spec": _spec(bfcl_dir, ["simple_python"], unify_only=True, limit=5)}
     key = {"Idempotency-Key": uuid.uuid4().hex}
     ids = {client.post(f"/v1/projects/{p}/runs", json=body, headers={**h, **key}).json()["id"] for _ in range(3)}
     assert len(ids) == 1
@@ -103,3 +110,19 @@ def test_duplicate_submits_with_one_key_execute_once(
     assert _wait_state(client, p, h, run_id, ("succeeded", "failed"))["state"] == "succeeded"
     assert len(client.get(f"/v1/projects/{p}/runs", headers=h).json()["data"]) == 1
     assert len(client.get(f"/v1/projects/{p}/datasets", headers=h).json()["data"]) == 1
+
+
+def test_synthesis_lifecycle_registers_a_dataset(
+        client: Any, project: dict[str, Any], worker: WorkerProcess) -> None:
+    p, h = project["name"], project["editor"].h
+    spec = {"output_name": "synth", "config": {"n": 4, "seed": 3, "generator": {"backend": "template"}}}
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "synthesis", "spec": spec}, headers=h).json()
+    assert run["spec"]["config"]["n"] == 4, run
+    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    assert done["state"] == "succeeded", done["message"]
+    (out,) = done["outputs"]["datasets"]
+    ds = client.get(f"/v1/projects/{p}/datasets/{out['id']}", headers=h).json()
+    assert ds["num_records"] == 4 and ds["producing_run_id"] == run["id"]
+    bad = client.post(f"/v1/projects/{p}/runs", json={"kind": "synthesis", "spec": {
+        "output_name": "x", "config": {"tools": "module:os"}}}, headers=h)
+    assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "spec.config.tools"

@@ -57,11 +57,12 @@ def submit_run(body: RunSubmit, access: Editor, session: SessionDep, settings: S
         return existing
     try:
         spec = validate_spec(body.kind, body.spec)
+        uris = input_uris(body.kind, spec)
     except SpecError as exc:
         first = exc.errors[0]
         raise ApiError(422, "validation_error", f"invalid request at {first['field']}: {first['message']}", exc.errors) from exc
-    for i, uri in enumerate(input_uris(body.kind, spec)):
-        check_uri(uri, settings, field=f"spec.inputs[{i}]" if body.kind == "data-pipeline" else "spec.tools_uri")
+    for field, uri in uris:
+        check_uri(uri, settings, field=field)
     now = utcnow()
     run = Run(id=new_id("run"), project_id=pid, kind=body.kind, name=body.name, spec=spec,
               backend=body.backend or settings.backend, state="queued", idempotency_key=idempotency_key,

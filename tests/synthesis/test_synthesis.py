@@ -127,7 +127,9 @@ def test_failing_tools_are_rejected_with_reasons(tmp_path, monkeypatch) -> None:
     assert report.groups["funnel:template"]["failed_execution"] == 6
     rejects = list(read_records(str(tmp_path / "rej")))
     assert all(r.meta["rejected_stage"] == "execution" for r in rejects)
-    assert all("exception:RuntimeError" in r.meta["reasons"][0] for r in rejects)
+    assert all(r.meta["reasons"][0].startswith("exception:RuntimeError@always_fails:") for r in rejects)
+    assert all("backend down" in r.meta["reasons"][0] for r in rejects)
+    assert report.counts == {"execution:exception:RuntimeError": 6}
     assert all(r.provenance.checks == ["format"] for r in rejects)
 
 

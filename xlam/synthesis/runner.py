@@ -201,7 +201,7 @@ class Synthesizer:
                     outcomes[i].passed.append("execution:skipped")
                     continue
                 outcomes[i].results = res
-                errors = [f"{c.name}:{r.error_class}" for c, r in zip(drafts[i].all_calls(), res, strict=False)
+                errors = [f"{r.error_class}@{c.name}: {r.message[:160]}" for c, r in zip(drafts[i].all_calls(), res, strict=False)
                           if not r.ok]
                 if errors:
                     outcomes[i].fail("execution", errors)
@@ -282,8 +282,9 @@ def run_synthesis(tools: str | ToolRegistry | ToolLibrary | None, out_uri: str, 
                     report.rejected_records += 1
                     stage = outcome.failed_stage or "unknown"
                     funnel[f"failed_{stage}"] = funnel.get(f"failed_{stage}", 0) + 1
-                    for reason in outcome.reasons:
-                        report.bump(f"{stage}:{reason.split(':')[0]}")
+                    codes = {r.split("@")[0] if stage == "execution" else r.split(":")[0] for r in outcome.reasons}
+                    for code in sorted(codes):  # once per sample and reason code
+                        report.bump(f"{stage}:{code}")
                     if rej is not None:
                         rej.write(record)
     report.groups["sampler"] = {"template_retries": synth.sampler_errors, "seed_pool_size": len(synth.pool),

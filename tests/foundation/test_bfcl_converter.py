@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from xlam.bfcl import data as bfcl
-from xlam.converters import get_converter
+from xlam.converters import ExportError, get_converter
 from xlam.records import Category, Record
 
 # Upstream data defects in bfcl-eval's possible answers: parameters that the function doc does
@@ -116,3 +116,32 @@ def test_multi_turn_turns(bfcl_records: dict[str, list[Record]], bfcl_dir: Path)
 
 def turn_end(record: Record, turn: int) -> int:
     return sum(record.meta["bfcl_turn_steps"][: turn + 1]) - 1
+
+
+def test_export_gives_back_the_source_entries(bfcl_records: dict[str, list[Record]], bfcl_dir: Path) -> None:
+    converter = get_converter("bfcl")
+    for category in bfcl.SINGLE_TURN_CATEGORIES:
+        questions = bfcl.load_questions(category, bfcl_dir)
+        answers = bfcl.load_possible_answers(category, bfcl_dir)
+        for record, question in zip(bfcl_records[category], questions, strict=True):
+            row = converter.export(record)
+            assert row.pop("ground_truth", None) == answers.get(record.id)
+            row.pop("language", None)
+            assert row == question
+    with pytest.raises(ExportError, match="multi-turn"):
+        converter.export(bfcl_records["multi_turn_base"][0])
+
+
+def test_cli_exports_bfcl_files(tmp_path: Path, bfcl_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from xlam.cli.main import app
+
+    runner = CliRunner()
+    ds = str(tmp_path / "java")
+    assert runner.invoke(app, ["data", "unify", "--from", "bfcl", "--category", "simple_java", "--out", ds]).exit_code == 0
+    out = tmp_path / "export" / "BFCL_v4_simple_java.json"
+    result = runner.invoke(app, ["data", "export", ds, "--to", "bfcl", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert bfcl.load_questions("simple_java", out.parent) == bfcl.load_questions("simple_java", bfcl_dir)
+    assert bfcl.load_possible_answers("simple_java", out.parent) == bfcl.load_possible_answers("simple_java", bfcl_dir)

@@ -143,8 +143,9 @@ def stats_cmd(
 @data_app.command("export")
 def export_cmd(
     uri: Annotated[str, typer.Argument(help="Dataset URI.")],
-    to: Annotated[str, typer.Option("--to", help="openai | actionstudio | apigen")],
-    out: Annotated[Path, typer.Option("--out", help="Output JSONL file.")],
+    to: Annotated[str, typer.Option("--to", help="openai | actionstudio | apigen | bfcl")],
+    out: Annotated[Path, typer.Option("--out", help="Output JSONL file (bfcl: the question file; answers go "
+                                                    "to possible_answer/ beside it).")],
 ) -> None:
     """Write a dataset back out in a source format (JSON lines)."""
     from xlam.converters import export_records

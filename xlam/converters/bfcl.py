@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from xlam.bfcl import data as bfcl_data
-from xlam.converters.base import Converter, FieldError, SourceItem, require
+from xlam.converters.base import Converter, ExportError, FieldError, SourceItem, require
 from xlam.converters.registry import register
 from xlam.records import Category, GroundTruth, Record, Step, Tool, ToolCall
 from xlam.records.tool import BfclLanguage
@@ -156,6 +158,7 @@ def _turn_messages(turn: Any, path: str) -> list[dict[str, Any]]:
 class BfclConverter(Converter):
     name = "bfcl"
     description = "BFCL v4 question + possible_answer files (single-turn categories and multi-turn)"
+    can_export = True
 
     def default_inputs(self) -> list[str]:
         from xlam.assets import bfcl_data_dir
@@ -270,6 +273,66 @@ class BfclConverter(Converter):
         return self.build(item, entry_id, category=Category.MULTI_TURN, tools=tools, query=turns_text[0],
                           steps=steps, ground_truth=GroundTruth(turns=[[str(c) for c in turn] for turn in truth]),
                           meta=meta)
+
+
+    def export(self, record: Record) -> dict[str, Any]:
+        """A single-turn BFCL question entry with its ``ground_truth`` (the possible answer) inline.
+
+        BFCL-born records come back as their source entry; other records get their gold calls
+        as exact-value ground truth. :func:`write_bfcl_files` splits rows into BFCL's two files.
+        """
+        if record.category == Category.MULTI_TURN or (record.ground_truth and record.ground_truth.turns):
+            raise ExportError(f"{record.id}: multi-turn records cannot be exported as BFCL single-turn entries")
+        language = record.meta.get("bfcl_language", "python")
+        turn: list[dict[str, str]] = []
+        if record.task_instruction:
+            turn.append({"role": "system", "content": record.task_instruction})
+        turn.append({"role": "user", "content": record.query})
+        steps = list(record.steps)
+        gold = steps.pop() if steps and steps[-1].tool_calls else None
+        for step in steps:
+            if step.tool_calls or step.observations or step.thought:
+                raise ExportError(f"{record.id}: BFCL single-turn entries hold no earlier calls or thoughts")
+            if step.response:
+                turn.append({"role": "assistant", "content": step.response})
+            if step.user_input:
+                turn.append({"role": "user", "content": step.user_input})
+        row: dict[str, Any] = {"id": record.id, "question": [turn], "function": [t.to_bfcl() for t in record.tools]}
+        if record.ground_truth is not None:
+            row["ground_truth"] = record.ground_truth.calls
+        elif gold is not None:
+            row["ground_truth"] = [{c.name: {k: [v] for k, v in c.arguments.items()}} for c in gold.tool_calls]
+        if language != "python":
+            row["language"] = language
+        return row
+
+
+def write_bfcl_files(rows: Iterable[dict[str, Any]], question_path: str | Path) -> tuple[Path, Path | None]:
+    """Write exported rows as BFCL's question file and ``possible_answer/<same name>`` (when any
+    row has a ground truth). Both files appear only once both are complete. Returns their paths."""
+    question_path = Path(question_path)
+    answer_path = question_path.parent / "possible_answer" / question_path.name
+    answer_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_q = question_path.with_name(f".{question_path.name}.tmp")
+    tmp_a = answer_path.with_name(f".{answer_path.name}.tmp")
+    answers = 0
+    try:
+        with tmp_q.open("wb") as fq, tmp_a.open("wb") as fa:
+            for row in rows:
+                fq.write(orjson.dumps({k: v for k, v in row.items() if k not in ("ground_truth", "language")}) + b"\n")
+                if "ground_truth" in row:
+                    fa.write(orjson.dumps({"id": row["id"], "ground_truth": row["ground_truth"]}) + b"\n")
+                    answers += 1
+        tmp_q.replace(question_path)
+        if answers:
+            tmp_a.replace(answer_path)
+        else:
+            tmp_a.unlink()
+    except BaseException:
+        tmp_q.unlink(missing_ok=True)
+        tmp_a.unlink(missing_ok=True)
+        raise
+    return question_path, answer_path if answers else None
 
 
 def _iter_lines(path: Path) -> Iterator[SourceItem]:

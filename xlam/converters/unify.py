@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -156,8 +156,22 @@ def run_unify(
     return report
 
 
+class _Counted:
+    def __init__(self, items: Iterable[dict[str, Any]]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for item in self._items:
+            self.count += 1
+            yield item
+
+
 def export_records(in_uri: str, to: str, out_path: str | Path) -> int:
     """Write every record of a dataset in format ``to`` (JSON lines, atomic). Returns the count.
+
+    ``bfcl`` writes BFCL's layout: the question file at ``out_path`` (name it
+    ``BFCL_v4_<category>.json``) and ``possible_answer/<same name>`` beside it.
 
     Raises :class:`ExportError` naming the record when the format cannot carry it losslessly.
     """
@@ -165,6 +179,13 @@ def export_records(in_uri: str, to: str, out_path: str | Path) -> int:
     if not converter.can_export:
         raise ValueError(f"format {to!r} has no exporter")
     out = Path(out_path)
+    if to == "bfcl":  # two files: questions at out_path, answers in possible_answer/ next to it
+        from xlam.converters.bfcl import write_bfcl_files
+
+        rows = (converter.export(record) for record in read_records(in_uri))
+        counter = _Counted(rows)
+        write_bfcl_files(counter, out)
+        return counter.count
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     count = 0

@@ -6,16 +6,17 @@ Bad input exits with code 2 and prints the file, line (record number), field pat
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
 from xlam.cli.groups import data_app
 
 EXIT_BAD_INPUT = 2
+T = TypeVar("T")
 
 
 def register(app: typer.Typer) -> None:
@@ -63,6 +64,12 @@ def _progress(description: str, total: int | None = None) -> Iterator[Callable[[
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+def _ticking(items: Iterable[T], advance: Callable[[int], None]) -> Iterator[T]:
+    for item in items:
+        advance(1)
+        yield item
 
 
 @data_app.command("unify")
@@ -127,10 +134,13 @@ def stats_cmd(
     """Counts by category and source, tools/calls/steps per record, query lengths."""
     import orjson
 
-    from xlam.stats import dataset_stats
+    from xlam.datasets import DatasetReader
+    from xlam.stats import compute_stats
 
     with _bad_input_exits():
-        stats = dataset_stats(uri)
+        reader = DatasetReader(uri)
+        with _progress("stats", total=len(reader)) as advance:
+            stats = compute_stats(_ticking(reader, advance))
     if as_json:
         typer.echo(orjson.dumps(stats.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
     else:

@@ -106,6 +106,8 @@ def run_unify(
     input_list = [str(p) for p in inputs] or converter.default_inputs()
     if not input_list:
         raise ValueError(f"no inputs given for source {source!r}")
+    if config.categories is not None and source != "bfcl":
+        raise ValueError(f"categories applies to the bfcl source only, not {source!r}")
     if config.on_error == "skip" and rejects_uri is None:
         rejects_uri = default_rejects_uri(out_uri)
     options: dict[str, Any] = {"categories": config.categories}

@@ -13,7 +13,7 @@ from typing import Any
 from operators import reconcile
 from operators.builders import kfp_run
 from operators.builders.common import storage_parts
-from operators.control_plane import ControlPlaneClient, ControlPlaneError
+from operators.control_plane import RUN_ID_LABEL, ControlPlaneClient, ControlPlaneError
 from operators.crd_schemas import TERMINAL_PHASES
 from operators.kfp_client import KfpClient
 from operators.kube import KubeApi, KubeError
@@ -37,8 +37,12 @@ def ensure_child(api: KubeApi, cr: dict[str, Any], child: dict[str, Any]) -> dic
     return existing
 
 
-def register(cr: dict[str, Any], client: ControlPlaneClient | None) -> dict[str, Any]:
-    """Status patch with the control-plane run id (registering kubectl-created runs)."""
+def register(cr: dict[str, Any], client: ControlPlaneClient | None, api: KubeApi | None = None) -> dict[str, Any]:
+    """Status patch with the control-plane run id (registering kubectl-created runs).
+
+    The ``xlam.ai/run-id`` label is written at once (not with the handler's deferred patch) so the
+    control plane's worker, which may pick the new run up within milliseconds, adopts this resource.
+    """
     status = cr.get("status") or {}
     spec = cr.get("spec") or {}
     known = (status.get("controlPlane") or {}).get("runId")
@@ -47,12 +51,16 @@ def register(cr: dict[str, Any], client: ControlPlaneClient | None) -> dict[str,
     if known or client is None:
         return {}
     try:
-        return {"controlPlane": {"runId": client.register(cr)}}
+        run_id = client.register(cr)
     except ControlPlaneError as exc:
         if exc.retryable:
             raise
         log.warning("control-plane registration of %s refused: %s", cr["metadata"]["name"], exc)
         return {}
+    if api is not None:
+        api.patch(cr["kind"], cr["metadata"]["namespace"], cr["metadata"]["name"],
+                  {"metadata": {"labels": {RUN_ID_LABEL: run_id}}})
+    return {"controlPlane": {"runId": run_id}}
 
 
 def start_training(api: KubeApi, cr: dict[str, Any], settings: OperatorSettings) -> dict[str, Any]:

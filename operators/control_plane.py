@@ -1,16 +1,21 @@
 """Register runs created with ``kubectl apply`` in the control plane (REST API at ``XLAM_API_URL``).
 
-Idempotent: the ``Idempotency-Key`` is derived from the resource uid, so re-registration after an
-operator restart returns the same control-plane run.
+``POST /v1/projects/{project}/runs`` with ``backend: kubernetes`` and an ``Idempotency-Key`` derived
+from the resource uid, so re-registration after an operator restart returns the same run. The run's
+spec is the control plane's typed envelope for the kind, built from the resource. The operator then
+labels the resource ``xlam.ai/run-id=<run id>``; the control plane's kubernetes backend adopts a
+resource carrying its run id instead of creating a second one.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 
-KIND_TO_RUN_KIND = {"TrainingRun": "training", "SynthesisRun": "synthesis", "EvaluationRun": "evaluation"}
+RUN_ID_LABEL = "xlam.ai/run-id"
+PROJECT_ANNOTATION = "xlam.ai/project"
 
 
 class ControlPlaneError(RuntimeError):
@@ -20,43 +25,68 @@ class ControlPlaneError(RuntimeError):
 
 
 def run_kind(cr: dict[str, Any]) -> str:
-    if cr["kind"] == "SynthesisRun" and (cr.get("spec") or {}).get("type", "DataPipeline") == "DataPipeline":
-        return "data-pipeline"
-    return KIND_TO_RUN_KIND[cr["kind"]]
+    if cr["kind"] == "SynthesisRun":
+        return "data-pipeline" if (cr.get("spec") or {}).get("type", "DataPipeline") == "DataPipeline" else "synthesis"
+    return {"TrainingRun": "training", "EvaluationRun": "evaluation"}[cr["kind"]]
 
 
 def idempotency_key(uid: str) -> str:
     return f"k8s-{uid}"
 
 
+def _output_name(cr: dict[str, Any]) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "-", cr["metadata"]["name"])[:128]
+
+
+def control_plane_spec(cr: dict[str, Any]) -> dict[str, Any]:
+    """The control plane's run spec (services/runspecs.py envelopes) for this resource."""
+    spec = cr.get("spec") or {}
+    kind = run_kind(cr)
+    if kind == "training":
+        config = dict(spec.get("config") or {})
+        config["model"] = {**(config.get("model") or {}), "recipe": spec["recipe"]}
+        config["method"] = spec.get("method", "sft")
+        return {"model_name": _output_name(cr), "config": config}
+    if kind == "evaluation":
+        config = dict(spec.get("config") or {})
+        config.setdefault("model", spec["model"])
+        for key, field in (("categories", "categories"), ("limit", "limit"), ("promptMode", "prompt_mode")):
+            if spec.get(key) is not None:
+                config.setdefault(field, spec[key])
+        return {"config": config}
+    params = spec.get("parameters") or {}
+    if kind == "synthesis":
+        out: dict[str, Any] = {"output_name": _output_name(cr), "config": dict(params.get("synthesis_config") or {})}
+        if params.get("tools") not in (None, "default"):
+            out["tools_uri"] = params["tools"]
+        return out
+    source = (params.get("sources") or [{}])[0]
+    return {"source": source.get("source", "bfcl"), "inputs": list(source.get("inputs") or []),
+            "output_name": _output_name(cr), "unify": dict(params.get("unify_config") or {})}
+
+
 def registration_body(cr: dict[str, Any]) -> dict[str, Any]:
     meta = cr["metadata"]
-    spec = {k: v for k, v in (cr.get("spec") or {}).items() if k not in ("controlPlaneRunId", "cancel")}
-    return {
-        "kind": run_kind(cr),
-        "backend": "kubernetes",
-        "spec": spec,
-        "external_ref": {"apiVersion": cr["apiVersion"], "kind": cr["kind"], "namespace": meta["namespace"],
-                         "name": meta["name"], "uid": meta["uid"]},
-        "labels": {"source": "kubectl"},
-    }
+    return {"kind": run_kind(cr), "name": f"k8s/{meta['namespace']}/{cr['kind']}/{meta['name']}"[:128],
+            "spec": control_plane_spec(cr), "backend": "kubernetes"}
 
 
 class ControlPlaneClient:
-    def __init__(self, api_url: str, *, token: str | None = None, client: httpx.Client | None = None) -> None:
+    def __init__(self, api_url: str, *, token: str | None = None, project: str = "default",
+                 client: httpx.Client | None = None) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.project = project
         self._http = client or httpx.Client(base_url=api_url.rstrip("/"), headers=headers, timeout=15.0)
 
     def register(self, cr: dict[str, Any]) -> str:
         """Register (or find) the control-plane run of ``cr``; returns its run id."""
+        project = ((cr.get("metadata") or {}).get("annotations") or {}).get(PROJECT_ANNOTATION) or self.project
         try:
-            resp = self._http.post("/v1/runs/external", json=registration_body(cr),
+            resp = self._http.post(f"/v1/projects/{project}/runs", json=registration_body(cr),
                                    headers={"Idempotency-Key": idempotency_key(cr["metadata"]["uid"])})
         except httpx.HTTPError as exc:
             raise ControlPlaneError(f"control plane unreachable: {exc}", retryable=True) from exc
         if resp.status_code >= 400:
             raise ControlPlaneError(f"control plane refused registration: HTTP {resp.status_code}: "
-                                    f"{resp.text[:300]}",
-                                    retryable=resp.status_code >= 500 or resp.status_code in (409, 429))
-        data = resp.json()
-        return str(data.get("id") or data.get("run_id"))
+                                    f"{resp.text[:300]}", retryable=resp.status_code >= 500 or resp.status_code == 429)
+        return str(resp.json()["id"])

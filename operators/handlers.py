@@ -34,7 +34,7 @@ class Context:
     kfp_factory: Callable[[OperatorSettings], KfpClient | None] = staticmethod(
         lambda s: KfpClient(s.kfp_endpoint, token=s.kfp_token) if s.kfp_endpoint else None)
     cp_factory: Callable[[OperatorSettings], ControlPlaneClient | None] = staticmethod(
-        lambda s: ControlPlaneClient(s.api_url, token=s.api_token) if s.api_url else None)
+        lambda s: ControlPlaneClient(s.api_url, token=s.api_token, project=s.api_project) if s.api_url else None)
 
     @classmethod
     def kube(cls) -> KubeApi:
@@ -104,7 +104,7 @@ def training_start(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
     cr = _as_dict(body)
     if _is_terminal(cr) or reconcile.cancel_requested(cr):
         return
-    _apply(patch, actions.register(cr, Context.cp_factory(Context.settings)))
+    _apply(patch, actions.register(cr, Context.cp_factory(Context.settings), Context.kube()))
     _apply(patch, actions.start_training(Context.kube(), cr, Context.settings))
 
 
@@ -130,7 +130,7 @@ def evaluation_start(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
     cr = _as_dict(body)
     if _is_terminal(cr) or reconcile.cancel_requested(cr):
         return
-    _apply(patch, actions.register(cr, Context.cp_factory(Context.settings)))
+    _apply(patch, actions.register(cr, Context.cp_factory(Context.settings), Context.kube()))
     _apply(patch, actions.start_evaluation(Context.kube(), cr, Context.settings))
 
 
@@ -163,7 +163,7 @@ def synthesis_start(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
     cr = _as_dict(body)
     if _is_terminal(cr) or reconcile.cancel_requested(cr):
         return
-    _apply(patch, actions.register(cr, Context.cp_factory(Context.settings)))
+    _apply(patch, actions.register(cr, Context.cp_factory(Context.settings), Context.kube()))
     _apply(patch, actions.start_synthesis(_kfp(), cr))
 
 

@@ -26,6 +26,7 @@ class OperatorSettings:
     image_pull_policy: str = "IfNotPresent"
     api_url: str | None = None  # control-plane REST API (XLAM_API_URL); registration is off without it
     api_token: str | None = None
+    api_project: str = "default"  # project of kubectl-created runs (annotation xlam.ai/project overrides)
     kfp_endpoint: str | None = None  # KFP API server (KFP_ENDPOINT), e.g. http://ml-pipeline.kubeflow:8888
     kfp_token: str | None = None
     service_account: str = "xlam-run"  # SA of child pods (no API permissions)
@@ -42,6 +43,7 @@ class OperatorSettings:
             image_pull_policy=e.get("XLAM_IMAGE_PULL_POLICY", "IfNotPresent"),
             api_url=e.get("XLAM_API_URL") or None,
             api_token=e.get("XLAM_API_TOKEN") or None,
+            api_project=e.get("XLAM_API_PROJECT", "default"),
             kfp_endpoint=e.get("KFP_ENDPOINT") or None,
             kfp_token=e.get("KFP_TOKEN") or None,
             service_account=e.get("XLAM_RUN_SERVICE_ACCOUNT", "xlam-run"),

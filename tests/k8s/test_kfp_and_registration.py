@@ -133,28 +133,63 @@ def test_unreachable_kfp_is_temporary() -> None:
 
 def test_registration_is_idempotent_by_uid() -> None:
     seen: dict[str, str] = {}
-    bodies: list[dict] = []
+    requests: list[httpx.Request] = []
 
     def api(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
         key = request.headers["Idempotency-Key"]
-        bodies.append(json.loads(request.content))
         seen.setdefault(key, f"run_{len(seen) + 1}")
-        return httpx.Response(201, json={"id": seen[key]})
+        return httpx.Response(201 if len(requests) == 1 else 200, json={"id": seen[key], "state": "queued"})
 
-    cp = ControlPlaneClient("http://api.test", client=httpx.Client(base_url="http://api.test",
-                                                                    transport=httpx.MockTransport(api)))
+    cp = ControlPlaneClient("http://api.test", project="proj1", client=httpx.Client(
+        base_url="http://api.test", transport=httpx.MockTransport(api)))
     cr = synthesis_cr()
     assert actions.register(cr, cp) == {"controlPlane": {"runId": "run_1"}}
     assert actions.register(cr, cp) == {"controlPlane": {"runId": "run_1"}}
     assert list(seen) == [idempotency_key("abcdef12-3456")]
-    assert bodies[0]["kind"] == "synthesis" and bodies[0]["external_ref"]["uid"] == "abcdef12-3456"
+    assert requests[0].url.path == "/v1/projects/proj1/runs"
+    body = json.loads(requests[0].content)
+    assert body["kind"] == "synthesis" and body["backend"] == "kubernetes"
+    assert body["name"] == "k8s/xlam/SynthesisRun/syn"
     cr["status"] = {"controlPlane": {"runId": "run_1"}}
     assert actions.register(cr, cp) == {}  # already registered: no call
-    assert len(bodies) == 2
+    assert len(requests) == 2
     # Created by the control plane itself: the run id comes from the spec, nothing is registered.
     cr2 = synthesis_cr()
     cr2["spec"]["controlPlaneRunId"] = "run_9"
-    assert actions.register(cr2, cp) == {"controlPlane": {"runId": "run_9"}} and len(bodies) == 2
+    assert actions.register(cr2, cp) == {"controlPlane": {"runId": "run_9"}} and len(requests) == 2
+
+
+@pytest.mark.parametrize("name", ["trainingrun-xlam-8x7b.yaml", "synthesisrun.yaml", "evaluationrun.yaml"])
+def test_registration_specs_validate_in_the_control_plane(name: str) -> None:
+    """The spec the operator registers passes the control plane's own submit-time validation."""
+    import yaml
+
+    from operators.control_plane import control_plane_spec, run_kind
+    from operators.crd_schemas import ROOT
+    from services.runspecs import validate_spec
+
+    cr = yaml.safe_load((ROOT / "examples" / "k8s" / name).read_text())
+    cr["metadata"]["uid"] = "u-1"
+    if run_kind(cr) == "evaluation":
+        import importlib.util
+
+        if importlib.util.find_spec("xlam.evaluation") is None:
+            pytest.skip("xlam.evaluation.EvalConfig (EVAL's contract) is not in this tree yet")
+    validate_spec(run_kind(cr), control_plane_spec(cr))
+
+
+def test_data_pipeline_registration_spec() -> None:
+    from operators.control_plane import control_plane_spec, run_kind
+    from services.runspecs import validate_spec
+
+    cr = synthesis_cr()
+    cr["spec"].update(type="DataPipeline", pipeline={"name": "xlam-data"},
+                      parameters={"sources": [{"source": "bfcl", "inputs": ["bfcl://simple_python"]}]})
+    assert run_kind(cr) == "data-pipeline"
+    spec = control_plane_spec(cr)
+    assert spec["inputs"] == ["bfcl://simple_python"]
+    validate_spec("data-pipeline", spec)
 
 
 def test_registration_errors() -> None:

@@ -229,3 +229,25 @@ def test_backend_rejects_invalid_runs_before_the_cluster(cluster: httpx.Client, 
     with pytest.raises(ValueError, match="recipe"):
         backend.submit(ctx)
     assert get(cluster, f"{TR}/run-bad-a1") is None
+
+
+def test_backend_adopts_a_kubectl_created_run(cluster: httpx.Client, tmp_path: Path) -> None:
+    """A TrainingRun applied with kubectl and registered by the operator (label xlam.ai/run-id) is
+    adopted by the worker's backend on the first attempt instead of a second resource being created."""
+    from services.backends.base import RunContext
+    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+
+    http = cluster
+    cr = training_run("kubectl-made")
+    cr["metadata"]["labels"] = {"xlam.ai/run-id": "run_01JKUBECTL"}
+    http.post(TR, json=cr).raise_for_status()
+    backend = KubernetesBackend(api=kube_api(http), settings=K8sBackendSettings(namespace=NS, storage_uri="s3://b"))
+    ctx = RunContext(run_id="run_01JKUBECTL", project_id="p", kind="training",
+                     spec={"model_name": "m", "config": {"data": {"datasets": ["s3://b/d"]}}},
+                     attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://b")
+    assert backend.submit(ctx) == f"k8s:{NS}/TrainingRun/kubectl-made"
+    assert get(http, f"{TR}/run-01jkubectl-a1") is None
+    # a retry (attempt 2) gets its own resource
+    ctx.attempt = 2
+    assert backend.submit(ctx) == f"k8s:{NS}/TrainingRun/run-01jkubectl-a2"
+    wait_for(lambda: get(http, f"{RJ}/run-01jkubectl-a2"), "the retry's RayJob")

@@ -10,6 +10,7 @@ the kept record of its cluster (the LSH representative stays the cluster's first
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -79,6 +80,18 @@ class Deduplicator:
 
     # --- decisions ------------------------------------------------------------------------------
     def add_batch(self, records: Sequence[Record]) -> list[Decision]:
+        """Decide every record of ``records`` (in order, after all earlier batches)."""
+        # The loop allocates many small objects but creates no reference cycles; with millions of
+        # live record objects around, cyclic-GC passes would otherwise dominate the run time.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._add_batch(records)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _add_batch(self, records: Sequence[Record]) -> list[Decision]:
         cfg = self.config
         keys = [exact_key(r, ignore_tool_order=cfg.ignore_tool_order) for r in records] if cfg.exact else None
         band_keys: list[list[int]] = []

@@ -30,7 +30,8 @@ class BandIndex:
     def __init__(self, bands: int, rows: int) -> None:
         self.bands = bands
         self.rows = rows
-        self._tables: list[dict[int, list[int]]] = [{} for _ in range(bands)]
+        # a bucket is one id (the common case: no allocation) or a list of ids
+        self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
 
     def band_keys(self, signatures: NDArray[np.uint32]) -> list[list[int]]:
         """One 64-bit key per band for each signature row."""
@@ -48,7 +49,11 @@ class BandIndex:
         found: set[int] = set()
         for table, key in zip(self._tables, keys, strict=True):
             hit = table.get(key)
-            if hit is not None:
+            if hit is None:
+                continue
+            if isinstance(hit, int):
+                found.add(hit)
+            else:
                 found.update(hit)
         return found
 
@@ -56,7 +61,9 @@ class BandIndex:
         for table, key in zip(self._tables, keys, strict=True):
             bucket = table.get(key)
             if bucket is None:
-                table[key] = [item]
+                table[key] = item
+            elif isinstance(bucket, int):
+                table[key] = [bucket, item]
             else:
                 bucket.append(item)
 

@@ -7,25 +7,24 @@ from typing import Any
 
 from xlam.records import Record, canonical_json, content_hash
 
-_SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 
 
 def normalize_text(text: str) -> str:
     """Lower-case, collapse whitespace, strip the ends."""
-    return _SPACE.sub(" ", text.lower()).strip()
+    return " ".join(text.lower().split()) if text else ""
 
 
 def near_text(record: Record) -> str:
     """What near-duplicate detection compares: the query and the user's follow-up turns,
     lower-cased, punctuation removed, whitespace collapsed."""
     parts = [record.query, *(s.user_input for s in record.steps if s.user_input)]
-    return _SPACE.sub(" ", _PUNCT.sub(" ", " ".join(parts).lower())).strip()
+    return " ".join(_PUNCT.sub(" ", " ".join(parts).lower()).split())
 
 
 def exact_content(record: Record, *, ignore_tool_order: bool = True) -> dict[str, Any]:
     """The record's content with text normalised and the tool list as a set."""
-    tools = [canonical_json(t.to_openai(strip_extensions=True)).decode() for t in record.tools]
+    tools = [canonical_json([t.name, t.description, t.parameters, t.returns]).decode() for t in record.tools]
     if ignore_tool_order:
         tools.sort()
     steps = [
@@ -41,7 +40,7 @@ def exact_content(record: Record, *, ignore_tool_order: bool = True) -> dict[str
     return {
         "task_instruction": normalize_text(record.task_instruction),
         "format_instruction": normalize_text(record.format_instruction),
-        "few_shot": [f.model_dump(mode="json") for f in record.few_shot],
+        "few_shot": [f.model_dump(mode="json") for f in record.few_shot] if record.few_shot else [],
         "query": normalize_text(record.query),
         "tools": tools,
         "steps": steps,

@@ -23,7 +23,8 @@ $(VENV)/.setup-stamp: pyproject.toml Makefile
 	touch $@
 
 demo: setup
-	$(VENV)/bin/xlam quickstart
+	# Until `xlam quickstart` exists, the demo is unify + stats over the packaged BFCL data.
+	if $(VENV)/bin/xlam quickstart --help >/dev/null 2>&1; then $(VENV)/bin/xlam quickstart; else $(VENV)/bin/xlam data demo; fi
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -20,7 +20,7 @@ API_VERSION = f"{GROUP}/{VERSION}"
 PHASES = ["Queued", "Submitted", "Running", "Succeeded", "Failed", "Cancelling", "Cancelled"]
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Cancelled"})
 RECIPES = ["tiny", "tiny-moe", "smol", "smol-moe", "xlam-1b-fc", "xlam-7b-fc", "xlam-7b-r", "xlam-8x7b", "xlam-8x22b"]
-GPU_TYPES = ["h100-80gb", "h200-141gb", "a100-80gb", "a100-40gb", "l40s-48gb", "cpu"]
+GPU_TYPES = ["h100-80gb", "h200-141gb", "b200-192gb", "a100-80gb", "a100-40gb", "l40s-48gb"]  # xlam.training.planner.GPUS
 
 Schema = dict[str, Any]
 QUANTITY: Schema = {"anyOf": [{"type": "integer"}, {"type": "string"}], "x-kubernetes-int-or-string": True}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -18,6 +18,7 @@ class Sizing:
     gpus_per_node: int
     zero_stage: int
     note: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)  # dotted TrainConfig fields the planner recommends
 
     def as_status(self) -> dict[str, Any]:
         return {"source": self.source, "nodes": self.nodes, "gpusPerNode": self.gpus_per_node,
@@ -54,8 +55,16 @@ def plan_with_planner(spec: dict[str, Any]) -> Sizing:
         raise SizingError(f"planner recommendation incomplete: {rec!r}")
     if res.get("zeroStage") is not None:
         zero = int(res["zeroStage"])
-    note = str(_get(rec, "note") or _get(rec, "reason") or "")
-    return Sizing("Planner", nodes, gpn, zero, note)
+    notes = _get(result, "notes") or []
+    note = "; ".join(map(str, notes)) if isinstance(notes, list) else str(notes)
+    per_gpu = _get(rec, "per_gpu_gib")
+    if per_gpu is not None:
+        note = f"{per_gpu:.1f} GiB/GPU planned. {note}".strip()
+    overrides_fn = getattr(rec, "train_config_overrides", None)
+    overrides = dict(overrides_fn()) if callable(overrides_fn) else {}
+    if res.get("zeroStage") is not None:  # the user's ZeRO stage wins over the planner's
+        overrides.pop("distributed.zero_stage", None)
+    return Sizing("Planner", nodes, gpn, zero, note, overrides)
 
 
 def resolve_sizing(spec: dict[str, Any]) -> Sizing:

@@ -74,16 +74,30 @@ def train_config(cr: dict[str, Any], sizing: Sizing, output_root: str = "") -> d
                  "num_workers": max(1, sizing.nodes * max(1, sizing.gpus_per_node)),
                  "use_gpu": sizing.gpus_per_node > 0, "zero_stage": sizing.zero_stage})
     dist.setdefault("engine", "deepspeed")
+    for key in ("offload_optimizer", "offload_params"):
+        if sizing.overrides.get(f"distributed.{key}"):
+            dist[key] = True
     if _offload(spec, "offload_optimizer") and sizing.zero_stage >= 1:
         dist["offload_optimizer"] = True
     if _offload(spec, "offload_param") and sizing.zero_stage == 3:
         dist["offload_params"] = True
     cfg["distributed"] = dist
+    for dotted, value in sizing.overrides.items():  # planner recommendations the user did not set
+        if not dotted.startswith("distributed."):
+            _set_default(cfg, dotted, value)
     output_dir, storage_path = output_location(cr)
     cfg.setdefault("output_dir", output_dir)
     if storage_path:
         cfg["checkpoint"] = {**(cfg.get("checkpoint") or {}), "storage_path": storage_path}
     return cfg
+
+
+def _set_default(cfg: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = cfg
+    for p in parents:
+        node = node.setdefault(p, {})
+    node.setdefault(leaf, value)
 
 
 def validate_train_config(cfg: dict[str, Any]) -> None:

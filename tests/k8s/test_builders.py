@@ -112,14 +112,14 @@ def test_rayjob_is_valid_kuberay(kuberay_crds: dict[str, dict], nodes: int, gpus
 
     ds = json.loads(cm["data"]["deepspeed.json"])
     assert ds["zero_optimization"]["stage"] == zero
-    assert ds["zero_optimization"]["offload_optimizer"] == {"device": "cpu"}  # user override merged
+    assert ds["zero_optimization"]["reduce_bucket_size"] == 200000000  # user override merged
     train = yaml.safe_load(cm["data"]["train.yaml"])
     parse_train_config(train)  # exactly what `xlam train run --config` will accept
     assert train["model"]["recipe"] == "xlam-8x7b" and train["optim"]["max_steps"] == 6000
     dist = train["distributed"]
     assert dist["num_workers"] == max(1, nodes * max(1, gpus)) and dist["launcher"] == "ray"
     assert dist["ray_address"] == "auto" and dist["zero_stage"] == zero and dist["use_gpu"] is (gpus > 0)
-    assert dist.get("offload_optimizer", False) is (zero >= 1)
+    assert not dist.get("offload_optimizer", False)
     assert train["output_dir"] == "/tmp/xlam-train/xlam-8x7b-sft"
     assert train["checkpoint"]["storage_path"] == "s3://xlam-artifacts/runs/xlam/xlam-8x7b-sft"
     assert train["checkpoint"]["every_steps"] == 250
@@ -167,6 +167,37 @@ def test_pvc_training_outputs_live_on_the_pvc() -> None:
     train = yaml.safe_load(desired.children[0]["data"]["train.yaml"])
     assert train["output_dir"] == "/mnt/shared/runs/xlam/xlam-8x7b-sft" and "storage_path" not in train["checkpoint"]
     assert desired.status["outputUri"] == "/mnt/shared/runs/xlam/xlam-8x7b-sft"
+
+
+def test_planner_sizes_the_8x7b_example(kuberay_crds: dict[str, dict]) -> None:
+    """The example asks TRAINING's planner: the RayJob gets its node count, the TrainConfig its
+    ZeRO stage, micro-batch, gradient accumulation and activation checkpointing."""
+    from xlam.training import plan
+
+    cr = example("trainingrun-xlam-8x7b.yaml")
+    rec = plan("xlam-8x7b", "h100-80gb", gpus_per_node=8, seq=4096, method="full").recommended
+    assert rec is not None
+    sizing = resolve_sizing(cr["spec"])
+    assert (sizing.source, sizing.nodes, sizing.gpus_per_node, sizing.zero_stage) == (
+        "Planner", rec.nodes, 8, rec.zero_stage)
+    assert rec.nodes >= 2  # multi-node: 8x7b does not fit one H100 node without offload
+    desired = reconcile.training_desired(cr, SETTINGS)
+    cm, rj = desired.children
+    jsonschema.Draft7Validator(kuberay_schema(kuberay_crds, "rayjobs")).validate(rj)
+    check_rayjob_semantics(rj)
+    assert rj["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["replicas"] == rec.nodes
+    train = parse_train_config(yaml.safe_load(cm["data"]["train.yaml"]))
+    assert train.distributed.num_workers == rec.nodes * 8 and train.distributed.zero_stage == rec.zero_stage
+    assert train.optim.grad_accum == 4  # the user's value wins over the plan's
+    assert train.data.micro_batch_size == 1 and train.activation_checkpointing is True
+    assert desired.status["sizing"]["source"] == "Planner" and "GiB/GPU" in desired.status["sizing"]["note"]
+
+
+def test_planner_rejection_is_a_sizing_error() -> None:
+    cr = example("trainingrun-xlam-8x7b.yaml")
+    cr["spec"]["resources"]["gpuType"] = "tpu-v5"
+    with pytest.raises(SizingError, match="planner rejected"):
+        resolve_sizing(cr["spec"])
 
 
 def test_explicit_sizing_needs_counts_and_planner_errors_are_permanent() -> None:

@@ -7,7 +7,7 @@
 # GPU (CUDA 12.8): docker build --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 \
 #                    --build-arg BASE_IMAGE=<a CUDA 12.8 runtime image with Python 3.11> -t ...:0.1.0-cu128 .
 # Only package registries are contacted (Debian apt, PyPI, the PyTorch wheel index); dependency
-# versions are pinned by docker/constraints.txt and TORCH_VERSION.
+# versions are pinned by image/constraints.txt and TORCH_VERSION.
 
 # Releases pin the base by digest (BASE_IMAGE=python:3.11-slim-bookworm@sha256:...).
 ARG BASE_IMAGE=python:3.11-slim-bookworm
@@ -25,16 +25,16 @@ RUN apt-get update \
 RUN python -m venv /opt/xlam
 ENV PATH=/opt/xlam/bin:$PATH
 WORKDIR /src
-COPY docker/constraints.txt /src/docker/constraints.txt
+COPY image/constraints.txt /src/image/constraints.txt
 # torch first from the chosen wheel index (CPU or CUDA), so the resolver never swaps it.
 RUN pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_INDEX_URL}" \
- && pip install -c docker/constraints.txt "setuptools>=69" wheel
+ && pip install -c image/constraints.txt "setuptools>=69" wheel
 COPY pyproject.toml README.md /src/
 COPY xlam /src/xlam
 COPY services /src/services
 COPY pipelines /src/pipelines
 COPY operators /src/operators
-RUN pip install -c docker/constraints.txt --no-build-isolation "/src[ml,pipelines,services,operators]" \
+RUN pip install -c image/constraints.txt --no-build-isolation "/src[ml,pipelines,services,operators]" \
  && pip check \
  && python -c "import torch, ray, deepspeed, kfp, kopf, fastapi, celery; print('torch', torch.__version__)"
 

@@ -115,7 +115,7 @@ def test_dockerfile_is_multistage_non_root_and_pinned() -> None:
     assert "COPY --from=builder /opt/xlam /opt/xlam" in final
     # every pip install of the project is constrained; torch pinned by version
     for line in re.findall(r"pip install[^\n\\]*", text):
-        assert "-c docker/constraints.txt" in line or "torch==${TORCH_VERSION}" in line, line
+        assert "-c image/constraints.txt" in line or "torch==${TORCH_VERSION}" in line, line
     assert "ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in text
     # no downloads besides the package managers (apt, pip)
     for run_block in re.findall(r"(?ms)^RUN (.*?)(?<!\\)\n", text):
@@ -126,7 +126,7 @@ def test_dockerfile_is_multistage_non_root_and_pinned() -> None:
     for pkg in ("ray", "deepspeed", "kfp", "kopf", "fastapi", "celery"):
         assert any(p.lower().startswith(f"{pkg}==") for p in pins), pkg
     ignore = (ROOT / ".dockerignore").read_text()
-    for path in ("!xlam/**", "!services/**", "!pipelines/**", "!operators/**", "!docker/constraints.txt"):
+    for path in ("!xlam/**", "!services/**", "!pipelines/**", "!operators/**", "!image/constraints.txt"):
         assert path in ignore
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.stages.bfcl_records import bfcl_records
 from xlam.augment import AugmentConfig, augment_record, run_augment
@@ -180,3 +182,56 @@ def test_prompt_styles_and_tool_renderings() -> None:
         history=1,
     )
     assert '"next_observation": [1]' in history
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> Record:
+    names = draw(st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=1, max_size=5, unique=True))
+    tools = []
+    for name in names:
+        params = draw(st.lists(st.from_regex(r"[a-z]{1,6}", fullmatch=True), max_size=5, unique=True))
+        tools.append(
+            Tool(
+                name=name,
+                parameters={
+                    "type": "object",
+                    "properties": {p: {"type": "string"} for p in params},
+                    "required": params[:2],
+                },
+            )
+        )
+    steps = []
+    for _ in range(draw(st.integers(1, 3))):
+        calls = [
+            ToolCall(
+                name=draw(st.sampled_from(names)),
+                arguments=draw(
+                    st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), _json_values, max_size=4)
+                ),
+            )
+            for _ in range(draw(st.integers(0, 4)))
+        ]
+        observations = [draw(_json_values) for _ in calls] if draw(st.booleans()) else []
+        steps.append(Step(tool_calls=calls, observations=observations, thought=draw(st.text(max_size=10))))
+    return Record(id=draw(st.from_regex(r"r[0-9]{1,4}", fullmatch=True)), tools=tools, query="q", steps=steps)
+
+
+@settings(max_examples=30, deadline=None)
+@given(record=_records(), seed=st.integers(0, 2**16))
+def test_shuffles_property(record: Record, seed: int) -> None:
+    config = AugmentConfig(seed=seed, output_formats=[])
+    variant = augment_record(record, config)
+    assert variant == augment_record(record, config)
+    assert _tool_set(variant) == _tool_set(record)
+    for before, after in zip(record.steps, variant.steps, strict=True):
+        assert _step_calls(after) == _step_calls(before)
+        assert after.thought == before.thought
+    PromptStyle(**variant.meta["prompt_style"])  # a valid style
+    assert render_prompt(variant, PromptStyle(**variant.meta["prompt_style"]))

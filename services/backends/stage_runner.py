@@ -105,7 +105,8 @@ def run_evaluation_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> d
 
     result = run_bfcl_eval(EvalConfig(**spec.get("config") or {}), work / "eval")
     summary: dict[str, float] = {}
-    per_category = getattr(result, "per_category", None) or getattr(result, "accuracy", None) or {}
+    per_category = (getattr(result, "per_category", None) or getattr(result, "categories", None)
+                    or getattr(result, "accuracy", None) or {})
     for category, value in (per_category.items() if isinstance(per_category, dict) else []):
         acc = value if isinstance(value, int | float) else getattr(value, "accuracy", None)
         if isinstance(value, dict):
@@ -113,6 +114,11 @@ def run_evaluation_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> d
         if isinstance(acc, int | float):
             sink.emit(f"bfcl.{category}", acc)
             summary[f"bfcl.{category}"] = float(acc)
+    for item in getattr(result, "summaries", None) or []:  # xlam.evaluation.EvalResult: BFCL aggregates
+        value = getattr(item, "value", None)
+        if isinstance(value, int | float):
+            sink.emit(f"bfcl.{item.name}", value)
+            summary[f"bfcl.{item.name}"] = float(value)
     overall = getattr(result, "overall", None) or getattr(result, "overall_accuracy", None)
     if isinstance(overall, int | float):
         sink.emit("bfcl.overall", overall)

@@ -72,6 +72,8 @@ def run_synthesis_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> di
                            rejects_uri=str(work / "data" / "synthesis-rejects"), report_dir=work / "reports" / "synthesis")
     _report_metrics(sink, "synthesis", report)
     inputs = [spec["tools_uri"]] if spec.get("tools_uri") else []
+    if (spec.get("config") or {}).get("seed_uri"):  # lineage: the verified seed records
+        inputs.append(spec["config"]["seed_uri"])
     return {"datasets": [{"name": spec["output_name"], "uri": out, "inputs": inputs}]}
 
 

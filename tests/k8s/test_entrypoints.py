@@ -120,7 +120,7 @@ def test_dockerfile_is_multistage_non_root_and_pinned() -> None:
     # no downloads besides the package managers (apt, pip)
     for run_block in re.findall(r"(?ms)^RUN (.*?)(?<!\\)\n", text):
         assert not re.search(r"\b(curl|wget)\s+\S*https?://", run_block), run_block
-    constraints = (ROOT / "docker" / "constraints.txt").read_text()
+    constraints = (ROOT / "image" / "constraints.txt").read_text()
     pins = [line for line in constraints.splitlines() if line and not line.startswith("#")]
     assert pins and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\],]+==[\w.+!\-]+", p) for p in pins), pins[:5]
     for pkg in ("ray", "deepspeed", "kfp", "kopf", "fastapi", "celery"):

@@ -211,3 +211,20 @@ def test_pipelines_compile_with_the_same_image() -> None:
             for line in yaml.safe_dump(doc).splitlines():
                 if line.strip().startswith("image:"):
                     assert line.split("image:", 1)[1].strip() == DEFAULT_IMAGE, (path.name, line)
+
+
+def test_helm_release_namespace_reaches_every_reference(helm: Path) -> None:
+    chart = ROOT / "charts" / "xlam"
+    out = subprocess.run([str(helm), "template", "x", str(chart), "--namespace", "ml-platform", "--include-crds"],
+                         check=True, capture_output=True, text=True, timeout=60).stdout
+    objs = [d for d in yaml.safe_load_all(out) if d]
+    for obj in objs:
+        if obj["kind"] not in ("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"):
+            assert obj["metadata"]["namespace"] == "ml-platform", key(obj)
+    text = yaml.safe_dump_all(objs)
+    assert "xlam.svc" not in text and "namespace: xlam\n" not in text
+    op = next(o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"] == "xlam-operator")
+    args = op["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--namespace") + 1] == "ml-platform"
+    for binding in (o for o in objs if o["kind"] in ("RoleBinding", "ClusterRoleBinding")):
+        assert all(s["namespace"] == "ml-platform" for s in binding["subjects"])

@@ -57,7 +57,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, kuberay_crds: dict[str, di
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.seek(0)

@@ -28,7 +28,7 @@ def run(
     asyncio.run(kopf.operator(
         standalone=standalone,
         clusterwide=not namespace,
-        namespaces=namespace or None,
+        namespaces=namespace or (),
         liveness_endpoint=liveness or None,
     ))
 

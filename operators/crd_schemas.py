@@ -28,7 +28,7 @@ DNS_LABEL: Schema = {"type": "string", "minLength": 1, "maxLength": 63, "pattern
 FREEFORM: Schema = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-def _obj(properties: dict[str, Schema], required: list[str] | None = None, **extra: Any) -> Schema:
+def _obj(properties: dict[str, Schema], required: list[str] | None = None, /, **extra: Any) -> Schema:
     schema: Schema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required

@@ -53,11 +53,12 @@ def cel_available() -> bool:
 def evaluate_cel(schema: dict[str, Any], obj: dict[str, Any]) -> list[str]:
     """Errors of the CEL rules (empty when all hold). Raises ImportError without cel-python."""
     import celpy
+    from celpy.adapter import json_to_cel
 
     env = celpy.Environment()
     errors = []
     for path, rule, message, value in _cel_rules(schema, obj, ""):
-        result = env.program(env.compile(rule)).evaluate({"self": celpy.json_to_cel(value)})
+        result = env.program(env.compile(rule)).evaluate({"self": json_to_cel(value)})
         if isinstance(result, Exception) or not bool(result):
             errors.append(f"{path or '<root>'}: {message}")
     return errors

@@ -251,3 +251,32 @@ def test_backend_adopts_a_kubectl_created_run(cluster: httpx.Client, tmp_path: P
     ctx.attempt = 2
     assert backend.submit(ctx) == f"k8s:{NS}/TrainingRun/run-01jkubectl-a2"
     wait_for(lambda: get(http, f"{RJ}/run-01jkubectl-a2"), "the retry's RayJob")
+
+
+def test_evaluation_run_becomes_a_job_and_follows_it(cluster: httpx.Client) -> None:
+    http = cluster
+    er_path = f"/apis/xlam.ai/v1alpha1/namespaces/{NS}/evaluationruns"
+    job_path = f"/apis/batch/v1/namespaces/{NS}/jobs"
+    er = yaml.safe_load((ROOT / "examples" / "k8s" / "evaluationrun.yaml").read_text())
+    er["metadata"]["namespace"] = NS
+    uid = http.post(er_path, json=er).raise_for_status().json()["metadata"]["uid"]
+    name = er["metadata"]["name"]
+    job = wait_for(lambda: get(http, f"{job_path}/{name}-eval"), "the evaluation Job")
+    assert job["metadata"]["ownerReferences"][0]["uid"] == uid
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.test/xlam:e2e"  # XLAM_IMAGE
+
+    def er_phase() -> str | None:
+        return ((get(http, f"{er_path}/{name}") or {}).get("status") or {}).get("phase")
+
+    http.patch(f"{job_path}/{name}-eval/status", headers={"Content-Type": "application/merge-patch+json"},
+               json={"status": {"active": 1}}).raise_for_status()
+    wait_for(lambda: er_phase() == "Running", "phase Running")
+    http.patch(f"{job_path}/{name}-eval/status", headers={"Content-Type": "application/merge-patch+json"},
+               json={"status": {"active": 0, "succeeded": 1, "conditions": [
+                   {"type": "Complete", "status": "True"}]}}).raise_for_status()
+    wait_for(lambda: er_phase() == "Succeeded", "phase Succeeded")
+    status = get(http, f"{er_path}/{name}")["status"]
+    assert status["job"] == {"name": f"{name}-eval", "active": 0, "succeeded": 1, "failed": 0}
+    http.delete(f"{er_path}/{name}").raise_for_status()
+    wait_for(lambda: get(http, f"{er_path}/{name}") is None, "the EvaluationRun to be gone")
+    assert get(http, f"{job_path}/{name}-eval") is None

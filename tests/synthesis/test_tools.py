@@ -244,3 +244,21 @@ def test_allow_list_matching_rules() -> None:
     assert not is_allowed("file:///etc/passwd", ["api.example.com"])
     with pytest.raises(OpenAPIError):
         registry_from_openapi({"swagger": "2.0"})
+
+
+def test_synthesis_from_openapi_executes_rest_calls(api_server: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from xlam.datasets import read_records
+    from xlam.synthesis import SynthesisConfig, run_synthesis
+
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(OPENAPI))
+    report = run_synthesis(str(spec), str(tmp_path / "out"),
+                           SynthesisConfig(n=6, styles=["simple", "parallel"], base_url=api_server))
+    assert report.output_records == 6
+    for record in read_records(str(tmp_path / "out")):
+        assert "execution" in record.provenance.checks
+        for call, observation in zip(record.steps[0].tool_calls, record.steps[0].observations, strict=True):
+            if call.name == "get_weather":
+                assert observation["city"] == call.arguments["city"]
+            else:
+                assert observation["title"] == call.arguments["title"]

@@ -89,14 +89,21 @@ def make_corpus(n: int, dup_rate: float, seed: int = 0) -> tuple[list[Record], l
     return records, pairs
 
 
-def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
-    times = []
-    result = None
+CPU: dict[str, float] = {}
+
+
+def best_of(repeat: int, fn, name: str = ""):  # type: ignore[no-untyped-def]
+    """Best wall time of ``repeat`` runs; the CPU time (process_time) of the best run goes to CPU[name]."""
+    best, result = float("inf"), None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+        wall = time.perf_counter() - start
+        if wall < best:
+            best = wall
+            if name:
+                CPU[name] = time.process_time() - cpu
+    return best, result
 
 
 def datasketch_direct(records: list[Record], config: DedupConfig) -> float:
@@ -127,8 +134,8 @@ def main() -> None:
     Deduplicator(config)  # import datasketch (for band parameters) outside the timings
     records, pairs = make_corpus(args.n, args.dup_rate)
     lines = [r.model_dump_json(exclude_none=True).encode() for r in records]
-    t_orjson, _ = best_of(args.repeat, lambda: [orjson.loads(x) for x in lines])
-    t_pydantic, _ = best_of(args.repeat, lambda: [Record.model_validate_json(x) for x in lines])
+    t_orjson, _ = best_of(args.repeat, lambda: [orjson.loads(x) for x in lines], "orjson")
+    t_pydantic, _ = best_of(args.repeat, lambda: [Record.model_validate_json(x) for x in lines], "pydantic")
 
     def engine_run() -> Deduplicator:
         engine = Deduplicator(config)
@@ -136,7 +143,7 @@ def main() -> None:
             engine.add_batch(records[i : i + config.batch_size])
         return engine
 
-    t_engine, engine = best_of(args.repeat, engine_run)
+    t_engine, engine = best_of(args.repeat, engine_run, "engine")
     idx = [i for p in pairs for i in p]
     sets = shingle_batch([near_text(records[i]) for i in idx], n=config.ngram,
                          tokens=[[t.name for t in records[i].tools] for i in idx], token_weight=config.tool_weight)
@@ -151,12 +158,13 @@ def main() -> None:
         from xlam.datasets import write_records
 
         write_records(str(work / "in"), records)
-        t_e2e, report = best_of(1, lambda: run_dedup([str(work / "in")], str(work / "out"), config, overwrite=True))
+        t_e2e, report = best_of(
+            1, lambda: run_dedup([str(work / "in")], str(work / "out"), config, overwrite=True), "e2e")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sub = records[: args.datasketch_n]
-    t_ds = datasketch_direct(sub, config)
-    t_engine_sub, _ = best_of(1, lambda: Deduplicator(config).add_batch(sub))
+    t_ds, _ = best_of(1, lambda: datasketch_direct(sub, config), "datasketch")
+    t_engine_sub, _ = best_of(1, lambda: Deduplicator(config).add_batch(sub), "engine_sub")
 
     n = len(records)
     cpu = re.sub(r"\s+", " ", platform.processor() or platform.machine())
@@ -174,22 +182,27 @@ against an `orjson.loads` baseline of the same record lines measured in the same
   injected near-duplicates (1-3 edits). Config: char 5-gram shingles + tool names (25%),
   num_perm 128, threshold 0.8, LSH bands {engine.index.bands} x rows {engine.index.rows}, exact-Jaccard check.
 
-| what | records/s | ratio to orjson |
-|---|---:|---:|
-| baseline: `orjson.loads` per line | {n / t_orjson:,.0f} | 1.000 |
-| `Record.model_validate_json` per line | {n / t_pydantic:,.0f} | {t_orjson / t_pydantic:.3f} |
-| **dedup engine** (exact key + MinHash + LSH + check) | **{n / t_engine:,.0f}** | {t_orjson / t_engine:.3f} |
-| `run_dedup` end to end (read twice, parse, write) | {n / t_e2e:,.0f} | {t_orjson / t_e2e:.3f} |
-| datasketch direct (MinHash per record + MinHashLSH), first {len(sub):,} | {len(sub) / t_ds:,.0f} | {t_orjson / t_ds * len(sub) / n:.3f} |
-| dedup engine on the same {len(sub):,} | {len(sub) / t_engine_sub:,.0f} | |
+Wall-clock rates are depressed by the other jobs on the machine; the CPU-time rate (records per
+CPU-second of this process, `time.process_time`) is the per-core figure. Under heavy contention even
+CPU time is inflated (shared caches and cores), so the ratio to orjson, measured in the same run,
+is the most comparable number.
+
+| what | records/s (wall) | records per CPU-second | ratio to orjson (CPU) |
+|---|---:|---:|---:|
+| baseline: `orjson.loads` per line | {n / t_orjson:,.0f} | {n / CPU['orjson']:,.0f} | 1.000 |
+| `Record.model_validate_json` per line | {n / t_pydantic:,.0f} | {n / CPU['pydantic']:,.0f} | {CPU['orjson'] / CPU['pydantic']:.3f} |
+| **dedup engine** (exact key + MinHash + LSH + check) | {n / t_engine:,.0f} | **{n / CPU['engine']:,.0f}** | {CPU['orjson'] / CPU['engine']:.3f} |
+| `run_dedup` end to end (read twice, parse, write) | {n / t_e2e:,.0f} | {n / CPU['e2e']:,.0f} | {CPU['orjson'] / CPU['e2e']:.3f} |
+| datasketch direct (MinHash per record + MinHashLSH), first {len(sub):,} | {len(sub) / t_ds:,.0f} | {len(sub) / CPU['datasketch']:,.0f} | |
+| dedup engine on the same {len(sub):,} | {len(sub) / t_engine_sub:,.0f} | {len(sub) / CPU['engine_sub']:,.0f} | |
 
 Near-duplicate recall at Jaccard ≥ 0.8: **{recall:.3f}** ({found:,} of {len(eligible):,} injected pairs
 with true Jaccard ≥ 0.8 removed); {len(pairs) - len(eligible):,} injected pairs fell below 0.8 (not
 duplicates by definition); merges below the threshold: {wrong}. `run_dedup` removed
 {report.rejected_records:,} records ({report.counts.get('exact_duplicate', 0):,} exact, {report.counts.get('near_duplicate', 0):,} near).
 
-Targets: ≥ 10,000 records/s/core for MinHash dedup: **{'met' if n / t_engine >= 10_000 else 'not met'}**
-(engine {n / t_engine:,.0f}/s); recall ≥ 0.9: **{'met' if recall >= 0.9 else 'not met'}**. End to end,
+Targets: ≥ 10,000 records/s/core for MinHash dedup: **{'met' if n / CPU['engine'] >= 10_000 else 'not met'}**
+(engine {n / CPU['engine']:,.0f} records per CPU-second); recall ≥ 0.9: **{'met' if recall >= 0.9 else 'not met'}**. End to end,
 pydantic parsing of the records dominates (`run_dedup` reads every record twice and writes the kept ones).
 """
     print(md)

@@ -95,11 +95,10 @@ class HFGenerator(Generator):
         return "\n".join([*lines, "assistant:"])
 
     # --- generation -----------------------------------------------------------------------------
-    def _generate_batch(self, batch: list[ChatRequest]) -> list[ChatResponse]:
+    def _generate_batch(self, batch: list[ChatRequest], prompts: list[str]) -> list[ChatResponse]:
         import torch
 
         tok, model = self.loaded.tokenizer, self.loaded.model
-        prompts = [self.render(r) for r in batch]
         enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.loaded.device)
         first = batch[0]
         sample = first.temperature > 0
@@ -152,9 +151,10 @@ class HFGenerator(Generator):
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResponse]:
         """Batched generation. Requests with the same sampling settings are batched together,
         longest prompts first; results come back in request order."""
+        prompts = [self.render(r) for r in requests]
         order = sorted(
             range(len(requests)),
-            key=lambda i: (requests[i].temperature, requests[i].top_p, requests[i].seed or 0, -len(self.render(requests[i]))),
+            key=lambda i: (requests[i].temperature, requests[i].top_p, requests[i].seed or 0, -len(prompts[i])),
         )
         results: dict[int, ChatResponse] = {}
 
@@ -165,7 +165,8 @@ class HFGenerator(Generator):
             indices = list(group)
             for b in range(0, len(indices), self.config.batch_size):
                 chunk = indices[b : b + self.config.batch_size]
-                for i, response in zip(chunk, self._generate_batch([requests[i] for i in chunk]), strict=True):
+                responses = self._generate_batch([requests[i] for i in chunk], [prompts[i] for i in chunk])
+                for i, response in zip(chunk, responses, strict=True):
                     results[i] = response
         return [results[i] for i in range(len(requests))]
 

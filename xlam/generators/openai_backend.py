@@ -32,7 +32,7 @@ from xlam.generators.ratelimit import AsyncRateLimiter
 from xlam.records import Message
 
 log = logging.getLogger(__name__)
-RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 class RetryableStatus(GeneratorError):

@@ -27,7 +27,7 @@ _OPENERS = {
 }
 _ARG_JOINERS = ["{args}.", "Use these inputs: {args}.", "Note that {args}.", "The inputs: {args}.", "Details: {args}."]
 _PARALLEL_OPENERS = ["Do this for several inputs:", "I have a few cases.", "Run it more than once.", "For each case below:"]
-_SECOND_INTENT = ["Also, {request}", "Then {request_l}", "In addition, {request_l}", "And {request_l}", "Next, {request_l}"]
+_SECOND_INTENT = ["Also, {request_l}", "Then {request_l}", "In addition, {request_l}", "And {request_l}", "Next, {request_l}"]
 _TYPO_SWAPS = {"the": "teh", "please": "plz", "and": "adn", "with": "wiht", "number": "numbr", "compute": "compute",
                "calculate": "calcualte", "convert": "conver", "find": "fnd", "check": "chek"}
 
@@ -65,7 +65,9 @@ def voice_value(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return f'"{value}"' if (" " in value or not value or any(c in value for c in "{}[]")) else value
+        if any(c in value for c in '{}[]"'):
+            return f"`{value}`"
+        return f'"{value}"' if (" " in value or not value) else value
     if isinstance(value, list) and value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         return "[" + ", ".join(voice_value(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
@@ -77,7 +79,8 @@ def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random) -
     for name, value in arguments.items():
         schema = tool.properties.get(name, {})
         label = _label(name, schema if isinstance(schema, dict) else {})
-        verb = rng.choice([" is ", " = ", ": "]) if rng.random() < 0.3 else " is "
+        copula = " are " if isinstance(value, list) and label.endswith("s") else " is "
+        verb = rng.choice([copula, " = ", ": "]) if rng.random() < 0.3 else copula
         parts.append(f"{label}{verb}{voice_value(value)}")
     if not parts:
         return ""

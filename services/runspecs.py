@@ -142,4 +142,10 @@ def input_uris(kind: str, spec: dict[str, Any]) -> list[tuple[str, str]]:
             out.append(("spec.config.tools", tools))
         if config.get("seed_uri"):
             out.append(("spec.config.seed_uri", str(config["seed_uri"])))
+    if kind == "training":
+        data = (spec.get("config") or {}).get("data") or {}
+        out += [(f"spec.config.data.datasets[{i}]", str(u)) for i, u in enumerate(data.get("datasets") or [])]
+        for i, src in enumerate((data.get("mixture") or {}).get("sources") or []):
+            if isinstance(src, dict) and src.get("uri"):
+                out.append((f"spec.config.data.mixture.sources[{i}].uri", str(src["uri"])))
     return out

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(8 << 20, ge=1024, description="Limit for JSONL dataset uploads.")
     debug: bool = Field(False, description="Debug mode (tracebacks in logs).")
     log_level: str = Field("INFO", description="Root log level.")
+    auth_cache_seconds: float = Field(
+        2.0, ge=0, description="Per-process cache of valid tokens; bounds how long a revoked token works elsewhere.")
     db_pool_size: int = Field(10, ge=1, description="SQLAlchemy pool size per process.")
     lease_seconds: float = Field(30.0, gt=0, description="A worker's lease on a run; renewed by heartbeats.")
     heartbeat_seconds: float = Field(5.0, gt=0, description="How often a worker renews its lease.")

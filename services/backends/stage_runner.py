@@ -81,7 +81,7 @@ def run_training_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dic
     from xlam.training import TrainConfig, run_training
 
     raw = dict(spec.get("config") or {})
-    raw.setdefault("output_dir", str(work / "train"))
+    raw["output_dir"] = str(work / "train")  # server-controlled: runs never write outside their work dir
     config = TrainConfig(**raw)
     result = run_training(config)
     history = getattr(result, "metrics", None) or getattr(result, "history", None) or []
@@ -95,9 +95,8 @@ def run_training_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dic
                     final[key] = float(value)
     artifact = str(getattr(result, "hf_export_dir", None) or getattr(result, "checkpoint_uri", None) or config.output_dir)
     card = getattr(result, "model_card", "") or ""
-    data = getattr(config, "data", None)
-    inputs = [str(u) for u in (getattr(data, "datasets", None) or [])] if data is not None else []
-    inputs = [getattr(u, "uri", u) for u in inputs]
+    inputs = [str(u) for u in config.data.datasets]
+    inputs += [str(src.get("uri")) for src in (config.data.mixture or {}).get("sources", []) if isinstance(src, dict)]
     return {"models": [{"name": spec["model_name"], "artifact_uri": artifact, "metrics": final,
                         "card": card if isinstance(card, str) else json.dumps(card), "inputs": inputs}]}
 

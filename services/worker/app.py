@@ -29,7 +29,8 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_track_started=True,
+        task_track_started=False,
+        task_ignore_result=True,  # run state lives in the database, not in Celery results
         task_default_queue=settings.task_queue,
         task_serializer="json",
         result_serializer="json",

@@ -15,7 +15,9 @@ def enqueue_run(settings: Settings, run_id: str) -> bool:
     from services.worker.app import get_celery
 
     try:
-        get_celery(settings).send_task(EXECUTE_TASK, args=[run_id], queue=settings.task_queue, task_id=f"{run_id}")
+        # ignore_result: the database is the source of truth; no result subscription per send
+        get_celery(settings).send_task(EXECUTE_TASK, args=[run_id], queue=settings.task_queue, task_id=run_id,
+                                       ignore_result=True)
         return True
     except Exception as exc:  # broker down: the reconciler re-enqueues queued runs
         log.warning("enqueue failed for %s: %s", run_id, type(exc).__name__)

@@ -7,7 +7,7 @@ from services.worker.app import app
 from services.worker.enqueue import EXECUTE_TASK
 
 
-@app.task(name=EXECUTE_TASK, acks_late=True, reject_on_worker_lost=True)
+@app.task(name=EXECUTE_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def execute_run(run_id: str) -> str:
     """Claim ``run_id`` (conditional UPDATE) and drive it to a final state; a no-op for duplicates."""
     from services.worker.executor import execute

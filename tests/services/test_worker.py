@@ -126,3 +126,32 @@ def test_synthesis_lifecycle_registers_a_dataset(
     bad = client.post(f"/v1/projects/{p}/runs", json={"kind": "synthesis", "spec": {
         "output_name": "x", "config": {"tools": "module:os"}}}, headers=h)
     assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "spec.config.tools"
+
+
+@pytest.mark.slow
+def test_training_lifecycle_registers_a_model_version_with_lineage(
+        client: Any, project: dict[str, Any], worker: WorkerProcess) -> None:
+    from tests.services.test_api import _records
+
+    p, h = project["name"], project["editor"].h
+    up = client.post(f"/v1/projects/{p}/datasets/upload", params={"name": "train-set"},
+                     content=b"\n".join(r.model_dump_json().encode() for r in _records(8)), headers=h).json()
+    config = {"model": {"recipe": "tiny"}, "data": {"datasets": [up["uri"]], "max_seq_len": 256},
+              "optim": {"max_steps": 2, "warmup_steps": 0},
+              "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"}}
+    bad = client.post(f"/v1/projects/{p}/runs", json={"kind": "training", "spec": {
+        "model_name": "fc", "config": {**config, "optim": {"max_steps": 0}}}}, headers=h)
+    assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "spec.config.optim.max_steps"
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "training", "spec": {"model_name": "fc", "config": config}},
+                      headers=h).json()
+    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=240)
+    assert done["state"] == "succeeded", done["message"]
+    (mv,) = done["outputs"]["model_versions"]
+    version = client.get(f"/v1/projects/{p}/models/fc/versions/{mv['version']}", headers=h).json()
+    assert version["run_id"] == run["id"] and version["dataset_ids"] == [up["id"]]
+    assert version["artifact_uri"].endswith("/hf") and "loss" in version["metrics"]
+    assert (Path(version["artifact_uri"]) / "config.json").exists()
+    series = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", params={"key": "train.loss"}, headers=h).json()
+    assert [pt["step"] for pt in series["train.loss"]] == [1, 2]
+    lineage = client.get(f"/v1/projects/{p}/datasets/{up['id']}/lineage", headers=h).json()
+    assert lineage["consuming_model_versions"] == [version["id"]]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.api.deps import SessionDep, UserDep, require_global_admin
+from services.api.deps import SessionDep, UserDep, require_global_admin, token_cache
 from services.api.errors import ERROR_RESPONSES, ApiError, not_found
 from services.api.schemas import TokenCreate, TokenCreated, TokenOut, UserCreate, UserCreated, UserOut
 from services.api.security import display_prefix, generate_token, hash_token
@@ -73,4 +73,5 @@ def revoke_token(token_id: Annotated[str, Path(max_length=40)], session: Session
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.commit()
+    token_cache.invalidate(token.token_hash)
     return token

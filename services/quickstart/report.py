@@ -1,0 +1,222 @@
+"""The quickstart's ``report.md`` and its PNGs, built from what the control plane recorded.
+
+Data funnels come from the stage reports the runs wrote (``reports/<stage>/<stage>.report.json``
+in each run's work directory); loss curves and BFCL accuracy from the runs' metric series (REST
+API); the lineage from dataset lineage, run and model-version records (REST API).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xlam.reports import StageReport, bar_chart, line_chart
+from xlam.reports.lineage import Node, lineage_chart
+
+if TYPE_CHECKING:
+    from services.quickstart.runner import Quickstart
+
+STAGE_ORDER = ("unify", "verify", "dedup", "synthesis", "preference")
+
+
+def run_work_dir(dataset: dict[str, Any]) -> Path:
+    """The work directory of the run that wrote ``dataset`` (the local backend writes ``<work>/data/<name>``)."""
+    return Path(dataset["uri"]).parent.parent
+
+
+def stage_reports(qs: Quickstart) -> list[StageReport]:
+    """The stage reports of the seed-data and synthesis runs and of the preference step, in order."""
+    dirs: list[Path] = []
+    for key in ("seed", "synthesis"):
+        if key in qs.facts:
+            dirs.append(run_work_dir(qs.facts[key]["dataset"]) / "reports")
+    if "preference" in qs.facts:
+        dirs.append(Path(qs.facts["preference"]["report_dir"]).parent)
+    found: dict[str, StageReport] = {}
+    for base in dirs:
+        for path in sorted(base.glob("*/*.report.json")):
+            report = StageReport.model_validate_json(path.read_text())
+            found.setdefault(report.stage, report)
+    return [found[s] for s in STAGE_ORDER if s in found] + [r for s, r in found.items() if s not in STAGE_ORDER]
+
+
+def funnel_charts(reports: list[StageReport], out: Path) -> list[Path]:
+    """Records in and out per stage, and rejections per rule/reason (top 25)."""
+    charts: list[Path] = []
+    funnel = {
+        "records in": {f"{i + 1}. {r.stage}": float(r.input_records) for i, r in enumerate(reports)},
+        "records out": {f"{i + 1}. {r.stage}": float(r.output_records) for i, r in enumerate(reports)},
+    }
+    charts.append(bar_chart(funnel, out / "funnel.png", title="Data funnel per stage", ylabel="records"))
+    rules: dict[str, float] = {}
+    for r in reports:
+        for key, value in r.counts.items():
+            if r.stage in ("verify", "synthesis", "dedup", "unify") and value:
+                rules[f"{r.stage}: {key}"] = float(value)
+    if rules:
+        top = dict(sorted(rules.items(), key=lambda kv: -kv[1])[:25])
+        charts.append(bar_chart(top, out / "funnel_rules.png", title="Counts per stage and rule (top 25)",
+                                ylabel="records"))
+    return charts
+
+
+def loss_chart(qs: Quickstart, out: Path) -> Path | None:
+    sft = qs.facts.get("sft", {}).get("loss", [])
+    dpo = qs.facts.get("dpo", {}).get("loss", [])
+    if not sft and not dpo:
+        return None
+    offset = max((s for s, _ in sft), default=0)
+    series = {"SFT": [(float(s), float(v)) for s, v in sft],
+              "DPO (continues from SFT)": [(float(s + offset), float(v)) for s, v in dpo]}
+    return line_chart(series, out / "loss.png", title=f"Training loss ({qs.profile.recipe})", xlabel="optimizer step",
+                      ylabel="loss")
+
+
+def accuracy(run: dict[str, Any]) -> dict[str, float]:
+    metrics = run["outputs"]["evaluation"]["metrics"]
+    return {k.removeprefix("bfcl."): float(v) for k, v in metrics.items()}
+
+
+def accuracy_chart(qs: Quickstart, out: Path, categories: list[str]) -> Path | None:
+    ev = qs.facts.get("evaluation")
+    if not ev:
+        return None
+    base, trained = accuracy(ev["base"]), accuracy(ev["trained"])
+    label = f"{qs.opts.model_name} v{qs.facts['dpo']['version']['version']}"
+    values = {ev["base_label"]: {c: base.get(c, 0.0) for c in categories},
+              label: {c: trained.get(c, 0.0) for c in categories}}
+    return bar_chart(values, out / "bfcl_accuracy.png", title="BFCL accuracy per category (subset)",
+                     ylabel="accuracy")
+
+
+def lineage(qs: Quickstart) -> tuple[list[Node], list[tuple[str, str]]]:
+    """Source files -> runs -> datasets -> training runs -> model versions -> alias, from the API."""
+    nodes: dict[str, Node] = {}
+    edges: list[tuple[str, str]] = []
+
+    def add(node: Node) -> str:
+        nodes.setdefault(node.id, node)
+        return node.id
+
+    seed_run = qs.facts["seed"]["run"]
+    run_node = add(Node(seed_run["id"], f"data-pipeline run\nunify > verify > dedup\n{seed_run['id'][-8:]}", "run"))
+    for uri in seed_run["spec"]["inputs"]:
+        edges.append((add(Node(f"src:{uri}", f"BFCL source\n{Path(uri).name}", "source")), run_node))
+    datasets: dict[str, dict[str, Any]] = {}
+    for key in ("seed", "tools", "synthesis", "preference"):
+        ds = qs.facts[key]["dataset"]
+        datasets[ds["id"]] = ds
+    for ds in list(datasets.values()):
+        lin = qs.client.dataset_lineage(qs.pid, ds["id"])
+        for parent in lin["parents"]:
+            datasets.setdefault(parent["id"], parent)
+    for ds in datasets.values():
+        add(Node(ds["id"], f"dataset {ds['name']} v{ds['version']}\n{ds['num_records']} records", "dataset"))
+        if ds.get("producing_run_id"):
+            run = qs.client.get_run(qs.pid, ds["producing_run_id"])
+            rid = add(Node(run["id"], f"{run['kind']} run\n{run['id'][-8:]}", "run"))
+            edges.append((rid, ds["id"]))
+        for parent in ds.get("parent_ids") or []:
+            if ds.get("producing_run_id"):
+                edges.append((parent, ds["producing_run_id"]))
+            else:
+                add(Node(f"local:{ds['id']}", "preference step\n(corruptions + checker)", "run"))
+                edges += [(parent, f"local:{ds['id']}"), (f"local:{ds['id']}", ds["id"])]
+    tools_id = qs.facts["tools"]["dataset"]["id"]
+    edges.append((tools_id, qs.facts["synthesis"]["run"]["id"]))
+    previous: str | None = None
+    for method in ("sft", "dpo"):
+        mv, run = qs.facts[method]["version"], qs.facts[method]["run"]
+        rid = add(Node(run["id"], f"training run ({method.upper()})\nRay Train + DeepSpeed\n{run['id'][-8:]}", "run"))
+        vid = add(Node(mv["id"], f"{qs.opts.model_name} v{mv['version']}\n({method.upper()})", "model"))
+        edges.append((rid, vid))
+        for ds_id in mv["dataset_ids"]:
+            if ds_id in nodes:
+                edges.append((ds_id, rid))
+        if previous:
+            edges.append((previous, rid))
+        previous = vid
+    final = qs.facts.get("final_version")
+    if final:
+        alias = add(Node("alias:latest", f"alias latest\n-> v{final['version']}", "model"))
+        edges.append((final["id"], alias))
+    return list(nodes.values()), list(dict.fromkeys(edges))
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_report(qs: Quickstart) -> Path:
+    from services.quickstart.plan import EVAL_CATEGORIES
+
+    out = qs.out
+    reports = stage_reports(qs)
+    charts = funnel_charts(reports, out) if reports else []
+    loss = loss_chart(qs, out)
+    acc = accuracy_chart(qs, out, list(EVAL_CATEGORIES))
+    nodes, edges = lineage(qs)
+    lineage_png = lineage_chart(nodes, edges, out / "lineage.png", title="Lineage: BFCL sources -> model version")
+    final = qs.facts["final_version"]
+    p = qs.profile
+    md = [
+        "# xLAM quickstart report",
+        "",
+        f"Size **{qs.opts.size}** ({p.description}). Control plane: {qs.facts['api_url']} (project "
+        f"`{qs.opts.project}`; SQLite, Celery worker on a SQLite broker, local backend). "
+        f"Total {qs.facts.get('total_seconds', 0):.0f}s.",
+        "",
+        "## Steps",
+        "",
+        _table([[s["step"], "reused" if s["reused"] else f"{s['seconds']:.1f}s", s["detail"].replace("|", "/")]
+                for s in qs.facts["steps"]], ["step", "time", "result"]),
+        "",
+        "## Data funnel",
+        "",
+        _table([[f"`{r.stage}`", str(r.input_records), str(r.output_records), str(r.rejected_records),
+                 f"{r.pass_rate:.1%}"] for r in reports], ["stage", "in", "out", "rejected", "pass rate"]),
+        "",
+        *[f"![{c.stem}]({c.name})" for c in charts],
+        "",
+    ]
+    for r in reports:
+        if r.counts:
+            top = sorted(r.counts.items(), key=lambda kv: -kv[1])[:12]
+            md += [f"<details><summary><code>{r.stage}</code> counts per rule/reason</summary>", "",
+                   _table([[f"`{k}`", str(v)] for k, v in top], ["rule / reason", "count"]), "", "</details>", ""]
+    md += ["## Training", ""]
+    for method in ("sft", "dpo"):
+        fact = qs.facts[method]
+        loss_pts = fact["loss"]
+        cfg = fact["run"]["spec"]["config"]
+        md.append(f"- **{method.upper()}**: `{p.recipe}`, {cfg['optim']['max_steps']} steps, "
+                  f"lr {cfg['optim']['lr']:g}, Ray Train ({cfg['distributed']['num_workers']} worker) + DeepSpeed "
+                  f"ZeRO-{cfg['distributed']['zero_stage']}, loss "
+                  + (f"{loss_pts[0][1]:.4f} -> {loss_pts[-1][1]:.4f}" if loss_pts else "n/a")
+                  + f"; version v{fact['version']['version']} at `{fact['version']['artifact_uri']}`")
+    md += ["", f"![loss]({loss.name})" if loss else "", "", "## BFCL evaluation (subset)", ""]
+    ev = qs.facts["evaluation"]
+    base, trained = accuracy(ev["base"]), accuracy(ev["trained"])
+    md += [f"{p.eval_limit} items per category (the first in file order), {p.eval_max_tokens} new tokens max. "
+           "The seed data comes from BFCL's *live* categories, so no evaluated item is in the training data.", "",
+           _table([[c, f"{base.get(c, 0):.2f}", f"{trained.get(c, 0):.2f}"] for c in EVAL_CATEGORIES],
+                  ["category", ev["base_label"], f"{qs.opts.model_name} v{final['version']}"]),
+           "", f"![bfcl]({acc.name})" if acc else "", ""]
+    md += ["## Model version", "",
+           f"`{qs.opts.model_name}` **v{final['version']}** (alias `latest`), id `{final['id']}`, run "
+           f"`{final['run_id']}`, datasets {', '.join(f'`{d}`' for d in final['dataset_ids'])}.", "",
+           "```json", json.dumps(final["metrics"], indent=2, sort_keys=True), "```", "",
+           "## Lineage", "", f"![lineage]({lineage_png.name})", "",
+           "## Next", "",
+           f"- Re-run `xlam quickstart --size {qs.opts.size} --out {qs.out}`: finished steps are reused.",
+           f"- Inspect the registry: `xlam quickstart --size {qs.opts.size} --out {qs.out} --keep-running`, then "
+           "`xlam api models versions " + qs.opts.model_name + " --project " + qs.opts.project + "`.",
+           ""]
+    path = out / "report.md"
+    path.write_text("\n".join(md))
+    (out / "quickstart.json").write_text(json.dumps(
+        {k: v for k, v in qs.facts.items()}, indent=2, default=str))
+    return path

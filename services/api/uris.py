@@ -34,6 +34,8 @@ def check_uri(uri: str, settings: Settings, *, field: str = "uri") -> str:
             raise _bad(uri, "local paths must be absolute", field)
         real = os.path.realpath(path)
         roots = [os.path.realpath(r) for r in settings.allowed_uri_roots]
+        if "://" not in settings.artifact_root:  # the platform's own outputs are always referable
+            roots.append(os.path.realpath(settings.artifact_root))
         if not any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots):
             raise _bad(uri, "path is outside the allowed roots (XLAM_ALLOWED_URI_ROOTS)", field)
         return real

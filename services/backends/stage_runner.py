@@ -106,24 +106,15 @@ def run_evaluation_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> d
 
     result = run_bfcl_eval(EvalConfig(**spec.get("config") or {}), work / "eval")
     summary: dict[str, float] = {}
-    per_category = (getattr(result, "per_category", None) or getattr(result, "categories", None)
-                    or getattr(result, "accuracy", None) or {})
-    for category, value in (per_category.items() if isinstance(per_category, dict) else []):
-        acc = value if isinstance(value, int | float) else getattr(value, "accuracy", None)
-        if isinstance(value, dict):
-            acc = value.get("accuracy")
-        if isinstance(acc, int | float):
-            sink.emit(f"bfcl.{category}", acc)
-            summary[f"bfcl.{category}"] = float(acc)
-    for item in getattr(result, "summaries", None) or []:  # xlam.evaluation.EvalResult: BFCL aggregates
-        value = getattr(item, "value", None)
-        if isinstance(value, int | float):
-            sink.emit(f"bfcl.{item.name}", value)
-            summary[f"bfcl.{item.name}"] = float(value)
-    overall = getattr(result, "overall", None) or getattr(result, "overall_accuracy", None)
-    if isinstance(overall, int | float):
-        sink.emit("bfcl.overall", overall)
-        summary["bfcl.overall"] = float(overall)
+    for category, score in result.categories.items():
+        sink.emit(f"bfcl.{category}", score.accuracy)
+        summary[f"bfcl.{category}"] = float(score.accuracy)
+    for item in result.summaries:
+        if item.value is not None:
+            sink.emit(f"bfcl.{item.name}", item.value)
+            summary[f"bfcl.{item.name}"] = float(item.value)
+    print(f"[evaluation] {result.items} items in {result.seconds:.1f}s: "
+          + ", ".join(f"{k}={v:.3f}" for k, v in summary.items()), flush=True)
     return {"evaluation": {"metrics": summary, "out_dir": str(work / "eval"),
                            "model_version_id": spec.get("model_version_id")}}
 

@@ -155,3 +155,24 @@ def test_training_lifecycle_registers_a_model_version_with_lineage(
     assert [pt["step"] for pt in series["train.loss"]] == [1, 2]
     lineage = client.get(f"/v1/projects/{p}/datasets/{up['id']}/lineage", headers=h).json()
     assert lineage["consuming_model_versions"] == [version["id"]]
+
+
+def test_evaluation_of_a_registered_version_records_bfcl_metrics(
+        client: Any, project: dict[str, Any], worker: WorkerProcess, home: Path) -> None:
+    p, h, owner = project["name"], project["editor"].h, project["owner"].h
+    art = home / f"model-{uuid.uuid4().hex[:6]}"
+    art.mkdir()
+    client.post(f"/v1/projects/{p}/models", json={"name": "evalme"}, headers=h)
+    mv = client.post(f"/v1/projects/{p}/models/evalme/versions", json={"artifact_uri": str(art)}, headers=h).json()
+    config = {"model": "smol", "generator": {"backend": "template"}, "categories": ["simple_python"], "limit": 2}
+    bad = client.post(f"/v1/projects/{p}/runs", json={"kind": "evaluation", "spec": {
+        "config": config, "model_version_id": "mv_" + "0" * 26}}, headers=h)
+    assert bad.status_code == 422 and "model_version_id" in bad.json()["message"]
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "evaluation", "spec": {
+        "config": config, "model_version_id": mv["id"]}}, headers=h).json()
+    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    assert done["state"] == "succeeded", done["message"]
+    metrics = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", headers=h).json()
+    assert set(metrics) >= {"bfcl.simple_python", "bfcl.non_live_ast"}
+    version = client.get(f"/v1/projects/{p}/models/evalme/versions/1", headers=owner).json()
+    assert version["metrics"]["bfcl.simple_python"] == metrics["bfcl.simple_python"][0]["value"]

@@ -20,9 +20,10 @@ from services.api.pagination import decode_cursor, encode_cursor
 from services.api.schemas import LogLine, MetricPoint, Page, RunEventOut, RunKind, RunOut, RunState, RunSubmit
 from services.api.uris import check_uri
 from services.db.base import new_id, utcnow
-from services.db.models import Run, RunEvent, RunLog, RunMetric
+from services.db.models import ModelVersion, RegisteredModel, Run, RunEvent, RunLog, RunMetric
 from services.db.runs import transition
 from services.runspecs import SpecError, input_uris, validate_spec
+from services.settings import Settings
 from services.state import TERMINAL
 from services.worker.enqueue import enqueue_run, revoke_run
 
@@ -45,6 +46,23 @@ def _existing_for_key(session: Session, project_id: str, key: str, digest: str) 
     return run
 
 
+def _bind_model_version(session: Session, project_id: str, raw: dict[str, Any], spec: dict[str, Any],
+                        settings: Settings) -> None:
+    """Evaluation of a registered version: check it is in the project; default the model to its artifact."""
+    version_id = spec.get("model_version_id")
+    if version_id:
+        row = session.execute(select(ModelVersion, RegisteredModel).join(
+            RegisteredModel, RegisteredModel.id == ModelVersion.model_id).where(ModelVersion.id == version_id)).first()
+        if row is None or row[1].project_id != project_id:
+            raise ApiError(422, "validation_error", f"spec.model_version_id: unknown model version {version_id}",
+                           [{"field": "spec.model_version_id", "message": "unknown model version"}])
+        if "model" not in (raw.get("config") or {}):
+            spec["config"]["model"] = row[0].artifact_uri
+    model = str(spec["config"].get("model", ""))
+    if model.startswith(("/", "file:")):
+        check_uri(model, settings, field="spec.config.model")
+
+
 @router.post("", response_model=RunOut, status_code=201, summary="Submit a run",
              responses={200: {"model": RunOut, "description": "same Idempotency-Key and body: the existing run"}})
 def submit_run(body: RunSubmit, access: Editor, session: SessionDep, settings: SettingsDep, response: Response,
@@ -63,6 +81,8 @@ def submit_run(body: RunSubmit, access: Editor, session: SessionDep, settings: S
         raise ApiError(422, "validation_error", f"invalid request at {first['field']}: {first['message']}", exc.errors) from exc
     for field, uri in uris:
         check_uri(uri, settings, field=field)
+    if body.kind == "evaluation":
+        _bind_model_version(session, pid, body.spec, spec, settings)
     now = utcnow()
     run = Run(id=new_id("run"), project_id=pid, kind=body.kind, name=body.name, spec=spec,
               backend=body.backend or settings.backend, state="queued", idempotency_key=idempotency_key,

@@ -82,7 +82,9 @@ def test_openai_generator_through_all_check_stages(endpoint: str, tmp_path: Path
     )
     report = run_synthesis("module:div_tools", str(tmp_path / "out"), config, rejects_uri=str(tmp_path / "rej"))
     funnel = report.groups["funnel:openai:scripted"]
-    assert funnel == {"generated": 10, "verified": 2, "failed_format": 4, "failed_execution": 2, "failed_semantic": 2}
+    # the scripted valid pair comes twice: the second copy is rejected as a duplicate query
+    assert funnel == {"generated": 10, "verified": 1, "failed_format": 4, "failed_execution": 2, "failed_semantic": 3}
+    assert report.counts["semantic:duplicate_query"] == 1
     assert report.counts["format:unparseable"] == 2
     assert report.counts["format:undefined_function"] == 2
     assert report.counts["execution:exception:ZeroDivisionError"] == 2

@@ -46,6 +46,7 @@ class SynthesisConfig(BaseModel):
     seed_pool_size: int = Field(default=500, ge=1, description="Most seeds kept (oldest dropped).")
     clarification_followup: bool = Field(default=True, description="missing_parameter: add the user's answer "
                                                                    "and the completed call as a second step.")
+    unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(
         default=None, description="LLM judge for the semantic check (not used with the template generator; "

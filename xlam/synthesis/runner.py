@@ -137,6 +137,7 @@ class Synthesizer:
         weights = [config.style_weights.get(s, 1.0) for s in config.styles]
         self.styles, self.weights = list(config.styles), weights
         self.sampler_errors = 0
+        self.seen_queries: set[str] = set()
 
     def _drafts(self, count: int) -> tuple[list[Draft], list[tuple[Draft, checks.Outcome]]]:
         """``count`` candidates, plus those that already failed to parse (format stage)."""
@@ -209,6 +210,9 @@ class Synthesizer:
                     outcomes[i].passed.append("execution")
         for i in [i for i in alive if outcomes[i].ok]:
             issues = checks.semantic_rule_check(drafts[i], outcomes[i].results or None)
+            key = " ".join(drafts[i].query.lower().split())
+            if self.config.unique_queries and key in self.seen_queries:
+                issues.append("duplicate_query")
             if issues:
                 outcomes[i].fail("semantic", issues)
         survivors = [i for i in alive if outcomes[i].ok]
@@ -223,6 +227,7 @@ class Synthesizer:
             if outcome.ok:
                 outcome.passed.append("semantic")
                 record = records[i]
+                self.seen_queries.add(" ".join(draft.query.lower().split()))
                 self.pool.add(record)
                 yield draft, outcome, record
             else:

@@ -35,8 +35,49 @@ def wait_for(fn: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
     raise AssertionError(f"timed out waiting for {what}; last={last!r}")
 
 
+class KfpHttpServer:
+    """The stateful KFP v2beta1 fake of test_kfp_and_registration served over real HTTP."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from tests.k8s.test_kfp_and_registration import KfpState
+
+        self.state = state = KfpState()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                req = httpx.Request(self.command, f"http://kfp.test{self.path}", content=body)
+                resp = state.handler(req)
+                data = resp.content
+                self.send_response(resp.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = _serve
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, kuberay_crds: dict[str, dict]) -> Iterator[httpx.Client]:
+def kfp_server() -> Iterator[KfpHttpServer]:
+    server = KfpHttpServer()
+    yield server
+    server.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, kuberay_crds: dict[str, dict],
+            kfp_server: KfpHttpServer) -> Iterator[httpx.Client]:
     server = FakeApiServer(max_watch_s=10).start()
     http = httpx.Client(base_url=server.url, timeout=10)
     http.post("/api/v1/namespaces", json={"metadata": {"name": NS}}).raise_for_status()
@@ -44,7 +85,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, kuberay_crds: dict[str, di
         http.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).raise_for_status()
     kubeconfig = tmp_path_factory.mktemp("kube") / "config"
     kubeconfig.write_text(yaml.safe_dump(server.kubeconfig()))
-    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "XLAM_IMAGE": "registry.test/xlam:e2e"}
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "XLAM_IMAGE": "registry.test/xlam:e2e",
+           "KFP_ENDPOINT": kfp_server.url}
     env.pop("XLAM_API_URL", None)
     log = open(tmp_path_factory.mktemp("log") / "operator.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "xlam.cli.main", "operator", "run", "-n", NS, "--liveness", ""],
@@ -280,3 +322,27 @@ def test_evaluation_run_becomes_a_job_and_follows_it(cluster: httpx.Client) -> N
     http.delete(f"{er_path}/{name}").raise_for_status()
     wait_for(lambda: get(http, f"{er_path}/{name}") is None, "the EvaluationRun to be gone")
     assert get(http, f"{job_path}/{name}-eval") is None
+
+
+def test_synthesis_run_creates_one_kfp_run_and_terminates_it_on_delete(cluster: httpx.Client,
+                                                                        kfp_server: KfpHttpServer) -> None:
+    http = cluster
+    sr_path = f"/apis/xlam.ai/v1alpha1/namespaces/{NS}/synthesisruns"
+    sr = yaml.safe_load((ROOT / "examples" / "k8s" / "synthesisrun.yaml").read_text())
+    sr["metadata"]["namespace"] = NS
+    sr["spec"]["parameters"]["num_batches"] = 2
+    http.post(sr_path, json=sr).raise_for_status()
+    name = sr["metadata"]["name"]
+
+    def status() -> dict:
+        return (get(http, f"{sr_path}/{name}") or {}).get("status") or {}
+
+    wait_for(lambda: (status().get("kfpRun") or {}).get("id"), "the KFP run id in status")
+    (run,) = kfp_server.state.runs.values()
+    assert status()["kfpRun"]["id"] == run["run_id"] and status()["phase"] == "Submitted"
+    assert run["runtime_config"]["parameters"]["num_batches"] == 2
+    assert run["pipeline_version_reference"] == {"pipeline_id": "pipe-1", "pipeline_version_id": "ver-2"}
+    http.delete(f"{sr_path}/{name}").raise_for_status()
+    wait_for(lambda: get(http, f"{sr_path}/{name}") is None, "the SynthesisRun to be gone")
+    assert run["state"] == "CANCELING"  # the finalizer terminated the unfinished KFP run
+    assert len(kfp_server.state.runs) == 1

@@ -6,7 +6,6 @@ annotations as types.) Under kfp's local ``SubprocessRunner(use_venv=False)`` th
 the current environment, where the project is installed.
 """
 
-from typing import NamedTuple
 
 from kfp import dsl
 from kfp.dsl import Artifact, Dataset, Input, Markdown, Metrics, Model, Output
@@ -29,22 +28,20 @@ def unify_op(
     return steps.report_json(rep)
 
 
-class ShardOutputs(NamedTuple):
-    indices: list
-    report_json: str
-
-
 @component
 def shard_op(
     unified: Input[list[Dataset]], num_shards: int, out: Output[Dataset], metrics: Output[Metrics],
     report: Output[Markdown],
-) -> ShardOutputs:
-    """Concatenate unified sources and split them into shards for the fan-out."""
+) -> list:
+    """Concatenate unified sources and split them into shards; returns the shard indices.
+
+    (A single list output: kfp's local runner cannot iterate over one field of a NamedTuple output.)
+    """
     from pipelines import steps
 
     rep, indices = steps.shard([d.path for d in unified], num_shards, out.path)
     steps.emit(rep, metrics, report)
-    return ShardOutputs(indices, steps.report_json(rep))  # type: ignore[call-arg]
+    return indices
 
 
 @component
@@ -100,31 +97,37 @@ def mix_op(
 
 
 @component
-def report_op(reports: list, title: str, funnel: Output[Markdown], metrics: Output[Metrics]) -> str:
-    """The funnel of every stage (summed over shards) as Markdown for the dashboard."""
+def data_report_op(
+    unify: list, augment: list, verify: list, dedup: str, mix: str, funnel: Output[Markdown],
+    metrics: Output[Metrics],
+) -> str:
+    """The data funnel of every stage (summed over shards) as Markdown for the dashboard."""
     from pipelines import steps
 
-    text = steps.funnel([r for group in reports for r in (group if isinstance(group, list) else [group])])
-    with open(funnel.path, "w") as fh:
-        fh.write(f"<!-- {title} -->\n" + text)
-    metrics.log_metric("stages", float(len(reports)))
-    return text
-
-
-# --- synthesis ---------------------------------------------------------------------------------
-class ToolsOutputs(NamedTuple):
-    batches: list
-    report_json: str
+    return steps.write_funnel("xlam-data funnel", [*unify, *augment, *verify, dedup, mix], funnel, metrics)
 
 
 @component
-def tools_op(tools: str, num_batches: int, out: Output[Artifact], metrics: Output[Metrics]) -> ToolsOutputs:
-    """Build the executable tool library (``default``, a module path or an OpenAPI file)."""
-    from pipelines import steps, steps_synthesis
+def synthesis_report_op(
+    generate: list, verify: list, preference: str, funnel: Output[Markdown], metrics: Output[Metrics]
+) -> str:
+    """The synthesis funnel (generation checks, re-verification, pairs) as Markdown."""
+    from pipelines import steps
+
+    return steps.write_funnel("xlam-synthesis funnel", [*generate, *verify, preference], funnel, metrics)
+
+
+# --- synthesis ---------------------------------------------------------------------------------
+@component
+def tools_op(tools: str, num_batches: int, out: Output[Artifact], metrics: Output[Metrics]) -> list:
+    """Build the executable tool library (``default``, a module path or an OpenAPI file); returns batch indices."""
+    from pipelines import steps_synthesis
 
     rep, batches = steps_synthesis.tool_library(tools, num_batches, out.path)
     metrics.log_metric("tools", rep.output_records)
-    return ToolsOutputs(batches, steps.report_json(rep))  # type: ignore[call-arg]
+    for category, count in rep.groups.get("tools_by_category", {}).items():
+        metrics.log_metric(f"tools.{category}", count)
+    return batches
 
 
 @component

@@ -29,7 +29,7 @@ DEFAULT_SOURCES: list[dict[str, Any]] = [
 def _data_stages(
     s: PipelineSettings, sources: Any, num_shards: Any, unify_config: Any, augment_config: Any,
     verify_config: Any, dedup_config: Any,
-) -> tuple[PipelineTask, list[Any]]:
+) -> tuple[PipelineTask, dict[str, Any]]:
     """sources -> unify -> shard -> ParallelFor{augment -> verify} -> Collected -> dedup."""
     with dsl.ParallelFor(sources, parallelism=s.parallelism) as src:
         unify = configure(
@@ -38,7 +38,7 @@ def _data_stages(
     shard = configure(
         c.shard_op(unified=dsl.Collected(unify.outputs["out"]), num_shards=num_shards), s, display_name="shard"
     )
-    with dsl.ParallelFor(shard.outputs["indices"], parallelism=s.parallelism) as index:
+    with dsl.ParallelFor(shard.outputs["Output"], parallelism=s.parallelism) as index:
         augment = configure(
             c.augment_op(shards=shard.outputs["out"], index=index, config=augment_config), s,
             display_name="augment",
@@ -49,23 +49,22 @@ def _data_stages(
     dedup = configure(
         c.dedup_op(data=dsl.Collected(verify.outputs["out"]), config=dedup_config), s, display_name="dedup"
     )
-    reports = [
-        dsl.Collected(unify.outputs["Output"]),
-        shard.outputs["report_json"],
-        dsl.Collected(augment.outputs["Output"]),
-        dsl.Collected(verify.outputs["Output"]),
-        dedup.outputs["Output"],
-    ]
+    reports = {
+        "unify": dsl.Collected(unify.outputs["Output"]),
+        "augment": dsl.Collected(augment.outputs["Output"]),
+        "verify": dsl.Collected(verify.outputs["Output"]),
+        "dedup": dedup.outputs["Output"],
+    }
     return dedup, reports
 
 
 def _synthesis_stages(
     s: PipelineSettings, tools: Any, num_batches: Any, synthesis_config: Any, verify_config: Any,
     preference_config: Any,
-) -> tuple[PipelineTask, PipelineTask, list[Any]]:
+) -> tuple[PipelineTask, PipelineTask, dict[str, Any]]:
     """tool library -> ParallelFor{generate -> verify} -> Collected -> preference."""
     library = configure(c.tools_op(tools=tools, num_batches=num_batches), s, display_name="tool library")
-    with dsl.ParallelFor(library.outputs["batches"], parallelism=s.parallelism) as batch:
+    with dsl.ParallelFor(library.outputs["Output"], parallelism=s.parallelism) as batch:
         generate = configure(
             c.generate_op(tools=library.outputs["out"], batch=batch, num_batches=num_batches,
                           config=synthesis_config),
@@ -79,11 +78,11 @@ def _synthesis_stages(
         c.preference_op(data=dsl.Collected(verify.outputs["out"]), config=preference_config), s,
         display_name="preference pairs",
     )
-    reports = [
-        dsl.Collected(generate.outputs["Output"]),
-        dsl.Collected(verify.outputs["Output"]),
-        preference.outputs["Output"],
-    ]
+    reports = {
+        "generate": dsl.Collected(generate.outputs["Output"]),
+        "verify": dsl.Collected(verify.outputs["Output"]),
+        "preference": preference.outputs["Output"],
+    }
     return verify, preference, reports
 
 
@@ -113,8 +112,7 @@ def _build_data(s: PipelineSettings) -> Callable[..., Any]:
         dedup, reports = _data_stages(s, sources, num_shards, unify_config, augment_config, verify_config,
                                       dedup_config)
         mix = configure(c.mix_op(data=dedup.outputs["out"], name="agent", config=mix_config), s, display_name="mix")
-        configure(c.report_op(reports=[*reports, mix.outputs["Output"]], title="xlam-data"), s,
-                  display_name="report", retry=False)
+        configure(c.data_report_op(**reports, mix=mix.outputs["Output"]), s, display_name="report", retry=False)
 
     return xlam_data
 
@@ -129,7 +127,7 @@ def _build_synthesis(s: PipelineSettings) -> Callable[..., Any]:
         preference_config: dict = {},  # noqa: B006
     ) -> None:
         _, _, reports = _synthesis_stages(s, tools, num_batches, synthesis_config, verify_config, preference_config)
-        configure(c.report_op(reports=reports, title="xlam-synthesis"), s, display_name="report", retry=False)
+        configure(c.synthesis_report_op(**reports), s, display_name="report", retry=False)
 
     return xlam_synthesis
 
@@ -182,9 +180,8 @@ def _build_end_to_end(s: PipelineSettings) -> Callable[..., Any]:
                           project=project, model_name=model_name),
             s, display_name="register model",
         )
-        configure(
-            c.report_op(reports=[*data_reports, *synth_reports, mix.outputs["Output"]], title="xlam-end-to-end"),
-            s, display_name="report", retry=False,
-        )
+        configure(c.data_report_op(**data_reports, mix=mix.outputs["Output"]), s, display_name="data report",
+                  retry=False)
+        configure(c.synthesis_report_op(**synth_reports), s, display_name="synthesis report", retry=False)
 
     return xlam_end_to_end

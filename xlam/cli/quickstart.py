@@ -1,0 +1,66 @@
+"""``xlam quickstart``: the whole xLAM loop on this machine, through a control plane it starts itself.
+
+The orchestration lives in :mod:`services.quickstart` (it drives the REST API); this module only
+parses options and maps failures to exit codes: 0 done, 1 a step failed (named), 2 bad options,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+SIZES = ("tiny-moe", "smol", "smol-moe")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level ``quickstart`` command."""
+
+    @app.command()
+    def quickstart(
+        size: Annotated[str, typer.Option(
+            help="Model trained: tiny-moe (random 2-layer MoE, fastest), smol (SmolLM2-135M), smol-moe "
+                 "(SmolLM2 upcycled to 4 experts).")] = "tiny-moe",
+        out: Annotated[Path, typer.Option(help="Output directory (report, PNGs, control-plane state).")] = Path(
+            "xlam-quickstart"),
+        fresh: Annotated[bool, typer.Option("--fresh", help="Delete a previous quickstart in --out and start over.")] = False,
+        max_minutes: Annotated[float, typer.Option(help="Fail (naming the step) after this many minutes.")] = 30.0,
+        train_steps: Annotated[int | None, typer.Option(help="SFT optimizer steps (DPO: a third).")] = None,
+        synth_n: Annotated[int | None, typer.Option(help="Verified samples to synthesize.")] = None,
+        eval_limit: Annotated[int | None, typer.Option(help="BFCL items per evaluated category.")] = None,
+        keep_running: Annotated[bool, typer.Option(
+            "--keep-running", help="Keep the API and worker up at the end, until Ctrl-C.")] = False,
+    ) -> None:
+        """Run the whole xLAM loop on this machine through a control plane it starts itself.
+
+        Seed data -> tool library -> APIGen synthesis -> preference pairs -> SFT + DPO (Ray Train +
+        DeepSpeed, CPU) -> BFCL evaluation -> registered model version with lineage and the
+        `latest` alias; writes OUT/report.md and PNGs. Safe to run again: finished steps are reused.
+        """
+        from pydantic import ValidationError
+
+        if size not in SIZES:
+            typer.echo(f"error: --size must be one of {', '.join(SIZES)} (got {size!r})", err=True)
+            raise typer.Exit(2)
+        from services.quickstart import QuickstartError, QuickstartOptions, run_quickstart
+
+        try:
+            options = QuickstartOptions(size=size, out=out, fresh=fresh, max_minutes=max_minutes,
+                                        train_steps=train_steps, synth_n=synth_n, eval_limit=eval_limit,
+                                        keep_running=keep_running)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            typer.echo(f"error: --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            report = run_quickstart(options)
+        except QuickstartError as exc:
+            typer.secho(f"quickstart failed at step '{exc.step}': {exc.message}", fg="red", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.secho("quickstart interrupted; the API and worker were stopped. Run it again to resume.",
+                        fg="yellow", err=True)
+            raise typer.Exit(130) from None
+        typer.echo(f"report: {report}")

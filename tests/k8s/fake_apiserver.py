@@ -10,8 +10,10 @@ Honours what the operator and kopf rely on:
 - the status subresource: writes to the main resource ignore ``status``, writes to ``/status``
   only change ``status``;
 - deletion: objects with finalizers get ``deletionTimestamp`` and stay until the finalizers are
-  removed; custom resources are validated against the CRD's ``openAPIV3Schema`` (422).
-Not emulated: garbage collection by owner references, admission webhooks, CEL rules, defaulting.
+  removed;
+- custom resources are admitted like the API server does: ``openAPIV3Schema`` validation, defaulting,
+  then the CEL ``x-kubernetes-validations`` rules (cel-python) — 422 Invalid otherwise.
+Not emulated: garbage collection by owner references, admission webhooks, built-in kinds' validation.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import jsonschema
+
+from operators.validation import apply_defaults, cel_available, evaluate_cel
 
 LOG_ANNOTATION = "fake.xlam.ai/log"
 
@@ -173,13 +177,20 @@ class Store:
                     status_subresource="status" in (v.get("subresources") or {}),
                     schema=(v.get("schema") or {}).get("openAPIV3Schema"))
 
-    def _validate(self, res: Resource, obj: dict[str, Any]) -> None:
+    def _admit(self, res: Resource, obj: dict[str, Any]) -> dict[str, Any]:
+        """Like the API server for a custom resource: structural validation, defaulting, CEL rules."""
         if res.schema is None:
-            return
-        errors = sorted(jsonschema.Draft7Validator(res.schema).iter_errors(obj), key=lambda e: list(e.path))
+            return obj
+        errors = [f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}"
+                  for e in sorted(jsonschema.Draft7Validator(res.schema).iter_errors(obj), key=lambda e: list(e.path))]
+        if not errors:
+            obj = apply_defaults(res.schema, obj)
+            if cel_available():
+                errors = evaluate_cel(res.schema, obj)
         if errors:
-            detail = "; ".join(f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in errors[:5])
+            detail = "; ".join(errors[:5])
             raise ApiError(422, "Invalid", f"{res.kind}.{res.group} \"{obj['metadata'].get('name')}\" is invalid: {detail}")
+        return obj
 
     # -- verbs
     def create(self, res: Resource, ns: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -198,7 +209,8 @@ class Store:
                 meta["namespace"] = ns
             if res.status_subresource and res.group not in ("", "batch", "apiextensions.k8s.io"):
                 obj.pop("status", None)
-            self._validate(res, obj)
+            obj = self._admit(res, obj)
+            meta = obj["metadata"]
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=_now(), generation=1,
                         resourceVersion=self._bump())
             self.objects[key] = obj
@@ -253,7 +265,8 @@ class Store:
             new["apiVersion"], new["kind"] = res.api_version, res.kind
             if new.get("spec") != old.get("spec"):
                 meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
-            self._validate(res, new)
+            new = self._admit(res, new)
+            meta = new["metadata"]
             if new == {**old, "metadata": {**old["metadata"], "resourceVersion": meta.get("resourceVersion")}}:
                 return copy.deepcopy(old)  # no-op writes do not bump resourceVersion
             meta["resourceVersion"] = self._bump()

@@ -187,6 +187,13 @@ def test_invalid_run_is_rejected_by_the_schema(cluster: httpx.Client) -> None:
     bad["spec"]["resources"]["nodes"] = 0
     r = cluster.post(TR, json=bad)
     assert r.status_code == 422 and "nodes" in r.json()["message"]
+    both = training_run("bad")
+    both["spec"]["storage"]["uri"] = "s3://bucket"  # CEL: exactly one of pvc / uri
+    r = cluster.post(TR, json=both)
+    assert r.status_code == 422 and "exactly one of storage.pvc or storage.uri" in r.json()["message"]
+    ok = cluster.post(TR, json=training_run("defaulted")).json()  # stored with the CRD's defaults
+    assert ok["spec"]["backoffLimit"] == 0 and ok["spec"]["rayVersion"] == "2.60.0" and ok["spec"]["cancel"] is False
+    cluster.delete(f"{TR}/defaulted")
 
 
 # ----------------------------------------------------------------- the control plane's kubernetes backend

@@ -29,7 +29,8 @@ def mix_config(config: TrainConfig) -> Any:
         mixture.MixSource(name=f"d{i}-{uri.rstrip('/').rsplit('/', 1)[-1]}", uri=uri, weight=1.0)
         for i, uri in enumerate(config.data.datasets)
     ]
-    return mixture.MixConfig(sources=sources, seed=config.seed)
+    # plain datasets cycle (reshuffled each epoch) until optim.max_steps; a mixture sets its own stopping
+    return mixture.MixConfig(sources=sources, seed=config.seed, stopping="infinite")
 
 
 class TokenBatches:

@@ -64,10 +64,12 @@ def _free_port() -> int:
 def init_distributed(use_gpu: bool) -> tuple[int, int, int]:
     """(rank, world size, local rank); starts a one-process group for local runs."""
     if not dist.is_initialized():
-        if "RANK" not in os.environ:
-            os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
-                              MASTER_PORT=str(_free_port()))
-        dist.init_process_group("nccl" if use_gpu else "gloo")
+        backend = "nccl" if use_gpu else "gloo"
+        if "RANK" in os.environ:  # torchrun / the deepspeed launcher
+            dist.init_process_group(backend)
+        else:  # local: a one-process group on a free port (no MASTER_* left behind in the environment)
+            os.environ.setdefault("LOCAL_RANK", "0")  # DeepSpeed reads it
+            dist.init_process_group(backend, init_method=f"tcp://127.0.0.1:{_free_port()}", rank=0, world_size=1)
     local = int(os.environ.get("LOCAL_RANK", "0"))
     return dist.get_rank(), dist.get_world_size(), local
 

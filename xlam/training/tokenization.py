@@ -57,7 +57,8 @@ class PreferenceExample:
     ref_rejected_logp: float | None = None
 
     def __len__(self) -> int:
-        return len(self.prompt_ids) + max(len(self.chosen_ids), len(self.rejected_ids))
+        """Tokens it takes in a packed row: (prompt + chosen) and (prompt + rejected)."""
+        return 2 * len(self.prompt_ids) + len(self.chosen_ids) + len(self.rejected_ids)
 
 
 @dataclass
@@ -294,8 +295,8 @@ class RecordRenderer:
         prompt = self._ids(prompt_text)
         chosen = self._ids(chosen_segs[-1][0])
         rejected = self._ids(rejected_segs[-1][0])
-        if len(prompt) + max(len(chosen), len(rejected)) > self.max_seq_len:
-            keep = self.max_seq_len - max(len(chosen), len(rejected))
+        if 2 * len(prompt) + len(chosen) + len(rejected) > self.max_seq_len:
+            keep = (self.max_seq_len - len(chosen) - len(rejected)) // 2
             if self.over_length == "truncate" and keep > 0:
                 prompt = prompt[len(prompt) - keep:]
                 self.stats.truncated += 1

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from xlam.records import Category, Record, Step
 from xlam.verify.grounding import GroundingContext
 from xlam.verify.rules import RuleContext, rule
-from xlam.verify.schema import ParamInfo, safe_cast, types_ok
+from xlam.verify.schema import ParamInfo, in_enum, safe_cast, types_ok
 
 CALL_REQUIRED = frozenset(
     {Category.SIMPLE, Category.MULTIPLE, Category.PARALLEL, Category.PARALLEL_MULTIPLE, Category.RELEVANCE}
@@ -106,30 +106,24 @@ def undefined_function(ctx: RuleContext) -> None:
 
 @rule("undefined_argument", "A call passes an argument the tool does not declare")
 def undefined_argument(ctx: RuleContext) -> None:
-    for s, c, call in ctx.calls():
-        info = ctx.info(call.name)
-        if info is None:
-            continue
-        if info.allows_extra:
-            continue
-        for name in call.arguments:
-            if name not in info.params:
-                ctx.issue(
-                    f"{call.name} has no parameter {name!r} (declared: {sorted(info.params)})",
-                    f"{ctx.call_path(s, c)}.arguments.{name}",
-                )
+    for chk in ctx.checks():
+        assert chk.info is not None or not chk.unknown
+        for name in chk.unknown:
+            declared = sorted(chk.info.params) if chk.info is not None else []
+            ctx.issue(
+                f"{chk.call.name} has no parameter {name!r} (declared: {declared})",
+                f"{ctx.call_path(chk.step, chk.index)}.arguments.{name}",
+            )
 
 
 @rule("missing_required_argument", "A call omits a required argument", fixes=True)
 def missing_required_argument(ctx: RuleContext) -> None:
-    for s, c, call in ctx.calls():
-        info = ctx.info(call.name)
-        if info is None:
+    for chk in ctx.checks():
+        if not chk.missing or chk.info is None:
             continue
-        for name in info.required:
-            if name in call.arguments:
-                continue
-            param = info.params.get(name)
+        s, c, call = chk.step, chk.index, chk.call
+        for name in chk.missing:
+            param = chk.info.params.get(name)
             field = f"{ctx.call_path(s, c)}.arguments.{name}"
             if ctx.config.autofix and param is not None and param.has_default:
                 ctx.set_argument(s, c, name, param.default)
@@ -167,14 +161,13 @@ def _short(value: Any) -> str:
 
 @rule("wrong_type", "An argument value does not have the declared type (safe casts are fixed)", fixes=True)
 def wrong_type(ctx: RuleContext) -> None:
-    for s, c, call in ctx.calls():
-        info = ctx.info(call.name)
-        if info is None:
+    for chk in ctx.checks():
+        if not chk.mistyped or chk.info is None:
             continue
-        for name, value in call.arguments.items():
-            param = info.params.get(name)
-            if param is None or param.any_type:
-                continue
+        s, c = chk.step, chk.index
+        for name in chk.mistyped:
+            param = chk.info.params[name]
+            value = ctx.record.steps[s].tool_calls[c].arguments[name]
             if not types_ok(value, param.types):
                 if (value is None and param.nullable) or param.documented(value):
                     continue
@@ -192,15 +185,14 @@ def wrong_type(ctx: RuleContext) -> None:
                 if changed:
                     ctx.set_argument(s, c, name, value)
             if param.item_types and type(value) is list:
-                items = value
                 fixed: list[Any] | None = None
-                for i, item in enumerate(items):
+                for i, item in enumerate(value):
                     if types_ok(item, param.item_types):
                         continue
                     field = f"{ctx.call_path(s, c)}.arguments.{name}[{i}]"
                     item_changed, new_item = _check_value(ctx, item, param.item_types, field)
                     if item_changed:
-                        fixed = fixed if fixed is not None else list(items)
+                        fixed = fixed if fixed is not None else list(value)
                         fixed[i] = new_item
                 if fixed is not None:
                     ctx.set_argument(s, c, name, fixed)
@@ -208,22 +200,22 @@ def wrong_type(ctx: RuleContext) -> None:
 
 @rule("enum_violation", "An argument value is not one of the declared enum values", fixes=True)
 def enum_violation(ctx: RuleContext) -> None:
-    for s, c, call in list(ctx.calls()):
-        info = ctx.info(call.name)
-        if info is None:
+    for chk in ctx.checks():
+        if not chk.off_enum or chk.info is None:
             continue
-        for name, value in list(call.arguments.items()):
-            param = info.params.get(name)
-            if param is None or param.enum is None:
-                continue
+        s, c = chk.step, chk.index
+        for name in chk.off_enum:
+            param = chk.info.params[name]
+            assert param.enum is not None
+            value = ctx.record.steps[s].tool_calls[c].arguments[name]
             field = f"{ctx.call_path(s, c)}.arguments.{name}"
             if isinstance(value, list) and "array" in param.types:
                 # An enum on an array parameter lists the allowed items (common in real tool specs).
                 for i, item in enumerate(value):
-                    if not _in_enum(item, param) and not param.documented(item):
+                    if not in_enum(item, param.enum) and not param.documented(item):
                         ctx.issue(f"item {_short(item)} is not one of {_short(param.enum)}", f"{field}[{i}]")
                 continue
-            if _in_enum(value, param) or (value is None and param.nullable) or param.documented(value):
+            if in_enum(value, param.enum) or (value is None and param.nullable) or param.documented(value):
                 continue
             member = _enum_member(value, param) if ctx.config.autofix else None
             if member is not None:
@@ -246,35 +238,16 @@ def _enum_member(value: Any, param: ParamInfo) -> Any:
     return matches[0] if len(matches) == 1 and matches[0] != value else None
 
 
-def _in_enum(value: Any, param: ParamInfo) -> bool:
-    assert param.enum is not None
-    return any(
-        (value == e and type(value) is type(e))
-        or (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and isinstance(e, int | float)
-            and not isinstance(e, bool)
-            and value == e
-        )
-        for e in param.enum
-    )
-
-
 @rule("constraint_violation", "An argument value breaks a JSON-Schema constraint (minimum, pattern, ...)")
 def constraint_violation(ctx: RuleContext) -> None:
-    for s, c, call in ctx.calls():
-        info = ctx.info(call.name)
-        if info is None:
+    for chk in ctx.checks():
+        if not chk.constrained or chk.info is None:
             continue
-        for name, value in call.arguments.items():
-            param = info.params.get(name)
-            if (
-                param is None
-                or param.validator is None
-                or (value is None and param.nullable)
-                or param.documented(value)
-            ):
+        s, c = chk.step, chk.index
+        for name in chk.constrained:
+            param = chk.info.params[name]
+            value = ctx.record.steps[s].tool_calls[c].arguments[name]
+            if param.validator is None or (value is None and param.nullable) or param.documented(value):
                 continue
             for error in param.validator.iter_errors(value):
                 path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)

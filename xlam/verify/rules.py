@@ -20,7 +20,7 @@ from typing import Any
 from xlam.records import Record, Step, Tool, ToolCall
 from xlam.verify.config import VerifyConfig
 from xlam.verify.issues import Issue, Severity
-from xlam.verify.schema import ToolInfo, tool_info
+from xlam.verify.schema import CallCheck, ToolInfo, analyse_call, tool_info
 
 RuleFn = Callable[["RuleContext"], None]
 
@@ -63,6 +63,7 @@ class RuleContext:
 
     __slots__ = (
         "_calls",
+        "_checks",
         "_copied",
         "_infos",
         "_tools",
@@ -85,6 +86,7 @@ class RuleContext:
         self._tools: dict[str, Tool] | None = None
         self._infos: dict[str, ToolInfo | None] = {}
         self._calls: list[tuple[int, int, ToolCall]] | None = None
+        self._checks: list[CallCheck] | None = None
 
     # --- reporting -----------------------------------------------------------------------------
     def issue(self, message: str, field: str = "", *, fix: str | None = None) -> Issue:
@@ -122,6 +124,13 @@ class RuleContext:
             ]
         return self._calls
 
+    def checks(self) -> list[CallCheck]:
+        """One pass over every call's arguments flagging what the argument rules must look at
+        (shared by those rules; recomputed after any fix)."""
+        if self._checks is None:
+            self._checks = [analyse_call(s, c, call, self.info(call.name)) for s, c, call in self.calls()]
+        return self._checks
+
     @staticmethod
     def call_path(step: int, call: int) -> str:
         return f"steps[{step}].tool_calls[{call}]"
@@ -133,14 +142,17 @@ class RuleContext:
             self._copied = True
             self._tools = None
             self._calls = None
+        self._checks = None
         return self.record
 
     def set_argument(self, step: int, call: int, name: str, value: Any) -> None:
         self._own().steps[step].tool_calls[call].arguments[name] = value
+        self._checks = None
 
     def replace_steps(self, steps: list[Step]) -> None:
         self._own().steps = steps
         self._calls = None
+        self._checks = None
 
 
 def selected_rules(config: VerifyConfig) -> list[Rule]:

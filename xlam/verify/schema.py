@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from jsonschema import Draft202012Validator
 
-from xlam.records import Tool
+from xlam.records import Tool, ToolCall
 
 # Keywords that constrain values beyond type/enum (checked with jsonschema when present).
 CONSTRAINT_KEYWORDS = frozenset(
@@ -264,6 +264,64 @@ def compile_param(
         except Exception:
             info.validator = None
     return info
+
+
+def in_enum(value: Any, enum: list[Any]) -> bool:
+    """Membership with JSON types: ``True`` is not ``1``; ``1`` and ``1.0`` are the same number."""
+    kind = type(value)
+    for member in enum:
+        if member == value and (
+            type(member) is kind or (kind in (int, float) and type(member) in (int, float))
+        ):
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class CallCheck:
+    """Arguments of one call that need a closer look (names only; rules do the detailed work)."""
+
+    step: int
+    index: int
+    call: ToolCall
+    info: ToolInfo | None
+    unknown: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    mistyped: list[str] = field(default_factory=list)
+    off_enum: list[str] = field(default_factory=list)
+    constrained: list[str] = field(default_factory=list)
+
+
+def analyse_call(step: int, index: int, call: ToolCall, info: ToolInfo | None) -> CallCheck:
+    """The fast path: one loop over the arguments with exact-type and enum membership checks."""
+    check = CallCheck(step, index, call, info)
+    if info is None:
+        return check
+    args = call.arguments
+    params = info.params
+    for name, value in args.items():
+        param = params.get(name)
+        if param is None:
+            if not info.allows_extra:
+                check.unknown.append(name)
+            continue
+        if not param.any_type and (
+            not types_ok(value, param.types)
+            or (
+                param.item_types
+                and type(value) is list
+                and not all(types_ok(v, param.item_types) for v in value)
+            )
+        ):
+            check.mistyped.append(name)
+        if param.enum is not None and (type(value) is list or not in_enum(value, param.enum)):
+            check.off_enum.append(name)
+        if param.validator is not None:
+            check.constrained.append(name)
+    for name in info.required:
+        if name not in args:
+            check.missing.append(name)
+    return check
 
 
 _CACHE: dict[bytes, ToolInfo] = {}

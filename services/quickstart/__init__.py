@@ -13,9 +13,10 @@ from pathlib import Path
 from rich.console import Console
 
 from services.quickstart.plan import DEFAULT_SIZE, SIZES, QuickstartOptions, SizeProfile
-from services.quickstart.runner import Quickstart, QuickstartError
+from services.quickstart.runner import Quickstart, QuickstartError, QuickstartUsageError
 
-__all__ = ["DEFAULT_SIZE", "SIZES", "Quickstart", "QuickstartError", "QuickstartOptions", "SizeProfile",
+__all__ = ["DEFAULT_SIZE", "SIZES", "Quickstart", "QuickstartError", "QuickstartOptions", "QuickstartUsageError",
+           "SizeProfile",
            "run_quickstart"]
 
 

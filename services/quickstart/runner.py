@@ -46,6 +46,10 @@ class QuickstartError(RuntimeError):
         self.step, self.message = step, message
 
 
+class QuickstartUsageError(ValueError):
+    """Bad options (for example an ``--out`` that is not a quickstart directory): exit code 2."""
+
+
 def spec_key(kind: str, name: str, spec: dict[str, Any]) -> str:
     """Idempotency-Key of a run: the same kind, name and spec give the same key."""
     body = json.dumps({"kind": kind, "name": name, "spec": spec}, sort_keys=True, default=str)
@@ -56,7 +60,8 @@ def prepare_out_dir(out: Path, fresh: bool) -> Path:
     """Create ``out`` (with a marker file); ``fresh`` deletes a previous quickstart's directory only."""
     out = out.resolve()
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
-        raise QuickstartError("setup", f"{out} exists and is not a quickstart directory; choose another --out")
+        raise QuickstartUsageError(f"--out {out} exists and is not a quickstart directory (no {MARKER}); "
+                                   "choose another --out")
     if fresh and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -111,7 +116,8 @@ class Quickstart:
     def submit_and_wait(self, info: dict[str, Any], kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
         """Submit (idempotently) and follow a run to its end; reuse it when it already succeeded."""
         step = info["step"]
-        run = self.client.submit_run(self.pid, kind, spec, name=name, idempotency_key=spec_key(kind, name, spec))
+        run: dict[str, Any] = self.client.submit_run(self.pid, kind, spec, name=name,
+                                                     idempotency_key=spec_key(kind, name, spec))
         if run["state"] == "succeeded":
             info["reused"] = True
             info.setdefault("runs", []).append(run["id"])

@@ -44,7 +44,12 @@ def register(app: typer.Typer) -> None:
         if size not in SIZES:
             typer.echo(f"error: --size must be one of {', '.join(SIZES)} (got {size!r})", err=True)
             raise typer.Exit(2)
-        from services.quickstart import QuickstartError, QuickstartOptions, run_quickstart
+        from services.quickstart import (
+            QuickstartError,
+            QuickstartOptions,
+            QuickstartUsageError,
+            run_quickstart,
+        )
 
         try:
             options = QuickstartOptions(size=size, out=out, fresh=fresh, max_minutes=max_minutes,
@@ -56,6 +61,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         try:
             report = run_quickstart(options)
+        except QuickstartUsageError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         except QuickstartError as exc:
             typer.secho(f"quickstart failed at step '{exc.step}': {exc.message}", fg="red", err=True)
             raise typer.Exit(1) from None

@@ -1,0 +1,145 @@
+"""``xlam eval`` commands: ``bfcl`` (generate and score), ``score`` (score outputs produced elsewhere)
+and ``compare`` (two runs, e.g. before/after training).
+
+Bad input exits with code 2 and prints the file, line, field and reason.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn
+
+import typer
+
+from xlam.cli.groups import eval_app
+
+EXIT_BAD_INPUT = 2
+
+
+def register(app: typer.Typer) -> None:
+    """Commands are attached to ``eval_app`` at import time; nothing else to add."""
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _bad_input_exits() -> Iterator[None]:
+    from xlam.errors import RecordError
+
+    try:
+        yield
+    except RecordError as exc:
+        where = f"{exc.path}, line {exc.line}" if exc.line is not None else exc.path
+        _fail(f"{where}{', field ' + exc.field if exc.field else ''}: {exc.reason}")
+    except FileNotFoundError as exc:
+        _fail(f"{exc.filename}: no such file or directory")
+    except (ValueError, KeyError) as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+@contextmanager
+def _output_dir(uri: str) -> Iterator[Path]:
+    """A local directory for ``uri``: the path itself, or a temp dir uploaded with fsspec afterwards."""
+    if "://" not in uri or uri.startswith("file://"):
+        path = Path(uri.removeprefix("file://"))
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    import fsspec
+
+    with tempfile.TemporaryDirectory(prefix="xlam-eval-") as tmp:
+        yield Path(tmp)
+        fs, root = fsspec.core.url_to_fs(uri)
+        fs.put(str(tmp) + "/", root, recursive=True)
+
+
+def _print_result(result: object) -> None:
+    from xlam.evaluation.results import EvalResult
+
+    assert isinstance(result, EvalResult)
+    for cat, c in result.categories.items():
+        typer.echo(f"{cat:24s} {c.correct:5d}/{c.total:<5d} {100 * c.accuracy:6.2f}%")
+    for s in result.summaries:
+        if s.value is not None:
+            typer.echo(f"[{s.name}]{' (partial)' if not s.complete else ''}: {100 * s.value:.2f}%")
+
+
+@eval_app.command("bfcl")
+def bfcl(
+    model: Annotated[str, typer.Option(help="Checkpoint dir, .gguf file, 'smol', or a recipe name (openai: model name).")] = "smol",
+    categories: Annotated[list[str] | None, typer.Option("--categories", "-c", help="Categories or groups (non_live, live, single_turn, python); repeatable or comma-separated.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Items per category (first N).")] = None,
+    out: Annotated[str, typer.Option(help="Output directory or fsspec URI.")] = "runs/eval",
+    backend: Annotated[str, typer.Option(help="hf (local transformers) or openai (OpenAI-compatible endpoint).")] = "hf",
+    base_url: Annotated[str | None, typer.Option(help="openai: endpoint, e.g. http://127.0.0.1:8000/v1.")] = None,
+    mode: Annotated[str, typer.Option(help="prompt (BFCL system prompt, Python calls) or native (tools via chat template/API).")] = "prompt",
+    max_tokens: Annotated[int, typer.Option(help="Most new tokens per answer.")] = 256,
+    batch_size: Annotated[int, typer.Option(help="hf: prompts per generation batch.")] = 8,
+    device: Annotated[str, typer.Option(help="hf: torch device.")] = "cpu",
+    concurrency: Annotated[int, typer.Option(help="openai: requests in flight.")] = 8,
+    underscore_to_dot: Annotated[bool, typer.Option(help="native: send dotted names as a_b and map back.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run in the same --out directory.")] = False,
+    label: Annotated[str | None, typer.Option(help="Run name in reports.")] = None,
+) -> None:
+    """Generate answers for BFCL single-turn categories and score them (results.jsonl, summary.json, report.md, accuracy.png)."""
+    from xlam.evaluation import EvalConfig, run_bfcl_eval
+    from xlam.generators import GeneratorConfig
+
+    with _bad_input_exits():
+        cats = [c.strip() for item in (categories or ["non_live"]) for c in item.split(",") if c.strip()]
+        if mode not in ("prompt", "native"):
+            raise ValueError(f"--mode must be prompt or native, not {mode!r}")
+        prompt_mode: Literal["native", "prompt"] = "native" if mode == "native" else "prompt"
+        if backend not in ("hf", "openai"):
+            raise ValueError(f"--backend must be hf or openai, not {backend!r}")
+        gen = GeneratorConfig(
+            backend="openai" if backend == "openai" else "hf", model=model if backend == "openai" else None,
+            base_url=base_url, batch_size=batch_size, device=device, max_concurrency=concurrency,
+        )
+        config = EvalConfig(model=model, generator=gen, categories=cats, limit=limit, prompt_mode=prompt_mode,
+                            max_tokens=max_tokens, underscore_to_dot=underscore_to_dot, label=label)
+        with _output_dir(out) as local:
+            result = run_bfcl_eval(config, local, resume=resume)
+    _print_result(result)
+    typer.echo(f"report: {out}/report.md")
+
+
+@eval_app.command("score")
+def score(
+    outputs: Annotated[Path, typer.Option(help="JSON lines {'id', 'output'} with raw model text.")],
+    out: Annotated[str, typer.Option(help="Output directory or fsspec URI (results.jsonl, summary.json, report.md).")],
+    category: Annotated[str | None, typer.Option(help="BFCL category (default: from each id).")] = None,
+    mode: Annotated[str, typer.Option(help="prompt: BFCL's Python-call decoder; native: any supported format / tool_calls.")] = "prompt",
+    name: Annotated[str | None, typer.Option(help="Run name in reports.")] = None,
+) -> None:
+    """Score outputs produced elsewhere (e.g. a vLLM deployment) with BFCL's rules."""
+    from xlam.evaluation import score_outputs_file
+
+    with _bad_input_exits():
+        if mode not in ("prompt", "native"):
+            raise ValueError(f"--mode must be prompt or native, not {mode!r}")
+        with _output_dir(out) as local:
+            result = score_outputs_file(outputs, local, category=category, mode="native" if mode == "native" else "prompt", name=name)
+    _print_result(result)
+
+
+@eval_app.command("compare")
+def compare(
+    a: Annotated[str, typer.Argument(help="Baseline run directory.")],
+    b: Annotated[str, typer.Argument(help="New run directory.")],
+    out: Annotated[str, typer.Option(help="Output directory (compare.md, compare.json, compare.png).")] = "runs/compare",
+) -> None:
+    """Compare two runs: per-category and summary deltas, fixed/broken items, grouped bar chart."""
+    from xlam.evaluation import compare_results
+
+    with _bad_input_exits(), _output_dir(out) as local:
+        comparison = compare_results(a, b, local)
+    for d in comparison.categories:
+        delta = "n/a" if d.delta is None else f"{100 * d.delta:+.2f}pp"
+        typer.echo(f"{d.category:24s} {delta:>10s}  fixed {d.fixed}  broken {d.broken}")

@@ -1,0 +1,50 @@
+"""Building generation requests for BFCL entries and resolving the model to a generator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlam.bfcl.prompts import entry_messages, native_tools, prompt_mode_messages
+from xlam.evaluation.config import EvalConfig
+from xlam.generators import ChatRequest, Generator, GeneratorConfig, create_generator
+from xlam.records import Tool
+
+
+def resolve_generator_config(config: EvalConfig) -> GeneratorConfig:
+    """The generator config with ``model`` resolved (recipe names -> their packaged weights)."""
+    gen = config.generator
+    model = config.model
+    if gen.backend == "hf":
+        try:
+            from xlam.training.recipes import RECIPES
+        except ImportError:  # training extras not installed
+            RECIPES = {}
+        recipe = RECIPES.get(model)
+        if recipe is not None:
+            if recipe.weights != "smollm2_gguf":
+                raise ValueError(
+                    f"recipe {model!r} has no pretrained weights ({recipe.weights}); evaluate a trained checkpoint "
+                    "directory instead (TrainResult.hf_export_dir)"
+                )
+            model = "smol"
+        tool_prompt = "prompt" if config.prompt_mode == "prompt" else "auto"
+        return gen.model_copy(update={"model": model, "tool_prompt": tool_prompt})
+    return gen.model_copy(update={"model": gen.model or model})
+
+
+def make_generator(config: EvalConfig) -> Generator:
+    return create_generator(resolve_generator_config(config))
+
+
+def _api_safe(tool: Tool) -> Tool:
+    return tool.model_copy(update={"name": tool.name.replace(".", "_")})
+
+
+def build_request(entry: dict[str, Any], category: str, config: EvalConfig) -> ChatRequest:
+    """Prompt mode: BFCL's system prompt and no tools; native mode: the functions as tools."""
+    if config.prompt_mode == "prompt":
+        return ChatRequest(messages=prompt_mode_messages(entry, category), max_tokens=config.max_tokens, temperature=0.0)
+    tools = native_tools(entry, category)
+    if config.underscore_to_dot:
+        tools = [_api_safe(t) for t in tools]
+    return ChatRequest(messages=entry_messages(entry), tools=tools, max_tokens=config.max_tokens, temperature=0.0)

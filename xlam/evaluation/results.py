@@ -1,0 +1,105 @@
+"""Evaluation results: the summary model, its files (summary.json, report.md, accuracy.png) and loading."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from xlam.bfcl.scoring import CategoryScore, ItemResult, Summary, category_scores, summarize
+
+RESULTS_FILE = "results.jsonl"
+SUMMARY_FILE = "summary.json"
+REPORT_FILE = "report.md"
+CHART_FILE = "accuracy.png"
+
+
+class CategoryResult(BaseModel):
+    correct: int
+    total: int
+    accuracy: float
+    error_types: dict[str, int] = Field(default_factory=dict)
+
+
+class EvalResult(BaseModel):
+    """Per-category accuracy, BFCL summaries and where the files are."""
+
+    name: str
+    categories: dict[str, CategoryResult]
+    summaries: list[Summary]
+    items: int
+    seconds: float = 0.0
+    out_dir: str = ""
+    config: dict[str, Any] = Field(default_factory=dict)
+    generator: str = ""
+    created_at: str = ""
+    machine: str = ""
+
+    def accuracy(self, category: str) -> float:
+        return self.categories[category].accuracy
+
+    def summary(self, name: str) -> float | None:
+        return next((s.value for s in self.summaries if s.name == name), None)
+
+
+def build_result(name: str, items: list[ItemResult], **fields: Any) -> EvalResult:
+    scores: dict[str, CategoryScore] = category_scores(items)
+    errors: dict[str, Counter[str]] = {}
+    for item in items:
+        if not item.valid:
+            errors.setdefault(item.category, Counter())[item.error_type or "unknown"] += 1
+    categories = {
+        cat: CategoryResult(
+            correct=s.correct, total=s.total, accuracy=s.accuracy, error_types=dict(errors.get(cat, Counter()).most_common())
+        )
+        for cat, s in scores.items()
+    }
+    return EvalResult(name=name, categories=categories, summaries=summarize(scores), items=len(items), **fields)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}"
+
+
+def report_markdown(result: EvalResult) -> str:
+    lines = [f"# BFCL evaluation: {result.name}", ""]
+    meta = [("generator", result.generator), ("items", str(result.items)), ("seconds", f"{result.seconds:.1f}"),
+            ("date", result.created_at), ("machine", result.machine)]
+    lines += [f"- {k}: {v}" for k, v in meta if v]
+    mode = result.config.get("prompt_mode")
+    if mode:
+        lines.append(f"- prompt mode: {mode}; limit per category: {result.config.get('limit')}")
+    lines += ["", "## Accuracy per category", "", "| category | correct | total | accuracy (%) | top errors |", "|---|---:|---:|---:|---|"]
+    for cat, c in result.categories.items():
+        top = ", ".join(f"{k} ({v})" for k, v in list(c.error_types.items())[:3])
+        lines.append(f"| {cat} | {c.correct} | {c.total} | {_pct(c.accuracy)} | {top} |")
+    lines += ["", "## Summaries", "", "| summary | value (%) | complete | categories | definition |", "|---|---:|---|---|---|"]
+    for s in result.summaries:
+        lines.append(f"| {s.name} | {_pct(s.value)} | {'yes' if s.complete else 'partial'} | {', '.join(s.categories)} | {s.description} |")
+    lines += ["", f"![accuracy per category]({CHART_FILE})", ""]
+    return "\n".join(lines)
+
+
+def write_result_files(result: EvalResult, out_dir: Path) -> None:
+    from xlam.reports.charts import bar_chart
+
+    (out_dir / SUMMARY_FILE).write_text(result.model_dump_json(indent=2))
+    (out_dir / REPORT_FILE).write_text(report_markdown(result))
+    values = {cat: round(100 * c.accuracy, 2) for cat, c in result.categories.items()}
+    values.update({f"[{s.name}]": round(100 * s.value, 2) for s in result.summaries if s.value is not None})
+    bar_chart(values, out_dir / CHART_FILE, title=f"BFCL accuracy: {result.name}", ylabel="accuracy (%)")
+
+
+def load_result(out_dir: str | Path) -> EvalResult:
+    return EvalResult.model_validate_json((Path(out_dir) / SUMMARY_FILE).read_text())
+
+
+def load_items(out_dir: str | Path) -> list[dict[str, Any]]:
+    path = Path(out_dir) / RESULTS_FILE
+    if not path.is_file():
+        return []
+    with path.open() as fh:
+        return [json.loads(line) for line in fh if line.strip()]

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.evaluation.bfcl_cases import gold_calls
-from xlam.bfcl.checker import check, language_of
 from xlam.bfcl import data
+from xlam.bfcl.checker import check, language_of
 from xlam.cli.main import app
 from xlam.evaluation import EvalConfig, compare_results, load_items, run_bfcl_eval
 from xlam.formats import get_format, render_python_call

@@ -160,3 +160,23 @@ def test_judge_output_parsing_and_prompt(registry: ToolRegistry) -> None:
     record.steps[0].observations = [5]
     prompt = judge_prompt(record)
     assert '"result": 5' in prompt and "add 2 and 3" in prompt and '"name": "add"' in prompt
+
+
+def test_semantic_stage_wiring_with_a_generator(registry: ToolRegistry) -> None:
+    """A judge passed explicitly runs after the rules; output that is not the judge JSON rejects
+    (GENMIX's template judge answers a 'skipped' verdict, which is not a pass)."""
+    from xlam.generators import create_generator
+    from xlam.verify import Verifier
+
+    judge = create_generator(GeneratorConfig(backend="template", template="judge"))
+    records = [
+        _record(f"r{i}", registry, [ToolCall(name="add", arguments={"a": i, "b": 1})], f"add {i} and 1")
+        for i in range(3)
+    ]
+    broken = _record("broken", registry, [ToolCall(name="nope", arguments={})])
+    verdicts = Verifier(VerifyConfig(stages=["rules", "semantic"], judge_batch=2), judge=judge).verify_batch(
+        [*records, broken]
+    )
+    assert [v.failed_stage for v in verdicts] == ["semantic", "semantic", "semantic", "rules"]
+    assert all(v.issues[-1].code == "semantic:unparseable" for v in verdicts[:3])
+    assert "semantic" not in verdicts[3].stages_run

@@ -12,14 +12,25 @@ def job_name(cr: dict[str, Any]) -> str:
     return common.child_name(cr["metadata"]["name"], "eval", max_len=52)  # Job adds pod suffixes
 
 
+CONFIG_FLAGS = {"max_tokens": "--max-tokens", "batch_size": "--batch-size", "backend": "--backend",
+                "base_url": "--base-url", "concurrency": "--concurrency"}
+
+
 def eval_args(cr: dict[str, Any], output_root: str) -> list[str]:
+    """``xlam eval bfcl`` arguments; ``--resume`` so a retried pod continues the same output."""
     spec = cr["spec"]
     out = f"{output_root}/evals/{cr['metadata']['namespace']}/{cr['metadata']['name']}"
-    args = ["eval", "bfcl", "--model", spec["model"], "--out", out]
+    gpus = int((spec.get("resources") or {}).get("gpus", 0))
+    args = ["eval", "bfcl", "--model", spec["model"], "--out", out, "--mode", spec.get("promptMode", "native"),
+            "--device", "cuda" if gpus else "cpu", "--label", cr["metadata"]["name"], "--resume"]
     if spec.get("categories"):
         args += ["--categories", ",".join(spec["categories"])]
     if spec.get("limit"):
         args += ["--limit", str(spec["limit"])]
+    config = spec.get("config") or {}
+    for key, flag in CONFIG_FLAGS.items():
+        if config.get(key) is not None:
+            args += [flag, str(config[key])]
     return args
 
 
@@ -37,7 +48,7 @@ def build_job(cr: dict[str, Any], settings: OperatorSettings) -> dict[str, Any]:
         "imagePullPolicy": settings.image_pull_policy,
         "command": ["xlam"], "args": eval_args(cr, root),
         "resources": resources, "securityContext": common.container_security_context(),
-        "env": [*common.run_env(cr), *env, {"name": "XLAM_PROMPT_MODE", "value": spec.get("promptMode", "native")}],
+        "env": [*common.run_env(cr), *env],
         "volumeMounts": [common.TMP_MOUNT, *mounts],
     }
     if env_from:

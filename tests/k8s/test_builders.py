@@ -217,6 +217,9 @@ def test_evaluation_job(kuberay_crds: dict[str, dict]) -> None:
     c = pod["containers"][0]
     assert c["command"] == ["xlam"] and c["args"][:2] == ["eval", "bfcl"]
     assert c["args"][c["args"].index("--model") + 1] == "/data/runs/xlam/xlam-8x7b-sft/hf"
+    assert c["args"][c["args"].index("--device") + 1] == "cuda" and "--resume" in c["args"]
+    assert c["args"][c["args"].index("--mode") + 1] == "native"
+    assert c["args"][c["args"].index("--out") + 1] == "/data/evals/xlam/xlam-8x7b-sft-bfcl"
     assert c["resources"]["limits"]["nvidia.com/gpu"] == 1
     assert job["spec"]["suspend"] is True and job["spec"]["activeDeadlineSeconds"] == 21600
     assert job["metadata"]["name"] == eval_job.job_name(cr)

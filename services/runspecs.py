@@ -8,7 +8,8 @@ modules that pull in heavy dependencies only when they run).
 from __future__ import annotations
 
 import importlib
-from typing import Annotated, Any
+import importlib.util
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -37,6 +38,14 @@ class DataPipelineSpec(_Envelope):
     unify: dict[str, Any] = Field(default_factory=dict, description="xlam.converters.UnifyConfig")
     verify: dict[str, Any] | None = Field(default_factory=dict, description="xlam.verify.VerifyConfig; null skips")
     dedup: dict[str, Any] | None = Field(default_factory=dict, description="xlam.dedup.DedupConfig; null skips")
+    engine: Literal["auto", "direct", "kfp"] = Field(
+        "auto", description="kfp: the xlam-data pipeline on kfp's local runner (unify -> shard -> augment + "
+        "verify per shard -> dedup -> mix, one process per task); direct: unify -> verify -> dedup stage runners "
+        "in one process (steps set to null are skipped); auto: kfp when the pipelines package is installed and "
+        "no step is skipped, else direct.")
+    num_shards: int = Field(2, ge=1, le=64, description="kfp engine: shards processed in parallel.")
+    augment: dict[str, Any] = Field(default_factory=dict, description="kfp engine: xlam.augment.AugmentConfig")
+    mix: dict[str, Any] = Field(default_factory=dict, description="kfp engine: xlam.mixture mix config")
 
 
 class SynthesisSpec(_Envelope):
@@ -98,6 +107,8 @@ def validate_spec(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         raise SpecError([{"field": _path(("spec", *e["loc"])), "message": e["msg"]} for e in exc.errors()]) from exc
     out = parsed.model_dump(mode="json")
+    if kind == "data-pipeline":
+        _resolve_engine(out)
     for field, module, cls_name in CORE_CONFIGS[kind]:
         raw = out.get(field)
         if raw is None:
@@ -119,6 +130,16 @@ def validate_spec(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 SAFE_TOOL_MODULES = ("module:xlam.tools.catalog",)
+
+
+def _resolve_engine(spec: dict[str, Any]) -> None:
+    skipped = spec.get("verify") is None or spec.get("dedup") is None
+    if spec["engine"] == "kfp" and skipped:
+        raise SpecError([{"field": "spec.engine", "message": "the kfp pipeline runs every step; use engine "
+                                                             "'direct' to skip verify or dedup"}])
+    if spec["engine"] == "auto":
+        has_kfp = importlib.util.find_spec("pipelines.runner") is not None
+        spec["engine"] = "kfp" if has_kfp and not skipped else "direct"
 
 
 def input_uris(kind: str, spec: dict[str, Any]) -> list[tuple[str, str]]:

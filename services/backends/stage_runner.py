@@ -35,14 +35,79 @@ def _report_metrics(sink: MetricSink, stage: str, report: Any) -> None:
           f"{getattr(report, 'rejected_records', 0)} rejected, {getattr(report, 'seconds', 0):.1f}s", flush=True)
 
 
+def _resolve_input(uri: str) -> str:
+    """``bfcl://CATEGORY`` names a question file of the installed bfcl-eval package."""
+    if uri.startswith("bfcl://"):
+        from xlam.bfcl.data import question_file
+
+        return str(question_file(uri.removeprefix("bfcl://")))
+    return uri
+
+
+def _no_nulls(value: Any) -> Any:
+    """kfp parameters cannot carry null: drop None entries (the config defaults apply again)."""
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_no_nulls(v) for v in value if v is not None]
+    return value
+
+
+def _kfp_inputs(inputs: list[str], categories: list[str] | None) -> list[str]:
+    """Installed BFCL files/directories as ``bfcl://CATEGORY`` (kfp's local runner rewrites the substring
+    ``python3`` in task arguments, which breaks paths into a Python 3 virtualenv)."""
+    from xlam.assets import bfcl_data_dir
+    from xlam.bfcl.data import BFCL_CATEGORIES, question_file
+
+    root = Path(bfcl_data_dir()).resolve()
+    out: list[str] = []
+    for uri in inputs:
+        path = Path(uri).resolve() if "://" not in uri else None
+        if path is not None and path == root:
+            wanted = categories or [c for c in BFCL_CATEGORIES if question_file(c).is_file()]
+            out += [f"bfcl://{c}" for c in wanted]
+        elif path is not None and path.parent == root and path.name.startswith("BFCL_v4_"):
+            out.append(f"bfcl://{path.stem.removeprefix('BFCL_v4_')}")
+        else:
+            out.append(uri)
+    return out
+
+
+def run_kfp_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
+    """The ``xlam-data`` kfp pipeline on kfp's local SubprocessRunner; registers the mixed output."""
+    from pipelines.runner import run_local
+
+    root = work / "kfp"
+    inputs = list(spec["inputs"])
+    if spec["source"] == "bfcl":
+        inputs = _kfp_inputs(inputs, (spec.get("unify") or {}).get("categories"))
+    params = {"sources": [{"source": spec["source"], "inputs": inputs}], "num_shards": spec["num_shards"],
+              "unify_config": spec.get("unify") or {}, "augment_config": spec.get("augment") or {},
+              "verify_config": spec.get("verify") or {}, "dedup_config": spec.get("dedup") or {},
+              "mix_config": spec.get("mix") or {}}
+    params = _no_nulls(params)
+    print(f"[kfp] xlam-data on the local runner, pipeline root {root}", flush=True)
+    run_local("xlam-data", params, pipeline_root=root, enable_caching=False)
+    outputs = sorted(root.glob("**/mix-op/out/manifest.json"), key=lambda p: p.stat().st_mtime)
+    if not outputs:
+        raise RuntimeError(f"the xlam-data pipeline left no mix-op output under {root}")
+    uri = str(outputs[-1].parent)
+    from xlam.datasets import read_manifest
+
+    sink.emit("kfp.output_records", read_manifest(uri).num_records)
+    return {"datasets": [{"name": spec["output_name"], "uri": uri, "inputs": list(spec["inputs"])}]}
+
+
 def run_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
     """unify -> verify -> dedup with the core stage runners (each step's config from the spec)."""
+    if spec.get("engine") == "kfp":
+        return run_kfp_data_pipeline(spec, work, sink)
     from xlam.converters import UnifyConfig, run_unify
 
     reports = work / "reports"
     current = str(work / "data" / "unified")
     print(f"[unify] {spec['source']} <- {len(spec['inputs'])} input(s)", flush=True)
-    report = run_unify(spec["source"], spec["inputs"], current, UnifyConfig(**spec.get("unify") or {}),
+    report = run_unify(spec["source"], [_resolve_input(u) for u in spec["inputs"]], current, UnifyConfig(**spec.get("unify") or {}),
                        report_dir=reports / "unify")
     _report_metrics(sink, "unify", report)
     if spec.get("verify") is not None:

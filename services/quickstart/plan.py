@@ -30,7 +30,8 @@ class SizeProfile(BaseModel):
     synth_n: int = Field(ge=1, description="Verified APIGen samples to synthesize.")
     sft_steps: int = Field(ge=1)
     dpo_steps: int = Field(ge=1)
-    max_seq_len: int = Field(ge=64)
+    sft_seq_len: int = Field(default=1024, ge=64, description="Tokens per packed SFT row.")
+    dpo_seq_len: int = Field(default=2048, ge=64, description="Tokens per DPO pair row (2 x prompt + both answers).")
     lr: float = Field(gt=0)
     eval_limit: int = Field(ge=1, description="BFCL items per category.")
     eval_max_tokens: int = Field(ge=8)
@@ -41,21 +42,21 @@ SIZES: dict[str, SizeProfile] = {
         recipe="tiny-moe",
         description="random 2-layer Mixtral (4 experts, top-2): trains in seconds; shows the loop, not skill",
         base_model="smol", base_label="SmolLM2-135M-Instruct (reference)",
-        synth_n=96, sft_steps=30, dpo_steps=10, max_seq_len=512, lr=1e-3,
+        synth_n=96, sft_steps=30, dpo_steps=10, lr=1e-3,
         eval_limit=5, eval_max_tokens=64,
     ),
     "smol": SizeProfile(
         recipe="smol",
         description="SmolLM2-135M-Instruct, fully fine-tuned (SFT) then DPO with LoRA",
         base_model="smol", base_label="SmolLM2-135M-Instruct (base)",
-        synth_n=96, sft_steps=12, dpo_steps=4, max_seq_len=512, lr=2e-5,
+        synth_n=96, sft_steps=12, dpo_steps=4, lr=2e-5,
         eval_limit=5, eval_max_tokens=96,
     ),
     "smol-moe": SizeProfile(
         recipe="smol-moe",
         description="SmolLM2-135M sparse-upcycled to 4 experts (top-2), SFT then DPO with LoRA",
         base_model="smol", base_label="SmolLM2-135M-Instruct (base)",
-        synth_n=96, sft_steps=8, dpo_steps=3, max_seq_len=512, lr=2e-5,
+        synth_n=96, sft_steps=8, dpo_steps=3, lr=2e-5,
         eval_limit=4, eval_max_tokens=96,
     ),
 }

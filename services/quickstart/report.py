@@ -7,6 +7,7 @@ API); the lineage from dataset lineage, run and model-version records (REST API)
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,12 +18,48 @@ from xlam.reports.lineage import Node, lineage_chart
 if TYPE_CHECKING:
     from services.quickstart.runner import Quickstart
 
-STAGE_ORDER = ("unify", "verify", "dedup", "synthesis", "preference")
+STAGE_ORDER = ("unify", "shard", "augment", "verify", "dedup", "mix", "synthesis", "preference")
 
 
 def run_work_dir(dataset: dict[str, Any]) -> Path:
-    """The work directory of the run that wrote ``dataset`` (the local backend writes ``<work>/data/<name>``)."""
-    return Path(dataset["uri"]).parent.parent
+    """The work directory of the run that wrote ``dataset`` (the local backend's, holding ``spec.json``)."""
+    path = Path(dataset["uri"])
+    for parent in path.parents:
+        if (parent / "spec.json").is_file():
+            return parent
+    return path.parent.parent
+
+
+def _decode_report(value: str) -> dict[str, Any] | None:
+    for decode in (lambda v: json.loads(v), lambda v: json.loads(base64.urlsafe_b64decode(v.encode()))):
+        try:
+            data = decode(value)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and "stage" in data:
+            return data
+    return None
+
+
+def kfp_stage_reports(root: Path) -> list[StageReport]:
+    """Stage summaries of a kfp local run (each component's ``Output``), summed over shards."""
+    merged: dict[str, StageReport] = {}
+    for path in sorted(root.glob("**/executor_output.json")):
+        value = json.loads(path.read_text()).get("parameterValues", {}).get("Output")
+        data = _decode_report(value) if isinstance(value, str) else None
+        if data is None:
+            continue
+        part = StageReport.model_validate({k: v for k, v in data.items() if k in StageReport.model_fields})
+        if "synthesized" in str(path) and part.stage == "verify":
+            continue
+        into = merged.setdefault(part.stage, StageReport(stage=part.stage))
+        into.input_records += part.input_records
+        into.output_records += part.output_records
+        into.rejected_records += part.rejected_records
+        into.seconds += part.seconds
+        for key, count in part.counts.items():
+            into.bump(key, count)
+    return list(merged.values())
 
 
 def stage_reports(qs: Quickstart) -> list[StageReport]:
@@ -35,6 +72,8 @@ def stage_reports(qs: Quickstart) -> list[StageReport]:
         dirs.append(Path(qs.facts["preference"]["report_dir"]).parent)
     found: dict[str, StageReport] = {}
     for base in dirs:
+        for report in kfp_stage_reports(base.parent / "kfp") if (base.parent / "kfp").is_dir() else []:
+            found.setdefault(report.stage, report)
         for path in sorted(base.glob("*/*.report.json")):
             report = StageReport.model_validate_json(path.read_text())
             found.setdefault(report.stage, report)
@@ -52,7 +91,7 @@ def funnel_charts(reports: list[StageReport], out: Path) -> list[Path]:
     rules: dict[str, float] = {}
     for r in reports:
         for key, value in r.counts.items():
-            if r.stage in ("verify", "synthesis", "dedup", "unify") and value:
+            if r.stage in ("verify", "dedup", "synthesis", "preference") and value:
                 rules[f"{r.stage}: {key}"] = float(value)
     if rules:
         top = dict(sorted(rules.items(), key=lambda kv: -kv[1])[:25])
@@ -100,9 +139,11 @@ def lineage(qs: Quickstart) -> tuple[list[Node], list[tuple[str, str]]]:
         return node.id
 
     seed_run = qs.facts["seed"]["run"]
-    run_node = add(Node(seed_run["id"], f"data-pipeline run\nunify > verify > dedup\n{seed_run['id'][-8:]}", "run"))
+    engine = "kfp xlam-data" if (run_work_dir(qs.facts["seed"]["dataset"]) / "kfp").is_dir() else "unify > verify > dedup"
+    run_node = add(Node(seed_run["id"], f"data-pipeline run\n{engine}\n{seed_run['id'][-8:]}", "run"))
     for uri in seed_run["spec"]["inputs"]:
-        edges.append((add(Node(f"src:{uri}", f"BFCL source\n{Path(uri).name}", "source")), run_node))
+        name = uri.removeprefix("bfcl://") if uri.startswith("bfcl://") else Path(uri).name
+        edges.append((add(Node(f"src:{uri}", f"BFCL v4 source\n{name}", "source")), run_node))
     datasets: dict[str, dict[str, Any]] = {}
     for key in ("seed", "tools", "synthesis", "preference"):
         ds = qs.facts[key]["dataset"]

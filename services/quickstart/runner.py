@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +49,15 @@ class QuickstartError(RuntimeError):
 
 class QuickstartUsageError(ValueError):
     """Bad options (for example an ``--out`` that is not a quickstart directory): exit code 2."""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def clean_log_line(line: str) -> str:
+    """A log line without colour codes and Ray's ``(Actor pid=N)`` prefix."""
+    line = _ANSI.sub("", line).strip()
+    return re.sub(r"^\([A-Za-z]+ pid=\d+\)\s*", "", line)
 
 
 def spec_key(kind: str, name: str, spec: dict[str, Any]) -> str:
@@ -130,9 +140,12 @@ class Quickstart:
         while True:
             run = self.client.get_run(self.pid, run["id"])
             page = self.client.run_logs(self.pid, run["id"], cursor, 500)
-            lines = [ln["line"] for ln in page["data"] if ln["line"].strip()]
+            lines = [clean_log_line(ln["line"]) for ln in page["data"]]
+            lines = [ln for ln in lines if ln]
             if lines:
-                last = lines[-1][-110:]
+                last = lines[-1][-100:]
+            if kind == "training":
+                last = self._training_progress(run, spec) or last
             cursor = page.get("next_cursor") or cursor
             status.update(f"[bold]{step}[/]: {kind} run {run['id']} [cyan]{run['state']}[/] {last}")
             if run["state"] in TERMINAL and not page["data"]:
@@ -150,6 +163,23 @@ class Quickstart:
             raise QuickstartError(step, f"{kind} run {run['id']} {run['state']}: {run['message']}\n{tail}")
         return run
 
+    def _training_progress(self, run: dict[str, Any], spec: dict[str, Any]) -> str:
+        """``step i/n loss x`` from the metrics file the trainer appends to in the run's work directory."""
+        if self.stack is None:
+            return ""
+        run_dir = self.stack.artifact_root / "projects" / run["project_id"] / "runs" / run["id"]
+        files = sorted(run_dir.glob("attempt-*/claim-*/train/metrics.jsonl"), key=lambda p: p.stat().st_mtime)
+        if not files:
+            return ""
+        lines = files[-1].read_text().strip().splitlines()
+        if not lines:
+            return ""
+        with contextlib.suppress(ValueError):
+            point = json.loads(lines[-1])
+            total = spec["config"]["optim"]["max_steps"]
+            return f"step {point.get('step')}/{total} loss {point.get('loss', float('nan')):.4f}"
+        return ""
+
     def _log_tail(self, run_id: str, n: int = 12) -> str:
         lines: list[str] = []
         cursor = None
@@ -159,7 +189,7 @@ class Quickstart:
             if not page["data"] or not page.get("next_cursor"):
                 break
             cursor = page["next_cursor"]
-        return "\n".join(f"    | {ln}" for ln in lines[-n:])
+        return "\n".join(f"    | {clean_log_line(ln)}" for ln in lines[-n:])
 
     def _cancel_current(self) -> None:
         if self.current_run and self.client is not None:
@@ -203,10 +233,10 @@ class Quickstart:
             self.facts.update(api_url=self.stack.url, project=self.opts.project, project_id=self.pid)
 
     def seed_data(self) -> dict[str, Any]:
-        from xlam.bfcl.data import question_file
-
         with self.step("seed data") as info:
-            spec = {"source": "bfcl", "inputs": [str(question_file(c)) for c in SEED_CATEGORIES],
+            # bfcl://CATEGORY names a question file of the installed bfcl-eval package (resolved on the
+            # worker); the data pipeline runs on kfp's local runner when the pipelines package is installed.
+            spec = {"source": "bfcl", "inputs": [f"bfcl://{c}" for c in SEED_CATEGORIES],
                     "output_name": "bfcl-live-seed", "unify": {},
                     "verify": {}, "dedup": {}}
             run = self.submit_and_wait(info, "data-pipeline", "quickstart-seed-data", spec)
@@ -268,7 +298,8 @@ class Quickstart:
         return {
             "name": f"quickstart-{p.recipe}-{method}", "method": method, "seed": 0,
             "model": {"recipe": p.recipe, **({"checkpoint": checkpoint} if checkpoint else {})},
-            "data": {"datasets": datasets, "max_seq_len": p.max_seq_len},
+            "data": {"datasets": datasets, "max_seq_len": p.sft_seq_len if method == "sft" else p.dpo_seq_len,
+                     "over_length": "truncate"},
             "optim": {"lr": p.lr if method == "sft" else p.lr / 2, "min_lr": 0.0, "warmup_steps": max(1, steps // 10),
                       "max_steps": steps},
             "distributed": {"launcher": "ray", "num_workers": 1, "engine": "deepspeed", "zero_stage": 2},

@@ -33,7 +33,8 @@ def test_embedded_sqlite_and_sqla_broker_run_a_pipeline_in_a_real_worker(tmp_pat
             assert c.get("/readyz").json()["checks"] == {"database": "ok", "broker": "ok"}
             assert c.post("/v1/projects", json={"name": "local"}, headers=h).status_code == 201
             spec = {"source": "bfcl", "inputs": [str(bfcl_dir)], "output_name": "bfcl-simple",
-                    "unify": {"categories": ["simple_python"], "limit": 10}}
+                    "unify": {"categories": ["simple_python"], "limit": 10}, "engine": "direct",
+                    "verify": None, "dedup": None}
             run = c.post("/v1/projects/local/runs", json={"kind": "data-pipeline", "spec": spec}, headers=h).json()
             done = wait_for(lambda: (r := c.get(f"/v1/projects/local/runs/{run['id']}", headers=h).json())["state"]
                             in ("succeeded", "failed") and r, timeout=60)

@@ -20,8 +20,8 @@ def _spec(bfcl_dir: Path, categories: list[str] | None = None, copies: int = 1, 
           **unify: Any) -> dict[str, Any]:
     spec = {"source": "bfcl", "inputs": [str(bfcl_dir)] * copies, "output_name": f"bfcl-{uuid.uuid4().hex[:6]}",
             "unify": {"categories": categories, **unify}}
-    if unify_only:  # long-ish runs for the crash/cancel tests: unify alone, verify and dedup skipped
-        spec.update(verify=None, dedup=None)
+    if unify_only:  # the crash/cancel/duplicate tests: unify alone in one process (verify, dedup skipped)
+        spec.update(verify=None, dedup=None, engine="direct")
     return spec
 
 
@@ -36,7 +36,7 @@ def _wait_state(client: Any, p: str, h: dict[str, str], run_id: str, states: tup
 def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
         client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    spec = _spec(bfcl_dir, ["simple_python", "multiple"], limit=40)
+    spec = {**_spec(bfcl_dir, ["simple_python", "multiple"], limit=40), "engine": "direct"}
     run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "name": "unify", "spec": spec},
                       headers={**h, "Idempotency-Key": uuid.uuid4().hex}).json()
     done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"))
@@ -62,6 +62,21 @@ def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
     assert ds["num_records"] == metrics[f"{last}.output_records"][0]["value"] > 0
 
 
+def test_data_pipeline_through_kfp_local_runner(client: Any, project: dict[str, Any], worker: WorkerProcess) -> None:
+    p, h = project["name"], project["editor"].h
+    spec = {"source": "bfcl", "inputs": ["bfcl://simple_python"], "output_name": "kfp-data", "num_shards": 1,
+            "unify": {"limit": 6}}
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": spec}, headers=h).json()
+    assert run["spec"]["engine"] == "kfp"  # auto: the pipelines package is installed
+    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=180)
+    assert done["state"] == "succeeded", done["message"]
+    (out,) = done["outputs"]["datasets"]
+    ds = client.get(f"/v1/projects/{p}/datasets/{out['id']}", headers=h).json()
+    assert "/mix-op/out" in ds["uri"] and ds["producing_run_id"] == run["id"]
+    metrics = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", headers=h).json()
+    assert metrics["kfp.output_records"][0]["value"] == ds["num_records"] > 0
+
+
 def test_worker_sigkill_mid_run_finishes_exactly_once(
         client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
@@ -82,7 +97,7 @@ def test_worker_sigkill_mid_run_finishes_exactly_once(
 def test_cancel_reaches_running_work(
         client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=3, unify_only=True)},
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=2, unify_only=True)},
                       headers=h).json()
     running = _wait_state(client, p, h, run["id"], ("running",))
     assert client.post(f"/v1/projects/{p}/runs/{run['id']}/cancel", headers=h).json()["state"] == "cancelling"

@@ -69,13 +69,18 @@ def _shuffle_call(call: ToolCall, rng: random.Random) -> ToolCall:
 
 def shuffle_call_arguments(record: Record, rng: random.Random) -> tuple[Record, str | None]:
     """Permute argument key order inside every call (steps and few-shot examples)."""
-    if not any(len(c.arguments) > 1 for c in record.all_calls()):
+    shot_calls = [c for ex in record.few_shot for s in ex.steps for c in s.tool_calls]
+    if not any(len(c.arguments) > 1 for c in [*record.all_calls(), *shot_calls]):
         return record, None
-    steps = [
-        s.model_copy(update={"tool_calls": [_shuffle_call(c, rng) for c in s.tool_calls]})
-        for s in record.steps
-    ]
-    return record.model_copy(update={"steps": steps}), "shuffle_call_arguments"
+
+    def shuffle_steps(steps: list[Step]) -> list[Step]:
+        return [
+            s.model_copy(update={"tool_calls": [_shuffle_call(c, rng) for c in s.tool_calls]}) for s in steps
+        ]
+
+    few_shot = [ex.model_copy(update={"steps": shuffle_steps(ex.steps)}) for ex in record.few_shot]
+    update = {"steps": shuffle_steps(record.steps), "few_shot": few_shot}
+    return record.model_copy(update=update), "shuffle_call_arguments"
 
 
 def shuffle_parallel_calls(record: Record, rng: random.Random) -> tuple[Record, str | None]:

@@ -60,7 +60,7 @@ SIZES: dict[str, SizeProfile] = {
         eval_limit=4, eval_max_tokens=96,
     ),
 }
-DEFAULT_SIZE = "smol"
+DEFAULT_SIZE = "tiny-moe"
 
 
 class QuickstartOptions(BaseModel):

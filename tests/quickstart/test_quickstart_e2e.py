@@ -89,7 +89,7 @@ def test_model_version_alias_lineage_and_metrics(quickstart: dict[str, Any]) -> 
     assert [p["id"] for p in quickstart["lineage"]["preference-pairs"]["parents"]] == [ds["apigen-synthesized"]["id"]]
     assert [p["id"] for p in quickstart["lineage"]["apigen-synthesized"]["parents"]] == [ds["bfcl-live-seed"]["id"]]
     seed_run = runs[ds["bfcl-live-seed"]["producing_run_id"]]
-    assert seed_run["kind"] == "data-pipeline" and all("BFCL_v4_live_" in u for u in seed_run["spec"]["inputs"])
+    assert seed_run["kind"] == "data-pipeline" and all(u.startswith("bfcl://live_") for u in seed_run["spec"]["inputs"])
     assert ds["bfcl-live-seed"]["num_records"] > 1000 and ds["tool-library"]["num_records"] >= 150
     # Training metrics (loss per step) were recorded for both phases.
     facts = quickstart["facts"]

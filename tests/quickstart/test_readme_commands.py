@@ -107,3 +107,14 @@ def test_files_named_in_commands_exist() -> None:
 def test_readme_links_exist() -> None:
     for link in re.findall(r"\]\(((?:docs|examples|manifests|charts)/[^)#]+)\)", README.read_text()):
         assert (ROOT / link).exists(), f"README links to missing {link}"
+
+
+def test_cli_default_size_is_the_plan_default() -> None:
+    from typer.testing import CliRunner
+
+    from services.quickstart import DEFAULT_SIZE, SIZES
+    from xlam.cli.main import app
+    from xlam.cli.quickstart import SIZES as CLI_SIZES
+
+    assert set(CLI_SIZES) == set(SIZES)
+    assert f"[default: {DEFAULT_SIZE}]" in CliRunner().invoke(app, ["quickstart", "--help"]).output

@@ -67,7 +67,9 @@ print(json.dumps({"base": base, "peak": peak}))
 @pytest.mark.slow
 def test_estimate_matches_measured_cpu_peak() -> None:
     """fp32 AdamW training step of a 6-layer SmolLM2 (50M parameters) at seq 512: measured peak RSS
-    growth vs the planner's estimate with fp32 sizes (4 B params, 4 B grads, 8 B Adam, no master)."""
+    growth vs the planner's estimate with fp32 sizes: 4 B params, 4 B grads, 8 B Adam moments + 4 B of
+    torch's multi-tensor (foreach) AdamW temporaries, no master copy. (Measured 2026-11-26: 1.35 GiB
+    measured vs 1.25 GiB estimated.)"""
     seq = 512
     proc = subprocess.run([sys.executable, "-c", _MEASURE, str(seq)], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
@@ -75,6 +77,6 @@ def test_estimate_matches_measured_cpu_peak() -> None:
     measured = json.loads(proc.stdout.strip().splitlines()[-1])
     grown = (measured["peak"] - measured["base"]) / GIB
     est = estimate(get_recipe("smol"), method="full", seq=seq, micro_batch=1, world_size=1, zero_stage=0,
-                   offload="none", checkpointing=False, param_bytes=4, grad_bytes=4, optimizer_bytes=8,
+                   offload="none", checkpointing=False, param_bytes=4, grad_bytes=4, optimizer_bytes=12,
                    fixed_gib=0.0, overrides={"num_hidden_layers": 6})
-    assert abs(est.total_gib - grown) / grown < 0.25, (est.total_gib, grown, est)
+    assert abs(est.total_gib - grown) / grown < 0.15, (est.total_gib, grown, est)

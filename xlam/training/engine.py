@@ -45,7 +45,8 @@ def build_optimizer(
     model: torch.nn.Module, config: TrainConfig, named: list[tuple[str, torch.Tensor]] | None = None
 ) -> tuple[Any, Any]:
     """AdamW (no decay on biases/norms) and the warm-up + cosine LambdaLR (over ``named`` if given)."""
-    decay, no_decay = [], []
+    decay: list[torch.Tensor] = []
+    no_decay: list[torch.Tensor] = []
     for name, param in named if named is not None else list(model.named_parameters()):
         if not param.requires_grad:
             continue
@@ -192,7 +193,7 @@ class TorchEngine(Engine):
         self.world_size = dist.get_world_size() if dist.is_initialized() else 1
         self.rank = dist.get_rank() if dist.is_initialized() else 0
         self.module = model
-        self.named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+        self.named: list[tuple[str, torch.Tensor]] = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
         self.master: list[torch.Tensor] | None = None
         if bf16:
             fp32 = [p.detach().float().clone() for _, p in self.named]
@@ -214,7 +215,7 @@ class TorchEngine(Engine):
         return self.wrapped
 
     def backward(self, loss: torch.Tensor) -> None:
-        (loss * self.world_size).backward()
+        (loss * self.world_size).backward()  # type: ignore[no-untyped-call]
 
     def step(self) -> float:
         if self.master is not None:

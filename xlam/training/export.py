@@ -75,7 +75,7 @@ def _skeleton(config: TrainConfig, hf_config: Any) -> Any:
     from transformers import AutoModelForCausalLM
 
     with torch.device("cpu"):
-        model = AutoModelForCausalLM.from_config(hf_config, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_config(hf_config, dtype=torch.float32)  # type: ignore[no-untyped-call]
     if config.use_lora:
         from xlam.training.loop import apply_lora
 

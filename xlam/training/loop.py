@@ -198,19 +198,19 @@ class Trainer:
             if self.reference is not None:
                 out = self.reference(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False)
             else:  # LoRA: the base model is the adapter-disabled policy
-                with self.engine.module.disable_adapter():
+                with self.engine.module.disable_adapter():  # type: ignore[operator]
                     out = self._forward(batch)
             chosen, rejected, _ = pair_logps(out.logits, batch, batch["docs_per_row"])
         return chosen, rejected
 
     def train_step(self) -> dict[str, Any] | None:
         cfg = self.config
-        micro = [self.data.next_micro_batch() for _ in range(cfg.optim.grad_accum)]
-        have = torch.tensor([0 if any(m is None for m in micro) else 1])
-        dist.all_reduce(have, op=dist.ReduceOp.MIN)
+        drawn = [self.data.next_micro_batch() for _ in range(cfg.optim.grad_accum)]
+        have = torch.tensor([0 if any(m is None for m in drawn) else 1])
+        dist.all_reduce(have, op=dist.ReduceOp.MIN)  # every rank stops together
         if int(have) == 0:
             return None
-        micro = [batch_to(m, self.device) for m in micro if m is not None]
+        micro: list[dict[str, Any]] = [batch_to(m, self.device) for m in drawn if m is not None]
         dpo = cfg.method == "dpo"
         if dpo:
             local_units = sum(int(pair_count(m)) for m in micro)

@@ -84,7 +84,7 @@ def router_stats(
     from transformers.models.mixtral.modeling_mixtral import load_balancing_loss_func
 
     mask = token_mask.reshape(-1)
-    aux = load_balancing_loss_func(router_logits, num_experts, top_k, token_mask.to(torch.long))
+    aux = load_balancing_loss_func(router_logits, num_experts, top_k, token_mask.to(torch.long))  # type: ignore[arg-type]
     with torch.no_grad():
         counts = torch.zeros(num_experts, device=mask.device)
         entropy = torch.zeros((), device=mask.device)

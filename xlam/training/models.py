@@ -84,7 +84,7 @@ def build_model(
         return model
     if recipe.weights in ("smollm2_gguf", "smollm2_upcycled"):
         directory, name = _smollm2_dir_and_file()
-        dense = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32, **(
+        dense: Any = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32, **(
             {"attn_implementation": attn_implementation} if attn_implementation else {}))
         dense.config.quantization_config = None  # de-quantised: save as a plain float model
         if hasattr(dense, "hf_quantizer"):
@@ -101,7 +101,7 @@ def build_model(
         return moe.to(dtype)
     config = recipe.config(**(arch_overrides or {}))
     torch.manual_seed(seed)
-    return AutoModelForCausalLM.from_config(config, dtype=dtype, **kwargs)
+    return AutoModelForCausalLM.from_config(config, dtype=dtype, **kwargs)  # type: ignore[no-untyped-call]
 
 
 def moe_block_class(model: torch.nn.Module) -> type[torch.nn.Module] | None:

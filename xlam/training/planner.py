@@ -163,11 +163,10 @@ def estimate(recipe: Recipe, *, method: str, seq: int, micro_batch: int, world_s
              cpu_gib_per_node: float = 1024.0, ranks_per_node: int = 8) -> MemoryEstimate:
     """Per-GPU memory of one configuration (see the module doc for the model)."""
     total, trainable, layer = param_counts(recipe, method, lora_r, overrides)
-    frozen = total - trainable if method == "lora" else 0
     w = world_size
-    params = param_bytes * total
+    params = float(param_bytes * total)
     if zero_stage == 3:
-        params = 0 if offload == "optimizer+params" else params / w
+        params = 0.0 if offload == "optimizer+params" else params / w
     grads = grad_bytes * trainable / (w if zero_stage >= 2 else 1)
     opt_total = optimizer_bytes * trainable / (w if zero_stage >= 1 else 1)
     optimizer = 0.0 if offload != "none" else opt_total
@@ -178,7 +177,6 @@ def estimate(recipe: Recipe, *, method: str, seq: int, micro_batch: int, world_s
     acts = activation_bytes(recipe, seq, micro_batch, checkpointing, param_bytes, overrides)
     logits = seq * micro_batch * a["V"] * (param_bytes + 4)
     buffers = fixed_gib * GIB + (2 * param_bytes * layer if zero_stage == 3 else 0)
-    del frozen
     tot = params + grads + optimizer + acts + logits + buffers
     est = MemoryEstimate(
         zero_stage=zero_stage, offload=offload, activation_checkpointing=checkpointing, micro_batch=micro_batch,
@@ -233,7 +231,7 @@ def plan(recipe: str | Recipe, gpu: str = "h100-80gb", *, gpus_per_node: int = 8
     if nodes is not None:
         world = nodes * gpus_per_node
     elif min_no_offload is not None or min_gpus is not None:
-        world = min_no_offload if min_no_offload is not None else int(min_gpus or 1)
+        world = int(min_no_offload if min_no_offload is not None else (min_gpus or 1))
     else:
         world = max_nodes * gpus_per_node
     estimates = options(world)

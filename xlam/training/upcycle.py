@@ -57,7 +57,8 @@ def upcycle_llama_to_mixtral(
     from transformers import MixtralForCausalLM
 
     cfg = mixtral_config_from_llama(dense.config, num_experts, top_k)
-    moe = MixtralForCausalLM(cfg).to(dtype=next(dense.parameters()).dtype)
+    moe: Any = MixtralForCausalLM(cfg)
+    moe = moe.to(dtype=next(dense.parameters()).dtype)
     dense_sd = dense.state_dict()
     moe_sd = moe.state_dict()
     generator = torch.Generator().manual_seed(seed)

@@ -13,13 +13,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.stages.bfcl_records import bfcl_records
 from xlam.augment import AugmentConfig, augment_record, run_augment
 from xlam.datasets import read_records, write_records
 from xlam.formats import get_format
 from xlam.generators import GeneratorConfig
 from xlam.prompts import DELIMITER_STYLES, TOOL_RENDERINGS, PromptStyle, render_prompt, render_tools
 from xlam.records import Record, Step, Tool, ToolCall, canonical_json
+
+from .bfcl_records import bfcl_records
 
 
 def _sample() -> list[Record]:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.stages import sample_tools
-from tests.stages.bfcl_records import bfcl_records
 from xlam.cli.main import app
 from xlam.datasets import read_records, write_records
 from xlam.records import Record, Step, ToolCall
 from xlam.tools import ToolRegistry
+
+from . import sample_tools
+from .bfcl_records import bfcl_records
 
 runner = CliRunner()
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.stages import sample_tools
 from xlam.records import ToolCall
 from xlam.tools import ExecutableTool, SandboxLimits, ToolRegistry, execute_calls
+
+from . import sample_tools
 
 FAST = SandboxLimits(wall_seconds=2.0, cpu_seconds=0, memory_mb=512)
 

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.stages.bfcl_records import KNOWN_BFCL_DATA_ERRORS, bfcl_records, clean_call_records
 from xlam.records import Category, Record, Step, Tool, ToolCall
 from xlam.verify import RULES, RuleContext, VerifyConfig, prepare_rules, rule, run_rules, verify_record
+
+from .bfcl_records import KNOWN_BFCL_DATA_ERRORS, bfcl_records, clean_call_records
 
 CONFIG = VerifyConfig()
 N = 15  # records per injected fault

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.stages import sample_tools
-from tests.stages.bfcl_records import KNOWN_BFCL_DATA_ERRORS, bfcl_records
 from xlam.datasets import read_manifest, read_records, write_records
 from xlam.generators import GeneratorConfig
 from xlam.records import Category, Record, Step, ToolCall
 from xlam.tools import SandboxLimits, ToolRegistry
 from xlam.verify import VerifyConfig, check_execution, parse_judgement, run_verify, verify_record
 from xlam.verify.semantic import judge_prompt
+
+from . import sample_tools
+from .bfcl_records import KNOWN_BFCL_DATA_ERRORS, bfcl_records
 
 LIMITS = SandboxLimits(wall_seconds=2.0, cpu_seconds=0, memory_mb=512)
 

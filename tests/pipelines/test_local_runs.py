@@ -80,3 +80,31 @@ def test_failed_component_names_stage_and_shard(tmp_path: Path, capfd: pytest.Ca
     out = capfd.readouterr()
     assert "[stage=verify shard=" in out.out + out.err
     assert "no_such_option" in out.out + out.err
+
+
+def test_end_to_end_pipeline_trains_evaluates_and_skips_registration(tmp_path: Path) -> None:
+    """The whole loop as one local run: data + synthesis -> SFT + DPO (tiny-moe) -> BFCL eval."""
+    quick = {"optim": {"max_steps": 3, "warmup_steps": 1, "lr": 1e-3},
+             "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"},
+             "data": {"max_seq_len": 1024}, "checkpoint": {"every_steps": 3}}
+    root = tmp_path / "kfp"
+    run_local(
+        "xlam-end-to-end",
+        {
+            "sources": [{"inputs": ["bfcl://simple_python"], "source": "bfcl"}],
+            "unify_config": {"limit": 24},
+            "num_shards": 2,
+            "num_batches": 1,
+            "synthesis_config": {"n": 8, "seed": 1},
+            "train_config": {"recipe": "tiny-moe", "sft": quick, "dpo": quick},
+            "eval_config": {"categories": ["simple_python", "irrelevance"], "limit": 2, "max_tokens": 16},
+        },
+        pipeline_root=root,
+        enable_caching=False,
+    )
+    models = [p for p in root.rglob("model") if (p / "config.json").is_file()]
+    assert len(models) == 1
+    summary = (models[0] / "training_summary.json").read_text()
+    assert '"method": "sft"' in summary and '"method": "dpo"' in summary
+    results = [p for p in root.rglob("results") if (p / "summary.json").is_file()]
+    assert len(results) == 1

@@ -58,3 +58,17 @@ def test_stop_strings(smol_generator: HFGenerator) -> None:
         [ChatRequest.from_prompt("List three fruits, one per line.", max_tokens=24, stop=["\n"])]
     )
     assert "\n" not in resp.text and resp.finish_reason == "stop"
+
+
+def test_checkpoint_directories_load_like_trained_models(smol_generator: HFGenerator) -> None:
+    """The de-quantised GGUF cache is a plain HF checkpoint dir: the path a trained model's export takes."""
+    from xlam.assets import smollm2_gguf
+    from xlam.generators import GeneratorConfig
+    from xlam.generators.hf_loading import _gguf_cache_dir, resolve_model
+
+    checkpoint = _gguf_cache_dir(smollm2_gguf())
+    assert (checkpoint / "config.json").is_file() and (checkpoint / "model.safetensors").is_file()
+    assert resolve_model(str(checkpoint))[1] is None  # no gguf_file: a regular checkpoint
+    gen = HFGenerator(GeneratorConfig(backend="hf", model=str(checkpoint)))
+    req = ChatRequest.from_prompt("What is the capital of France? Answer in one word.", max_tokens=4)
+    assert gen.generate([req])[0].text == smol_generator.generate([req])[0].text

@@ -19,8 +19,9 @@ WEATHER = Tool.from_openai({
 def test_openai_backend_against_served_smollm2(smol_server: str) -> None:
     models = httpx.get(f"{smol_server}/models").json()
     assert models["data"][0]["id"] == "SmolLM2-135M-Instruct"
+    # CPU generation on a shared machine can be slow: one long timeout, no retries (a retry only adds load)
     gen = create_generator(GeneratorConfig(backend="openai", base_url=smol_server, model="SmolLM2-135M-Instruct",
-                                           max_concurrency=4))
+                                           max_concurrency=4, timeout_s=600, max_retries=0))
     reqs = [ChatRequest.from_prompt("What is the capital of France? One word.", max_tokens=8),
             ChatRequest.from_prompt("What is the weather in Paris?", tools=[WEATHER], max_tokens=24),
             ChatRequest.from_prompt("Say hi.", max_tokens=6)]

@@ -53,6 +53,9 @@ def build_optimizer(
         (no_decay if param.ndim < 2 or "norm" in name else decay).append(param)
     opt = config.optim
     groups = [{"params": decay, "weight_decay": opt.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    # Drop empty groups (LoRA has no 1-d trainable params): DeepSpeed ZeRO removes them from the
+    # optimizer, and a LambdaLR built over more groups than it keeps fails at its first step.
+    groups = [g for g in groups if g["params"]]
     fused = torch.cuda.is_available() and config.distributed.use_gpu
     optimizer = torch.optim.AdamW(groups, lr=opt.lr, betas=opt.betas, eps=opt.eps, **({"fused": True} if fused else {}))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))

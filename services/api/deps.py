@@ -107,7 +107,7 @@ def current_user(
         session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
         session.commit()
     token_cache.put(digest, user, token.expires_at)
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 UserDep = Annotated[User, Depends(current_user)]

@@ -115,7 +115,7 @@ def run_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) -> dic
 
         out = str(work / "data" / "verified")
         report = run_verify(current, out, VerifyConfig(**spec["verify"]), rejects_uri=str(work / "data" / "verify-rejects"),
-                            report_dir=reports / "verify")
+                            report_dir=str(reports / "verify"))
         _report_metrics(sink, "verify", report)
         current = out
     if spec.get("dedup") is not None:

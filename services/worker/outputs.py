@@ -56,8 +56,8 @@ def register_outputs(session: Session, run: Run, outputs: dict[str, Any]) -> dic
         summary["evaluation"] = evaluation
         version_id = evaluation.get("model_version_id")
         if version_id:
-            mv = session.get(ModelVersion, version_id)
-            model = session.get(RegisteredModel, mv.model_id) if mv else None
-            if mv is not None and model is not None and model.project_id == run.project_id:
-                mv.metrics = {**(mv.metrics or {}), **evaluation.get("metrics", {})}
+            target = session.get(ModelVersion, version_id)
+            owner = session.get(RegisteredModel, target.model_id) if target else None
+            if target is not None and owner is not None and owner.project_id == run.project_id:
+                target.metrics = {**(target.metrics or {}), **evaluation.get("metrics", {})}
     return summary

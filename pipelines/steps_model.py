@@ -131,11 +131,11 @@ def evaluate(model_path: str, config: dict[str, Any], results_path: str) -> Summ
         result = run_bfcl_eval(cfg, results_path)
     except Exception as exc:
         raise StepError("evaluate", None, exc) from exc
-    data = json.loads(result.model_dump_json()) if hasattr(result, "model_dump_json") else dict(result)
-    accuracy = {k: float(v) for k, v in data.get("accuracy", {}).items()}
+    accuracy = {name: float(cat.accuracy) for name, cat in result.categories.items()}
     report_md = Path(results_path) / "report.md"
-    md = report_md.read_text() if report_md.is_file() else json.dumps(data, indent=2)
-    return Summary(metrics={f"accuracy.{k}": v for k, v in accuracy.items()}, markdown=md, data=data)
+    md = report_md.read_text() if report_md.is_file() else result.model_dump_json(indent=2)
+    return Summary(metrics={f"accuracy.{k}": v for k, v in accuracy.items()}, markdown=md,
+                   data={"accuracy": accuracy, "items": result.items, "out_dir": result.out_dir})
 
 
 def emit_summary(summary: Summary, metrics: Any, markdown: Any, *, title: str) -> None:

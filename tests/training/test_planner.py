@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_min_gpus_and_scaling() -> None:
 
 
 _MEASURE = r"""
-import json, resource, sys, psutil, torch
+import json, sys, psutil, torch
 from xlam.training.config import TrainConfig
 from xlam.training.engine import TorchEngine
 from xlam.training.recipes import get_recipe
@@ -59,7 +60,8 @@ for _ in range(2):
     out = model(input_ids=ids, use_cache=False)
     loss = torch.nn.functional.cross_entropy(out.logits.float()[0, :-1], ids[0, 1:])
     engine.backward(loss); engine.step(); del out, loss
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM is this image's high-water mark (ru_maxrss would inherit the forking parent's peak)
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) * 1024
 print(json.dumps({"base": base, "peak": peak}))
 """
 
@@ -71,8 +73,11 @@ def test_estimate_matches_measured_cpu_peak() -> None:
     torch's multi-tensor (foreach) AdamW temporaries, no master copy. (Measured 2026-11-26: 1.35 GiB
     measured vs 1.25 GiB estimated.)"""
     seq = 512
+    # a clean environment: one allocator arena and one thread, so RSS reflects tensors, not malloc arenas
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), "MALLOC_ARENA_MAX": "2",
+           "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", _MEASURE, str(seq)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     measured = json.loads(proc.stdout.strip().splitlines()[-1])
     grown = (measured["peak"] - measured["base"]) / GIB

@@ -132,9 +132,13 @@ def export_checkpoint(checkpoint_dir: str | Path, out_dir: str | Path) -> Path:
 
         sd = get_fp32_state_dict_from_zero_checkpoint(str(engine_dir), tag="state")
     recipe = get_recipe(config.model.recipe)
-    with torch.device("meta"):
-        hf_config = recipe.config(**config.model.arch_overrides) if recipe.weights == "random" else None
-    if hf_config is None:
+    if config.model.checkpoint:
+        from transformers import AutoConfig
+
+        hf_config = AutoConfig.from_pretrained(config.model.checkpoint, local_files_only=True)
+    elif recipe.weights == "random":
+        hf_config = recipe.config(**config.model.arch_overrides)
+    else:  # smol / smol-moe: the config of the (upcycled) GGUF model
         hf_config = build_model(recipe, seed=config.seed).config
     tokenizer = load_tokenizer(recipe, config.model.checkpoint)
     summary = {"final_step": state["step"], "tokens_seen": state["tokens_seen"]}

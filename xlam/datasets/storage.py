@@ -46,7 +46,7 @@ def iter_lines(fs: AbstractFileSystem, path: str, *, compression: str | None) ->
     with fs.open(path, "rb") as raw:
         if compression == "zstd":
             reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-            stream: IO[bytes] = io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
+            stream: IO[bytes] = io.BufferedReader(reader, buffer_size=1 << 20)
         else:
             stream = raw
         for line in stream:

@@ -8,10 +8,11 @@ only accept directories with a manifest whose checksums match.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterable
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 import zstandard
@@ -122,11 +123,9 @@ class DatasetWriter:
 
     def abort(self) -> None:
         self._open = False
-        try:
+        with contextlib.suppress(Exception):  # best effort while aborting
             if self._compressor is not None:
                 self._compressor.close()
-        except Exception:  # noqa: BLE001 - best effort while aborting
-            pass
         self._file = self._compressor = None
         if self.fs.exists(self._staging):
             self.fs.rm(self._staging, recursive=True)
@@ -139,7 +138,9 @@ class DatasetWriter:
         self._file = self.fs.open(join(self._staging, name), "wb")
         self._hasher = HashingWriter(self._file)
         if self.compression == "zstd":
-            self._compressor = zstandard.ZstdCompressor(level=3).stream_writer(self._hasher, closefd=False)
+            self._compressor = zstandard.ZstdCompressor(level=3).stream_writer(
+                cast(IO[bytes], self._hasher), closefd=False
+            )
         else:
             self._compressor = self._hasher
         self.manifest.shards.append(ShardInfo(path=name, records=0, sha256="0" * 64, bytes=0))

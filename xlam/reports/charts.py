@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -29,7 +30,9 @@ def bar_chart(
     path.parent.mkdir(parents=True, exist_ok=True)
     first = next(iter(values.values()), None)
     series: dict[str, Mapping[str, float]] = (
-        {str(k): v for k, v in values.items()} if isinstance(first, Mapping) else {"": values}  # type: ignore[dict-item]
+        {str(k): cast(Mapping[str, float], v) for k, v in values.items()}
+        if isinstance(first, Mapping)
+        else {"": cast(Mapping[str, float], values)}
     )
     labels = sorted({label for s in series.values() for label in s})
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(labels) * max(1, len(series)) + 1.2)))

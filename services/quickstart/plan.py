@@ -43,7 +43,7 @@ SIZES: dict[str, SizeProfile] = {
         description="random 2-layer Mixtral (4 experts, top-2): trains in seconds; shows the loop, not skill",
         base_model="smol", base_label="SmolLM2-135M-Instruct (reference)",
         synth_n=96, sft_steps=30, dpo_steps=10, lr=1e-3,
-        eval_limit=5, eval_max_tokens=64,
+        eval_limit=5, eval_max_tokens=128,
     ),
     "smol": SizeProfile(
         recipe="smol",

@@ -18,7 +18,7 @@ from xlam.reports.lineage import Node, lineage_chart
 if TYPE_CHECKING:
     from services.quickstart.runner import Quickstart
 
-STAGE_ORDER = ("unify", "shard", "augment", "verify", "dedup", "mix", "synthesis", "preference")
+STAGE_ORDER = ("unify", "shard", "augment", "verify", "dedup", "mix", "synthesize", "preference")
 
 
 def run_work_dir(dataset: dict[str, Any]) -> Path:
@@ -91,7 +91,7 @@ def funnel_charts(reports: list[StageReport], out: Path) -> list[Path]:
     rules: dict[str, float] = {}
     for r in reports:
         for key, value in r.counts.items():
-            if r.stage in ("verify", "dedup", "synthesis", "preference") and value:
+            if r.stage in ("verify", "dedup", "synthesize", "preference") and value:
                 rules[f"{r.stage}: {key}"] = float(value)
     if rules:
         top = dict(sorted(rules.items(), key=lambda kv: -kv[1])[:25])

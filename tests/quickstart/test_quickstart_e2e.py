@@ -66,7 +66,7 @@ def test_report_and_charts(quickstart: dict[str, Any]) -> None:
         path = out / png
         assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
         assert f"]({png})" in text
-    for stage in ("unify", "verify", "dedup", "synthesis", "preference"):
+    for stage in ("unify", "verify", "dedup", "synthesize", "preference"):
         assert f"| `{stage}` |" in text, stage
 
 

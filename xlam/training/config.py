@@ -179,7 +179,7 @@ class TrainConfig(_Strict):
     export: bool = Field(default=True, description="Write a consolidated HF safetensors model at the end.")
     log_every: int = Field(default=1, ge=1)
     crash_at_step: int | None = Field(
-        default=None, description="Fault injection for tests: SIGKILL the run after this optimizer step."
+        default=None, description="Fault injection for tests: SIGKILL rank 0 once after this optimizer step."
     )
 
     @property

@@ -58,7 +58,7 @@ def _run_ray(config: TrainConfig) -> TrainResult:
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer
 
-    from xlam.training.loop import train_loop_per_worker
+    from xlam.training.loop import ray_train_loop
 
     d = config.distributed
     started_here = False
@@ -73,7 +73,7 @@ def _run_ray(config: TrainConfig) -> TrainResult:
     storage = config.checkpoint.storage_path or str(Path(config.output_dir).resolve() / "ray")
     try:
         trainer = TorchTrainer(
-            train_loop_per_worker,
+            ray_train_loop,
             train_loop_config=config.model_dump(mode="json"),
             scaling_config=ScalingConfig(num_workers=d.num_workers, use_gpu=d.use_gpu,
                                          resources_per_worker={"CPU": d.cpus_per_worker}),

@@ -35,24 +35,13 @@ from xlam.training.losses import dpo_loss, pair_logps, router_stats, sft_loss_su
 from xlam.training.models import build_model, load_tokenizer, moe_block_class
 from xlam.training.recipes import get_recipe
 
+RAY_WORKER_ENV = "XLAM_RAY_TRAIN_WORKER"
+
 
 def in_ray_worker() -> bool:
-    try:
-        import ray.train
-
-        ray.train.get_context().get_world_size()
-        return bool(os.environ.get("RAY_TRAIN_V2_ENABLED", "1")) and _ray_session_active()
-    except Exception:
-        return False
-
-
-def _ray_session_active() -> bool:
-    try:
-        import ray
-
-        return bool(ray.is_initialized())
-    except Exception:
-        return False
+    """Whether this process is a Ray Train worker started by :func:`ray_train_loop` (explicit, so a
+    local run in a process that happens to have Ray initialised is not mistaken for one)."""
+    return os.environ.get(RAY_WORKER_ENV) == "1"
 
 
 def _free_port() -> int:
@@ -303,8 +292,11 @@ class Trainer:
             at_end = self.step >= cfg.optim.max_steps
             if self.step % cfg.checkpoint.every_steps == 0 or at_end:
                 self.save(_scalar(metrics))
-            if cfg.crash_at_step is not None and self.step == cfg.crash_at_step:
-                os.kill(os.getpid(), signal.SIGKILL)  # fault injection (tests): no clean shutdown
+            if cfg.crash_at_step is not None and self.step == cfg.crash_at_step and self.rank == 0:
+                marker = self.output / f".crashed-at-{self.step}"
+                if not marker.exists():  # one-shot, so a restarted worker group gets past it
+                    marker.write_text("fault injection\n")
+                    os.kill(os.getpid(), signal.SIGKILL)  # no clean shutdown
         if stopped == "data_exhausted" and last and self.step % cfg.checkpoint.every_steps:
             self.save(_scalar(last))
         summary = {"final_step": self.step, "stopped": stopped, "render": self.data.renderer.stats.as_dict(),
@@ -341,6 +333,12 @@ def _truncate_log(path: Path, step: int) -> None:
         return
     lines = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
     path.write_text("".join(ln + "\n" for ln in lines))
+
+
+def ray_train_loop(config: dict[str, Any]) -> None:
+    """The function Ray Train's ``TorchTrainer`` runs on every worker."""
+    os.environ[RAY_WORKER_ENV] = "1"
+    train_loop_per_worker(config)
 
 
 def train_loop_per_worker(config: dict[str, Any]) -> None:

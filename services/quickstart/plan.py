@@ -43,21 +43,21 @@ SIZES: dict[str, SizeProfile] = {
         description="random 2-layer Mixtral (4 experts, top-2): trains in seconds; shows the loop, not skill",
         base_model="smol", base_label="SmolLM2-135M-Instruct (reference)",
         synth_n=96, sft_steps=30, dpo_steps=10, lr=1e-3,
-        eval_limit=5, eval_max_tokens=128,
+        eval_limit=2, eval_max_tokens=64,
     ),
     "smol": SizeProfile(
         recipe="smol",
         description="SmolLM2-135M-Instruct, fully fine-tuned (SFT) then DPO with LoRA",
         base_model="smol", base_label="SmolLM2-135M-Instruct (base)",
         synth_n=96, sft_steps=12, dpo_steps=4, lr=2e-5,
-        eval_limit=5, eval_max_tokens=96,
+        eval_limit=3, eval_max_tokens=96,
     ),
     "smol-moe": SizeProfile(
         recipe="smol-moe",
         description="SmolLM2-135M sparse-upcycled to 4 experts (top-2), SFT then DPO with LoRA",
         base_model="smol", base_label="SmolLM2-135M-Instruct (base)",
         synth_n=96, sft_steps=8, dpo_steps=3, lr=2e-5,
-        eval_limit=4, eval_max_tokens=96,
+        eval_limit=3, eval_max_tokens=96,
     ),
 }
 DEFAULT_SIZE = "tiny-moe"
@@ -75,6 +75,7 @@ class QuickstartOptions(BaseModel):
     train_steps: int | None = Field(default=None, ge=1, description="SFT steps (DPO gets a third, at least 1).")
     synth_n: int | None = Field(default=None, ge=1)
     eval_limit: int | None = Field(default=None, ge=1)
+    eval_max_tokens: int | None = Field(default=None, ge=8, description="New tokens per BFCL answer.")
     keep_running: bool = Field(default=False, description="Leave the API and worker up at the end (Ctrl-C stops).")
     project: str = "quickstart"
     model_name: str = "xlam-quickstart"
@@ -88,4 +89,6 @@ class QuickstartOptions(BaseModel):
             update["synth_n"] = self.synth_n
         if self.eval_limit is not None:
             update["eval_limit"] = self.eval_limit
+        if self.eval_max_tokens is not None:
+            update["eval_max_tokens"] = self.eval_max_tokens
         return base.model_copy(update=update)

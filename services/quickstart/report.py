@@ -31,9 +31,9 @@ def run_work_dir(dataset: dict[str, Any]) -> Path:
 
 
 def _decode_report(value: str) -> dict[str, Any] | None:
-    for decode in (lambda v: json.loads(v), lambda v: json.loads(base64.urlsafe_b64decode(v.encode()))):
+    for raw in (value, None):
         try:
-            data = decode(value)
+            data = json.loads(raw if raw is not None else base64.urlsafe_b64decode(value.encode()))
         except ValueError:
             continue
         if isinstance(data, dict) and "stage" in data:

@@ -23,7 +23,8 @@ from services.quickstart.plan import EVAL_CATEGORIES
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
-SMALL = {"size": "tiny-moe", "train_steps": 4, "synth_n": 16, "eval_limit": 1, "max_minutes": 15}
+SMALL = {"size": "tiny-moe", "train_steps": 4, "synth_n": 16, "eval_limit": 1, "eval_max_tokens": 32,
+         "max_minutes": 15}
 
 
 def _port_open(url: str) -> bool:

@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         train_steps: Annotated[int | None, typer.Option(help="SFT optimizer steps (DPO: a third).")] = None,
         synth_n: Annotated[int | None, typer.Option(help="Verified samples to synthesize.")] = None,
         eval_limit: Annotated[int | None, typer.Option(help="BFCL items per evaluated category.")] = None,
+        eval_max_tokens: Annotated[int | None, typer.Option(help="New tokens per BFCL answer.")] = None,
         keep_running: Annotated[bool, typer.Option(
             "--keep-running", help="Keep the API and worker up at the end, until Ctrl-C.")] = False,
     ) -> None:
@@ -54,6 +55,7 @@ def register(app: typer.Typer) -> None:
         try:
             options = QuickstartOptions(size=size, out=out, fresh=fresh, max_minutes=max_minutes,
                                         train_steps=train_steps, synth_n=synth_n, eval_limit=eval_limit,
+                                        eval_max_tokens=eval_max_tokens,
                                         keep_running=keep_running)
         except ValidationError as exc:
             first = exc.errors()[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import torch
 
 from tests.training.conftest import make_records
@@ -102,3 +103,18 @@ def test_packer_state_round_trip(tokenizer: Any) -> None:
     b = Packer(1024, window=4)
     b.load_state_dict(a.state_dict())
     assert [x.input_ids for x in a.pop_row()] == [x.input_ids for x in b.pop_row()]
+
+
+def test_all_examples_over_length_fails_instead_of_spinning(tokenizer: Any, dataset_uri: str) -> None:
+    """An infinite stream whose every record is skipped must stop with a clear error (it used to hang)."""
+    from xlam.training.config import parse_train_config
+    from xlam.training.data import NoTrainingExamples, TokenBatches
+
+    for method in ("sft", "dpo"):
+        cfg = parse_train_config({
+            "method": method, "model": {"recipe": "tiny"}, "data": {"datasets": [dataset_uri], "max_seq_len": 32},
+            "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"},
+        })
+        batches = TokenBatches(cfg, tokenizer, rank=0, world_size=1)
+        with pytest.raises(NoTrainingExamples, match="max_seq_len=32"):
+            batches.next_micro_batch()

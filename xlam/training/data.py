@@ -33,6 +33,19 @@ def mix_config(config: TrainConfig) -> Any:
     return mixture.MixConfig(sources=sources, seed=config.seed, stopping="infinite")
 
 
+class NoTrainingExamples(RuntimeError):
+    """A full pass over the data produced no training example (all skipped): stop instead of spinning."""
+
+    def __init__(self, stats: RenderStats, config: TrainConfig) -> None:
+        super().__init__(
+            f"no training example after a full pass over the data ({stats.records} records read): "
+            f"{stats.skipped_over_length} longer than data.max_seq_len={config.data.max_seq_len} "
+            f"(data.over_length={config.data.over_length!r}), {stats.skipped_no_target} without a target, "
+            f"{stats.skipped_no_rejected} without a rejected answer ({config.method}). Raise data.max_seq_len, "
+            "use data.over_length=truncate, or check the dataset."
+        )
+
+
 class TokenBatches:
     """Micro-batches for one worker (stateful: see ``state_dict``)."""
 
@@ -58,6 +71,8 @@ class TokenBatches:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.exhausted = False
         self.records_read = 0
+        # One full pass over the data: if it yields no example at all, an infinite stream would spin forever.
+        self._records_per_pass = max(1, mixture.make_plan(self.stream.config).total_records // max(1, world_size))
 
     # --- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -94,6 +109,8 @@ class TokenBatches:
             if record is None:
                 self.exhausted = True
                 break
+            if self.renderer.stats.examples == 0 and self.renderer.stats.records >= self._records_per_pass:
+                raise NoTrainingExamples(self.renderer.stats, self.config)
             if self.dpo:
                 pair = self.renderer.preference_example(record)
                 if pair is not None:

@@ -87,7 +87,8 @@ class DatasetWriter:
             self._close_shard()
             self._open_shard()
         line = (
-            record.model_dump_json(exclude_none=True).encode()
+            # bytes straight from pydantic-core (model_dump_json would decode them to str first)
+            type(record).__pydantic_serializer__.to_json(record, exclude_none=True)
             if isinstance(record, Record)
             else orjson.dumps(record)
         )

@@ -129,7 +129,7 @@ def _iter_json_array(path: str) -> Iterator[SourceItem]:
 def require(obj: Any, key: str, path: str, kind: type[T] | tuple[type, ...]) -> T:
     """``obj[key]`` checked for presence and type; ``path`` names ``obj`` in error messages."""
     where = f"{path}.{key}" if path else key
-    if not isinstance(obj, Mapping):
+    if not isinstance(obj, dict) and not isinstance(obj, Mapping):  # dict first: the ABC check is slow
         raise FieldError(path, f"expected an object, got {type(obj).__name__}")
     if key not in obj:
         raise FieldError(where, "missing required field")

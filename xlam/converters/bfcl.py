@@ -40,7 +40,7 @@ from xlam.bfcl import data as bfcl_data
 from xlam.converters.base import Converter, ExportError, FieldError, SourceItem, require
 from xlam.converters.registry import register
 from xlam.records import Category, GroundTruth, Record, Step, Tool, ToolCall
-from xlam.records.tool import BfclLanguage
+from xlam.records.tool import BfclLanguage, bfcl_tool_fields
 
 _FILE_RE = re.compile(r"^BFCL_v\d+_(?P<category>.+)\.json$")
 
@@ -91,6 +91,15 @@ def _gold_value(candidate: Any, schema: Mapping[str, Any]) -> Any:
 
 def gold_calls(ground_truth: list[Any], tools: list[Tool], path: str = "ground_truth") -> list[ToolCall]:
     """One concrete call per ground-truth entry (the first accepted value of every parameter)."""
+    properties: dict[str, Any] = {}
+    for tool in tools:
+        properties.setdefault(tool.name, tool.properties)
+    return [ToolCall(**call) for call in _gold_call_dicts(ground_truth, properties, path)]
+
+
+def _gold_call_dicts(ground_truth: list[Any], properties: Mapping[str, Any],
+                     path: str = "ground_truth") -> list[dict[str, Any]]:
+    """:func:`gold_calls` as plain dicts; ``properties`` maps each tool name to its properties."""
     calls = []
     for i, entry in enumerate(ground_truth):
         if not isinstance(entry, dict) or len(entry) != 1:
@@ -98,14 +107,13 @@ def gold_calls(ground_truth: list[Any], tools: list[Tool], path: str = "ground_t
         (name, params), = entry.items()
         if not isinstance(params, dict):
             raise FieldError(f"{path}[{i}].{name}", "expected an object of parameters")
-        tool = next((t for t in tools if t.name == name), None)
-        props = tool.properties if tool is not None else {}
+        props = properties.get(name, {})
         args = {}
         for pname, allowed in params.items():
             present, value = _first_accepted(allowed)
             if present:
                 args[pname] = _gold_value(value, props.get(pname, {}))
-        calls.append(ToolCall(name=name, arguments=args))
+        calls.append({"name": name, "arguments": args})
     return calls
 
 
@@ -195,6 +203,7 @@ class BfclConverter(Converter):
         return [self._single_turn(item, category)]
 
     def _single_turn(self, item: SourceItem, category: str) -> Record:
+        # Hot path (every single-turn file in full): plain dicts, the record validated once.
         entry = item.value
         entry_id = require(entry, "id", "", str)
         language: BfclLanguage = bfcl_data.category_language(category)  # type: ignore[assignment]
@@ -202,7 +211,7 @@ class BfclConverter(Converter):
         tools = []
         for i, fn in enumerate(functions):
             require(fn, "name", f"function[{i}]", str)
-            tools.append(Tool.from_bfcl(fn, language))
+            tools.append(bfcl_tool_fields(fn, language))  # validated with the record
         question = require(entry, "question", "", list)
         if len(question) != 1:
             raise FieldError("question", f"single-turn category {category} expects 1 turn, got {len(question)}")
@@ -211,26 +220,30 @@ class BfclConverter(Converter):
         rest = [m for m in messages if m["role"] != "system"]
         if not rest or rest[0]["role"] != "user":
             raise FieldError("question[0]", "expected a user message")
-        steps: list[Step] = []
+        steps: list[dict[str, Any]] = []
         for j, msg in enumerate(rest[1:], 1):
             if msg["role"] == "assistant":
-                steps.append(Step(response=msg["content"]))
+                steps.append({"response": msg["content"]})
             elif msg["role"] == "user":
-                if not steps or steps[-1].user_input:
-                    steps.append(Step())
-                steps[-1].user_input = msg["content"]
+                if not steps or steps[-1].get("user_input"):
+                    steps.append({})
+                steps[-1]["user_input"] = msg["content"]
             else:
                 raise FieldError(f"question[0][{j}].role", f"unexpected role {msg['role']!r}")
         truth = item.context.get("ground_truth")
-        ground_truth = None
+        fields: dict[str, Any] = {}
         if truth is not None:
-            ground_truth = GroundTruth(calls=truth)
-            steps.append(Step(tool_calls=gold_calls(truth, tools)))
+            fields["ground_truth"] = {"calls": truth}
+            properties: dict[str, Any] = {}
+            for tool in tools:  # not validated yet: a bad schema is reported by the record's validation
+                props = tool["parameters"].get("properties")
+                properties.setdefault(tool["name"], props if isinstance(props, dict) else {})
+            steps.append({"tool_calls": _gold_call_dicts(truth, properties)})
         elif category not in bfcl_data.NO_ANSWER_CATEGORIES:
             raise FieldError("id", f"no possible answer for {entry_id}")
-        meta = {"bfcl_category": category, "bfcl_language": language}
-        return self.build(item, entry_id, category=CATEGORY_OF[category], task_instruction=system, tools=tools,
-                          query=rest[0]["content"], steps=steps, ground_truth=ground_truth, meta=meta)
+        fields.update(category=CATEGORY_OF[category], task_instruction=system, tools=tools, query=rest[0]["content"],
+                      steps=steps, meta={"bfcl_category": category, "bfcl_language": language})
+        return self.build_from_dict(item, entry_id, fields)
 
     def _multi_turn(self, item: SourceItem, category: str) -> Record:
         entry = item.value

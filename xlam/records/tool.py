@@ -121,11 +121,7 @@ class Tool(BaseModel):
     @classmethod
     def from_bfcl(cls, spec: dict[str, Any], language: BfclLanguage = "python") -> Tool:
         """From a BFCL ``function`` entry (``parameters.type == "dict"``, Gorilla type names)."""
-        params = spec.get("parameters") or {"type": "dict", "properties": {}}
-        converted = _bfcl_schema_to_json(params, language, top=True)
-        if "response" in spec:
-            converted.setdefault("x-bfcl-response", _json_copy(spec["response"]))
-        return cls(name=spec["name"], description=spec.get("description", "") or "", parameters=converted)
+        return cls(**bfcl_tool_fields(spec, language))
 
     def to_bfcl(self) -> dict[str, Any]:
         params = _json_copy(self.parameters)
@@ -206,6 +202,16 @@ class Tool(BaseModel):
                 out["required"] = True
             flat[pname] = out
         return {"name": self.name, "description": self.description, "parameters": flat}
+
+
+def bfcl_tool_fields(spec: dict[str, Any], language: BfclLanguage = "python") -> dict[str, Any]:
+    """The fields of :meth:`Tool.from_bfcl` as a plain dict, not validated (validate them once,
+    e.g. inside ``Record.model_validate``: converters on hot paths build whole records as dicts)."""
+    params = spec.get("parameters") or {"type": "dict", "properties": {}}
+    converted = _bfcl_schema_to_json(params, language, top=True)
+    if "response" in spec:
+        converted.setdefault("x-bfcl-response", _json_copy(spec["response"]))
+    return {"name": spec["name"], "description": spec.get("description", "") or "", "parameters": converted}
 
 
 def _json_copy(value: Any) -> Any:

@@ -146,3 +146,24 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     refused = cli("--out", str(foreign), "--fresh")
     assert refused.returncode == 2 and "not a quickstart directory" in refused.stderr
     assert (foreign / "keep.txt").read_text() == "mine", "--fresh never deletes a foreign directory"
+
+
+def test_ctrl_c_stops_api_and_worker(tmp_path: Path) -> None:
+    import re
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "xlam.cli.main", "quickstart", "--out", str(tmp_path / "qs"),
+                             "--synth-n", "8"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "control plane" in line:
+            break
+    url = re.search(r"http://127\.0\.0\.1:\d+", "".join(lines))
+    assert url, "".join(lines)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out
+    assert "interrupted" in out
+    assert not _port_open(url.group(0))

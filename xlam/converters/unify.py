@@ -117,13 +117,15 @@ def run_unify(
     command = f"xlam data unify --from {source} " + " ".join(f"--in {p}" for p in input_list)
     by_input: dict[str, int] = {}
     names: dict[str, str] = {}  # source path -> file name (Path() per record is measurable)
+    counts = report.counts  # tallied in place: a pydantic attribute write per record is measurable
+    inputs_seen = 0
     try:
         with DatasetWriter(out_uri, source=f"unify:{source}", command=command, parents=input_list,
                            shard_size=config.shard_size, compression=config.compression,
                            overwrite=config.overwrite) as writer:
             for path in input_list:
                 for item in converter.iter_source(path, options):
-                    report.input_records += 1
+                    inputs_seen += 1
                     if progress is not None:
                         progress(1)
                     try:
@@ -138,12 +140,14 @@ def run_unify(
                     name = names.get(item.path) or names.setdefault(item.path, Path(item.path).name)
                     for record in records:
                         writer.write(record)
-                        report.bump(str(record.inferred_category()))
+                        category = str(record.inferred_category())
+                        counts[category] = counts.get(category, 0) + 1
                         by_input[name] = by_input.get(name, 0) + 1
                     if config.limit is not None and writer.count >= config.limit:
                         break
                 if config.limit is not None and writer.count >= config.limit:
                     break
+            report.input_records = inputs_seen
             report.output_records = writer.count
             writer.manifest.stats = {"by_category": {k: v for k, v in report.counts.items()
                                                      if not k.startswith("rejected:")}}

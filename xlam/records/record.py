@@ -129,9 +129,10 @@ class Record(BaseModel):
             return self.category
         if not self.tools:
             return Category.CHAT
-        if any(s.user_input for s in self.steps[:-1]) or (self.steps and self.steps[-1].user_input):
-            return Category.CLARIFICATION if not self.all_calls() else Category.MULTI_TURN
-        call_steps = [s for s in self.steps if s.tool_calls]
+        steps = self.steps
+        call_steps = [s for s in steps if s.tool_calls]
+        if any(s.user_input for s in steps):
+            return Category.MULTI_TURN if call_steps else Category.CLARIFICATION
         if not call_steps:
             return Category.IRRELEVANCE
         if len(call_steps) > 1:

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_insecure(self) -> Settings:
+        # Absolute paths: run subprocesses (stage runner, Ray workers) do not share our working directory.
+        self.home = self.home.expanduser().resolve()
         home = self.home
         if not self.database_url:
             self.database_url = f"sqlite:///{home / 'control.db'}"
@@ -77,6 +79,8 @@ class Settings(BaseSettings):
             self.result_backend = f"db+sqlite:///{home / 'results.db'}"
         if not self.artifact_root:
             self.artifact_root = str(home / "artifacts")
+        elif "://" not in self.artifact_root:
+            self.artifact_root = str(Path(self.artifact_root).expanduser().resolve())
         if not self.allowed_uri_roots:
             self.allowed_uri_roots = [str(home)]
         if self.env == "production":

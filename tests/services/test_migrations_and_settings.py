@@ -85,3 +85,14 @@ def test_celery_reliability_settings(tmp_path: Path) -> None:
     assert conf.result_backend_transport_options["visibility_timeout"] == 900
     assert conf.broker_transport_options["unacked_restore_throttle"] == 1
     assert conf.worker_cancel_long_running_tasks_on_connection_loss
+
+
+def test_relative_home_and_artifact_root_become_absolute(tmp_path, monkeypatch) -> None:
+    """Stage subprocesses and Ray workers run elsewhere: every local path the worker hands out is absolute."""
+    from services.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(home="rel-home", artifact_root="rel-artifacts")
+    assert settings.home == tmp_path / "rel-home"
+    assert settings.artifact_root == str(tmp_path / "rel-artifacts")
+    assert settings.database_url == f"sqlite:///{tmp_path / 'rel-home' / 'control.db'}"

@@ -62,6 +62,7 @@ _PY_TO_JSON: dict[str, str] = {
     "any": "string",
 }
 _SCHEMA_CHILD_KEYS = ("properties", "items")
+_CONTAINERS = (dict, list)
 
 
 class Tool(BaseModel):
@@ -216,10 +217,11 @@ def bfcl_tool_fields(spec: dict[str, Any], language: BfclLanguage = "python") ->
 
 def _json_copy(value: Any) -> Any:
     """Deep copy of a JSON value (dicts, lists, scalars): several times faster than ``copy.deepcopy``."""
+    # Scalars are returned as they are without a call per element (enum lists, required lists).
     if isinstance(value, dict):
-        return {k: _json_copy(v) for k, v in value.items()}
+        return {k: _json_copy(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_copy(v) for v in value]
+        return [_json_copy(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
 
 
@@ -252,7 +254,7 @@ def _bfcl_schema_to_json(schema: dict[str, Any], language: BfclLanguage, *, top:
         elif key == "items" and isinstance(value, dict):
             out[key] = _bfcl_schema_to_json(value, language)
         else:
-            out[key] = _json_copy(value)
+            out[key] = _json_copy(value) if isinstance(value, _CONTAINERS) else value
     if language != "python" and top:
         out["x-bfcl-language"] = language
     return out

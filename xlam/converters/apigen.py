@@ -28,6 +28,7 @@ import orjson
 from xlam.converters.base import Converter, ExportError, FieldError, SourceItem, json_field, require
 from xlam.converters.registry import register
 from xlam.records import Record, Step, Tool, ToolCall
+from xlam.records.tool import xlam_v1_tool_fields
 
 
 def call_dicts(value: Any, path: str) -> list[dict[str, Any]]:
@@ -58,8 +59,7 @@ def parse_calls(value: Any, path: str) -> list[ToolCall]:
 def _converted_tools(raw: str) -> bytes:
     """JSON of the converted tool list of one ``tools`` string. APIGen rows reuse a few thousand
     tool lists: each is converted once, and every record gets fresh dicts parsed from this JSON."""
-    tools = parse_flat_tools(json_field(raw, "tools"), "tools")
-    return orjson.dumps([t.model_dump(mode="json", exclude_none=True) for t in tools])
+    return orjson.dumps(flat_tool_fields(json_field(raw, "tools"), "tools"))  # validated with each record
 
 
 def tool_dicts(value: Any) -> list[dict[str, Any]]:
@@ -71,6 +71,12 @@ def tool_dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def parse_flat_tools(value: Any, path: str) -> list[Tool]:
+    """The tools of a ``tools`` field (flat xLAM-v1 form), validated."""
+    return [Tool.model_validate(fields) for fields in flat_tool_fields(value, path)]
+
+
+def flat_tool_fields(value: Any, path: str) -> list[dict[str, Any]]:
+    """:func:`parse_flat_tools` as plain field dicts, not yet validated."""
     if not isinstance(value, list):
         raise FieldError(path, f"expected a list of tools, got {type(value).__name__}")
     tools = []
@@ -79,7 +85,7 @@ def parse_flat_tools(value: Any, path: str) -> list[Tool]:
         params = raw.get("parameters") or {}
         if not isinstance(params, dict):
             raise FieldError(f"{path}[{i}].parameters", "expected an object")
-        tools.append(Tool.from_xlam_v1(raw))
+        tools.append(xlam_v1_tool_fields(raw))
     return tools
 
 

@@ -102,14 +102,7 @@ class Tool(BaseModel):
     @classmethod
     def from_openai(cls, spec: dict[str, Any]) -> Tool:
         """From ``{"type": "function", "function": {...}}`` or a bare function object."""
-        fn = spec.get("function", spec) if spec.get("type", "function") == "function" else spec
-        params = fn.get("parameters") or {"type": "object", "properties": {}}
-        return cls(
-            name=fn["name"],
-            description=fn.get("description", "") or "",
-            parameters=_json_copy(params),
-            returns=_json_copy(fn.get("returns")) if fn.get("returns") is not None else None,
-        )
+        return cls(**{"returns": None, **openai_tool_fields(spec)})
 
     def to_openai(self, *, strip_extensions: bool = False) -> dict[str, Any]:
         params = _strip_extensions(self.parameters) if strip_extensions else _json_copy(self.parameters)
@@ -144,40 +137,10 @@ class Tool(BaseModel):
         Required arguments are those flagged ``required: true``; when no argument carries a flag
         (APIGen-60k), those without a default and without ``optional`` in their type string.
         """
-        flat = spec.get("parameters") or {}
-        if flat.get("type") in ("object", "dict") and isinstance(flat.get("properties"), dict):
-            # Some sources already use a nested schema; accept it as JSON Schema.
-            return cls.from_openai({"name": spec["name"], "description": spec.get("description", ""), "parameters": {
-                **flat, "type": "object"}})
-        flagged = any(isinstance(p, dict) and "required" in p for p in flat.values())
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        for pname, pspec in flat.items():
-            pspec = dict(pspec) if isinstance(pspec, dict) else {"description": str(pspec)}
-            raw_type = pspec.pop("type", None)
-            flag = pspec.pop("required", None)
-            prop: dict[str, Any] = {}
-            if raw_type is not None:
-                json_type, items = _python_type_to_json(str(raw_type))
-                prop["type"] = json_type
-                if items is not None:
-                    prop["items"] = items
-                if raw_type != json_type or items is not None:
-                    prop["x-xlam-type"] = raw_type
-            prop.update(pspec)
-            if flag is not None:
-                prop["x-xlam-required"] = flag
-            properties[pname] = prop
-            is_required = bool(flag) if flagged else (
-                "default" not in pspec and "optional" not in str(raw_type or "").lower()
-            )
-            if is_required:
-                required.append(pname)
-        params: dict[str, Any] = {"type": "object", "properties": properties}
-        if required:
-            params["required"] = required
-        params["x-xlam-flat"] = {"required_flags": flagged}
-        return cls(name=spec["name"], description=spec.get("description", "") or "", parameters=params)
+        fields = xlam_v1_tool_fields(spec)
+        if _is_nested_schema(spec.get("parameters") or {}):
+            return cls(**{"returns": None, **fields})  # as from_openai
+        return cls(**fields)
 
     def to_xlam_v1(self) -> dict[str, Any]:
         """To the flat form. Tools not born flat get ``required: true`` on required arguments,
@@ -203,6 +166,58 @@ class Tool(BaseModel):
                 out["required"] = True
             flat[pname] = out
         return {"name": self.name, "description": self.description, "parameters": flat}
+
+
+def openai_tool_fields(spec: dict[str, Any]) -> dict[str, Any]:
+    """The fields of :meth:`Tool.from_openai` as a plain dict, not validated."""
+    fn = spec.get("function", spec) if spec.get("type", "function") == "function" else spec
+    params = fn.get("parameters") or {"type": "object", "properties": {}}
+    fields = {"name": fn["name"], "description": fn.get("description", "") or "", "parameters": _json_copy(params)}
+    if fn.get("returns") is not None:
+        fields["returns"] = _json_copy(fn["returns"])
+    return fields
+
+
+def _is_nested_schema(flat: dict[str, Any]) -> bool:
+    return flat.get("type") in ("object", "dict") and isinstance(flat.get("properties"), dict)
+
+
+def xlam_v1_tool_fields(spec: dict[str, Any]) -> dict[str, Any]:
+    """The fields of :meth:`Tool.from_xlam_v1` as a plain dict, not validated."""
+    flat = spec.get("parameters") or {}
+    if _is_nested_schema(flat):
+        # Some sources already use a nested schema; accept it as JSON Schema.
+        return openai_tool_fields({"name": spec["name"], "description": spec.get("description", ""), "parameters": {
+            **flat, "type": "object"}})
+    flagged = any(isinstance(p, dict) and "required" in p for p in flat.values())
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for pname, pspec in flat.items():
+        pspec = dict(pspec) if isinstance(pspec, dict) else {"description": str(pspec)}
+        raw_type = pspec.pop("type", None)
+        flag = pspec.pop("required", None)
+        prop: dict[str, Any] = {}
+        if raw_type is not None:
+            json_type, items = _python_type_to_json(str(raw_type))
+            prop["type"] = json_type
+            if items is not None:
+                prop["items"] = items
+            if raw_type != json_type or items is not None:
+                prop["x-xlam-type"] = raw_type
+        prop.update(pspec)
+        if flag is not None:
+            prop["x-xlam-required"] = flag
+        properties[pname] = prop
+        is_required = bool(flag) if flagged else (
+            "default" not in pspec and "optional" not in str(raw_type or "").lower()
+        )
+        if is_required:
+            required.append(pname)
+    params: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        params["required"] = required
+    params["x-xlam-flat"] = {"required_flags": flagged}
+    return {"name": spec["name"], "description": spec.get("description", "") or "", "parameters": params}
 
 
 def bfcl_tool_fields(spec: dict[str, Any], language: BfclLanguage = "python") -> dict[str, Any]:

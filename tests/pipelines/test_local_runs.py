@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.runner import run_local
+from pipelines.settings import PipelineSettings
 from xlam.datasets import read_manifest, read_records
 
 pytestmark = pytest.mark.slow
@@ -76,6 +77,7 @@ def test_failed_component_names_stage_and_shard(tmp_path: Path, capfd: pytest.Ca
              "verify_config": {"no_such_option": True}},
             pipeline_root=tmp_path / "kfp",
             enable_caching=False,
+            settings=PipelineSettings(retries=0),  # a config error is permanent; retries only add backoff
         )
     out = capfd.readouterr()
     assert "[stage=verify shard=" in out.out + out.err

@@ -16,30 +16,84 @@ Measured, in the same process on the same GPU:
   checkpointing (tokens/s counts every micro-batch).
 
 MFU = model FLOPs (6 x active parameters per token + causal attention) / step time / GEMM rate.
-Runs without DeepSpeed or Ray (GPU boxes have neither): one GPU, the torchrun-free path.
+Runs without Ray (GPU boxes have none); DeepSpeed only for the ``zero3_ga`` multi-GPU variant.
+
+Several GPUs (``--gpus 1,2``): after the one-GPU measurements this process starts
+``torchrun --standalone --nproc-per-node N`` on itself (one process per GPU, NCCL) and measures the
+same step data-parallel, each rank with its own packed rows (weak scaling: ``grad_accum`` rows of
+``--seq`` tokens per GPU per optimizer step):
+- ``ddp_ga``: TorchEngine under DDP, one all-reduce per optimizer step (``no_sync`` for the other
+  micro-batches); ``ddp_ga_sync``: the same with an all-reduce after every micro-batch;
+- ``zero3_ga``: DeepSpeed ZeRO-3 (MoE block as a ZeRO-3 leaf module), when ``deepspeed`` imports.
+Reported: aggregate tokens/s, tokens/s per GPU, scaling efficiency = per-GPU tokens/s over the
+one-GPU ``xlam_ga`` tokens/s of the same call, MFU against the sum of the ranks' GEMM rates
+(measured by every rank in the torchrun group), peak GiB (max over ranks).
 
     python benchmarks/train_throughput.py --seq 4096 --steps 6 --json out.json
+    python benchmarks/train_throughput.py --gpus 1,2 --only mixtral-8x7b-2L,mixtral-8x22b-1L --variants hf,xlam_ga
+    # CPU smoke test of the torchrun path (gloo, tiny model):
+    python benchmarks/train_throughput.py --device cpu --gpus 1,2 --only tiny-moe --seq 256 --doc-len 64 --steps 2
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+import traceback
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xlam.training.recipes import get_recipe
 
+SLICES = {  # label -> (recipe, decoder layers or None for all)
+    "mixtral-8x7b-2L": ("xlam-8x7b", 2),
+    "mixtral-8x22b-1L": ("xlam-8x22b", 1),
+    "smol": ("smol", None),
+    "tiny-moe": ("tiny-moe", None),  # CPU smoke tests of this script
+}
+DEFAULT_SLICES = ["mixtral-8x7b-2L", "mixtral-8x22b-1L", "smol"]
+SINGLE_VARIANTS = ["hf", "hf_grouped", "xlam", "xlam_ga", "xlam_ckpt_ga"]
+DIST_VARIANTS = ["ddp_ga", "ddp_ga_sync", "zero3_ga"]
 
-def matmul_rate(n: int = 8192, iters: int = 30) -> float:
-    a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
-    b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def peak_gib(device: torch.device) -> float:
+    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else 0.0
+
+
+def free_memory(device: torch.device) -> None:
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def matmul_rate(device: torch.device, n: int = 8192, iters: int = 30) -> float:
+    """FLOP/s of an n^3 bf16 GEMM (fp32 and n=512 on CPU: only the smoke test runs there)."""
+    if device.type != "cuda":
+        a, b = torch.randn(512, 512), torch.randn(512, 512)
+        t = time.perf_counter()
+        for _ in range(10):
+            a @ b
+        return 2 * 512**3 * 10 / (time.perf_counter() - t)
+    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
     for _ in range(5):
         a @ b
     torch.cuda.synchronize()
@@ -69,7 +123,7 @@ def flops_per_token(config: Any, seq: int, doc_len: int) -> float:
     return 6 * active + attention
 
 
-def packed_batch(seq: int, vocab: int, doc_len: int, device: str) -> dict[str, torch.Tensor]:
+def packed_batch(seq: int, vocab: int, doc_len: int, device: torch.device | str) -> dict[str, torch.Tensor]:
     ids = torch.randint(0, vocab, (1, seq), device=device)
     pos = torch.arange(seq, device=device) % doc_len
     targets = torch.roll(ids, -1, dims=1)
@@ -79,21 +133,32 @@ def packed_batch(seq: int, vocab: int, doc_len: int, device: str) -> dict[str, t
             "token_mask": torch.ones_like(ids, dtype=torch.bool)}
 
 
-def time_steps(fn: Any, steps: int, warmup: int = 2) -> float:
+def time_steps(fn: Any, steps: int, device: torch.device, warmup: int = 2) -> float:
+    """Median seconds per call (the slowest rank's median under torchrun)."""
     for _ in range(warmup):
         fn()
-    torch.cuda.synchronize()
+    sync(device)
     times = []
     for _ in range(steps):
         t = time.perf_counter()
         fn()
-        torch.cuda.synchronize()
+        sync(device)
         times.append(time.perf_counter() - t)
     times.sort()
-    return times[len(times) // 2]
+    median = times[len(times) // 2]
+    if dist.is_initialized():
+        median = all_reduce_max(median, device)
+    return median
 
 
-def build(recipe_name: str, layers: int | None, dtype: torch.dtype, experts: str | None) -> Any:
+def all_reduce_max(value: float, device: torch.device) -> float:
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t.item())
+
+
+def build(recipe_name: str, layers: int | None, dtype: torch.dtype, experts: str | None,
+          device: torch.device | str = "cuda") -> Any:
     from transformers import AutoModelForCausalLM
 
     recipe = get_recipe(recipe_name)
@@ -102,65 +167,274 @@ def build(recipe_name: str, layers: int | None, dtype: torch.dtype, experts: str
     kwargs: dict[str, Any] = {"attn_implementation": "sdpa"}
     if recipe.is_moe and experts:
         kwargs["experts_implementation"] = experts
-    torch.manual_seed(0)
-    with torch.device("cuda"):
+    torch.manual_seed(0)  # identical initial weights on every rank
+    with torch.device(device):
         model = AutoModelForCausalLM.from_config(config, dtype=dtype, **kwargs)
     model.config.use_cache = False
     return model
 
 
 def hf_baseline(recipe_name: str, layers: int | None, seq: int, doc_len: int, steps: int,
-                experts: str = "eager") -> float:
-    model = build(recipe_name, layers, torch.bfloat16, experts).train()
-    batch = packed_batch(seq, model.config.vocab_size, doc_len, "cuda")
+                experts: str = "eager", device: torch.device | None = None) -> float:
+    device = device or torch.device("cuda")
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    model = build(recipe_name, layers, dtype, experts, device).train()
+    batch = packed_batch(seq, model.config.vocab_size, doc_len, device)
 
     def step() -> None:
         out = model(input_ids=batch["input_ids"], labels=batch["input_ids"], use_cache=False)
         out.loss.backward()
         model.zero_grad(set_to_none=True)
 
-    return time_steps(step, steps)
+    return time_steps(step, steps, device)
 
 
 def xlam_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, steps: int, checkpointing: bool,
-              experts: str = "grouped_mm", grad_accum: int = 1) -> tuple[float, float]:
-    """Seconds per optimizer step of ``grad_accum`` micro-batches, and peak GiB."""
-    from xlam.training.config import TrainConfig
-    from xlam.training.engine import TorchEngine
-    from xlam.training.losses import router_stats, sft_loss_sum
+              experts: str = "grouped_mm", grad_accum: int = 1, device: torch.device | None = None,
+              engine_name: str = "torch", zero_stage: int = 0, sync_every_micro: bool = False) -> tuple[float, float]:
+    """Seconds per optimizer step of ``grad_accum`` micro-batches (per rank), and peak GiB (max over ranks).
 
+    Mirrors ``xlam.training.loop.Trainer.train_step``: forward through the engine's module, token
+    CE + router aux loss, ``engine.backward``, ``micro_step`` between micro-batches, ``step``.
+    """
+    from xlam.training.config import TrainConfig
+    from xlam.training.engine import DeepSpeedEngine, Engine, TorchEngine
+    from xlam.training.losses import router_stats, sft_loss_sum
+    from xlam.training.models import moe_block_class
+
+    device = device or torch.device("cuda")
+    world = dist.get_world_size() if dist.is_initialized() else 1
+    cuda = device.type == "cuda"
     config = TrainConfig.model_validate({
         "model": {"recipe": recipe_name}, "data": {"datasets": ["unused"]},
-        "distributed": {"launcher": "local", "num_workers": 1, "use_gpu": True, "engine": "torch"},
-        "optim": {"lr": 1e-5, "warmup_steps": 2, "max_steps": 100},
+        "distributed": {"launcher": "torchrun" if world > 1 else "local", "num_workers": world, "use_gpu": cuda,
+                        "engine": engine_name, "zero_stage": zero_stage},
+        "optim": {"lr": 1e-5, "warmup_steps": 2, "max_steps": 100, "grad_accum": grad_accum},
     })
-    model = build(recipe_name, layers, torch.float32, experts)
+    model = build(recipe_name, layers, torch.float32, experts, device)
     if checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()
-    engine = TorchEngine(model, config, torch.device("cuda"), bf16=True)
-    moe = hasattr(model.config, "num_local_experts")
-    batch = packed_batch(seq, model.config.vocab_size, doc_len, "cuda")
+    model_config = model.config
+    engine: Engine
+    if engine_name == "deepspeed":
+        os.environ.setdefault("DS_ACCELERATOR", "cuda" if cuda else "cpu")
+        block = moe_block_class(model)
+        if block is not None and zero_stage == 3:
+            from deepspeed.utils import set_z3_leaf_modules
+
+            set_z3_leaf_modules(model, [block])
+        engine = DeepSpeedEngine(model, config, bf16=cuda)
+    else:
+        engine = TorchEngine(model, config, device, bf16=cuda)
+        if sync_every_micro:
+            engine.accumulate = 1  # all-reduce after every micro-batch (DDP without no_sync)
+    del model
+    moe = hasattr(model_config, "num_local_experts")
+    torch.manual_seed(1 + (dist.get_rank() if dist.is_initialized() else 0))  # each rank its own rows
+    batch = packed_batch(seq, model_config.vocab_size, doc_len, device)
 
     def micro() -> None:
-        out = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
-                    output_router_logits=moe or None, use_cache=False)
+        out = engine.forward_module()(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+                                      output_router_logits=moe or None, use_cache=False)
         loss, n = sft_loss_sum(out.logits, batch["targets"])
-        loss = loss / (n * grad_accum)
+        loss = loss / (n * grad_accum * world)
         if moe:
-            stats = router_stats(out.router_logits, model.config.num_local_experts,
-                                 model.config.num_experts_per_tok, batch["token_mask"])
-            loss = loss + model.config.router_aux_loss_coef * stats["aux_loss"] / grad_accum
+            stats = router_stats(out.router_logits, model_config.num_local_experts,
+                                 model_config.num_experts_per_tok, batch["token_mask"])
+            loss = loss + model_config.router_aux_loss_coef * stats["aux_loss"] / grad_accum / world
         engine.backward(loss)
 
     def step() -> None:
-        for _ in range(grad_accum):
+        for i in range(grad_accum):
             micro()
+            if i < grad_accum - 1:
+                engine.micro_step()
         engine.step()
 
-    torch.cuda.reset_peak_memory_stats()
-    seconds = time_steps(step, steps)
-    return seconds, torch.cuda.max_memory_allocated() / 2**30
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(device)
+    seconds = time_steps(step, steps, device)
+    peak = peak_gib(device)
+    if dist.is_initialized():
+        peak = all_reduce_max(peak, device)
+    return seconds, peak  # the caller frees the engine (free_memory) once this frame is gone
+
+
+def single_gpu(args: argparse.Namespace, device: torch.device) -> tuple[list[dict[str, Any]], float]:
+    """The one-GPU measurements of every slice (HF baselines and xlam steps)."""
+    rate = matmul_rate(device)
+    gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    print(f"# {gpu}: bf16 GEMM 8192^3 = {rate / 1e12:.0f} TFLOP/s", flush=True)
+    rows = []
+    for label in args.only:
+        recipe, layers = SLICES[label]
+        fpt = flops_per_token(get_recipe(recipe).config(**({"num_hidden_layers": layers} if layers else {})),
+                              args.seq, args.doc_len)
+        row: dict[str, Any] = {"slice": label, "seq": args.seq, "gpu": gpu, "gemm_tflops": rate / 1e12}
+        moe = get_recipe(recipe).is_moe
+        baselines = [("hf", "eager"), ("hf_grouped", "grouped_mm")] if moe else [("hf", None)]
+        for key, experts in baselines:
+            if key not in args.variants:
+                continue
+            try:
+                t = hf_baseline(recipe, layers, args.seq, args.doc_len, args.steps, experts or "eager", device)
+                row.update({f"{key}_s": t, f"{key}_tokens_per_s": args.seq / t, f"{key}_mfu": fpt * args.seq / t / rate})
+            except torch.OutOfMemoryError as exc:
+                row[f"{key}_error"] = f"OOM: {str(exc)[:80]}"
+            free_memory(device)
+        variants = [("xlam", False, 1), ("xlam_ga", False, args.grad_accum), ("xlam_ckpt_ga", True, args.grad_accum)]
+        for key, ckpt, ga in variants:
+            if key not in args.variants:
+                continue
+            try:
+                t, peak = xlam_step(recipe, layers, args.seq, args.doc_len, args.steps, ckpt, grad_accum=ga,
+                                    device=device)
+                tokens = args.seq * ga
+                row.update({f"{key}_step_s": t, f"{key}_tokens_per_s": tokens / t,
+                            f"{key}_mfu": fpt * tokens / t / rate, f"{key}_peak_gib": peak})
+            except torch.OutOfMemoryError as exc:
+                row[f"{key}_error"] = f"OOM: {str(exc)[:80]}"
+            free_memory(device)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows, rate
+
+
+def dist_worker(args: argparse.Namespace) -> None:
+    """One torchrun rank: the data-parallel variants of every slice; rank 0 writes ``--worker-json``
+    after each measurement (a killed run still leaves what it finished)."""
+    local = int(os.environ["LOCAL_RANK"])
+    cuda = args.device == "cuda"
+    device = torch.device(f"cuda:{local}") if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    dist.init_process_group("nccl" if cuda else "gloo", timeout=timedelta(seconds=args.dist_timeout))
+    rank, world = dist.get_rank(), dist.get_world_size()
+    rate = matmul_rate(device)
+    rates = [None] * world
+    dist.all_gather_object(rates, rate)
+    out: dict[str, Any] = {"world_size": world, "gemm_tflops_per_rank": [r / 1e12 for r in rates], "rows": {}}
+    total_rate = sum(rates)
+    if rank == 0:
+        print(f"# {world} ranks: bf16 GEMM TFLOP/s per rank {[round(r / 1e12) for r in rates]}", flush=True)
+    ds_error: str | None = None
+    if "zero3_ga" in args.dist_variants:  # a missing DeepSpeed skips zero3_ga, nothing else
+        try:
+            import deepspeed  # noqa: F401
+        except ImportError as exc:
+            ds_error = f"deepspeed not importable: {exc}"
+    for key in args.dist_variants:
+        for label in args.only:
+            recipe, layers = SLICES[label]
+            row = out["rows"].setdefault(label, {})
+            if key == "zero3_ga" and args.zero3_only and label not in args.zero3_only:
+                continue
+            if key == "zero3_ga" and ds_error:
+                row[f"{key}_error"] = ds_error
+                continue
+            fpt = flops_per_token(get_recipe(recipe).config(**({"num_hidden_layers": layers} if layers else {})),
+                                  args.seq, args.doc_len)
+            started = time.perf_counter()
+            try:
+                t, peak = xlam_step(
+                    recipe, layers, args.seq, args.doc_len, args.steps, False, grad_accum=args.grad_accum,
+                    device=device, engine_name="deepspeed" if key == "zero3_ga" else "torch",
+                    zero_stage=3 if key == "zero3_ga" else 0, sync_every_micro=key == "ddp_ga_sync")
+                tokens = args.seq * args.grad_accum * world
+                row.update({f"{key}_step_s": t, f"{key}_tokens_per_s": tokens / t,
+                            f"{key}_tokens_per_s_per_gpu": tokens / t / world,
+                            f"{key}_mfu": fpt * tokens / t / total_rate, f"{key}_peak_gib": peak})
+            except torch.OutOfMemoryError as exc:  # both ranks hold the same shapes: both get here
+                row[f"{key}_error"] = f"OOM: {str(exc)[:80]}"
+            except Exception as exc:  # e.g. DeepSpeed failing on this stack: keep what the others measured
+                traceback.print_exc()
+                row[f"{key}_error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            free_memory(device)
+            if rank == 0:
+                print(f"# {world} GPUs {key} {label} ({time.perf_counter() - started:.0f} s): {json.dumps(row)}",
+                      flush=True)
+                Path(args.worker_json).write_text(json.dumps(out))
+    dist.destroy_process_group()
+
+
+def run_torchrun(args: argparse.Namespace, n: int) -> dict[str, Any] | None:
+    """Start this script under ``torchrun --nproc-per-node n``; what rank 0 wrote (None: nothing)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "dist.json"
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={n}",
+               str(Path(__file__).resolve()), "--worker-json", str(result), "--device", args.device,
+               "--seq", str(args.seq), "--doc-len", str(args.doc_len), "--steps", str(args.steps),
+               "--grad-accum", str(args.grad_accum), "--only", ",".join(args.only),
+               "--dist-variants", ",".join(args.dist_variants), "--zero3-only", ",".join(args.zero3_only),
+               "--dist-timeout", str(args.dist_timeout)]
+        # NVLink multicast stays off on shared hosts (the device machines' rule), also in children.
+        env = {**os.environ, "NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1",
+               "NVSHMEM_DISABLE_NVLS": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, env=env, check=False, timeout=args.torchrun_timeout)
+            rc: int | str = proc.returncode
+        except subprocess.TimeoutExpired:
+            rc = f"killed after {args.torchrun_timeout} s"
+        print(f"# torchrun --nproc-per-node {n}: exit {rc} after {time.perf_counter() - started:.0f} s", flush=True)
+        if not result.is_file():
+            return None
+        data: dict[str, Any] = json.loads(result.read_text())
+        data["exit"] = rc
+        return data
+
+
+def merge(rows: list[dict[str, Any]], n: int, data: dict[str, Any]) -> None:
+    """Add the n-GPU results to the one-GPU rows, with scaling efficiency against ``xlam_ga``."""
+    for row in rows:
+        for key, value in data["rows"].get(row["slice"], {}).items():
+            row[f"gpus{n}_{key}"] = value
+        base = row.get("xlam_ga_tokens_per_s")
+        for variant in DIST_VARIANTS:
+            per_gpu = row.get(f"gpus{n}_{variant}_tokens_per_s_per_gpu")
+            if base and per_gpu:
+                row[f"gpus{n}_{variant}_scaling_efficiency"] = per_gpu / base
+        row[f"gpus{n}_gemm_tflops_per_rank"] = data["gemm_tflops_per_rank"]
+        row[f"gpus{n}_exit"] = data.get("exit")
+
+
+def print_tables(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    ga = args.grad_accum
+
+    def cell(r: dict[str, Any], k: str) -> str:
+        if f"{k}_tokens_per_s" not in r:
+            return str(r.get(f"{k}_error", "-"))
+        peak = f", {r[k + '_peak_gib']:.1f} GiB" if f"{k}_peak_gib" in r else ""
+        return f"{r[k + '_tokens_per_s']:.0f} ({100 * r[k + '_mfu']:.1f}%{peak})"
+
+    print(f"\n| slice | HF fwd+bwd, eager experts | HF fwd+bwd, grouped_mm | xlam step GA=1 | xlam step GA={ga} "
+          f"| xlam step GA={ga} + act. ckpt |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['slice']} | {cell(r, 'hf')} | {cell(r, 'hf_grouped')} | {cell(r, 'xlam')} | {cell(r, 'xlam_ga')} "
+              f"| {cell(r, 'xlam_ckpt_ga')} |")
+    for n in args.gpus:
+        if n == 1:
+            continue
+        print(f"\n{n} GPUs, GA={ga} per GPU: aggregate tok/s (MFU, peak) | tok/s per GPU | scaling vs 1-GPU xlam GA={ga}")
+        print("| slice | variant | aggregate | per GPU | scaling efficiency |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            for v in args.dist_variants:
+                k = f"gpus{n}_{v}"
+                per = r.get(f"{k}_tokens_per_s_per_gpu")
+                eff = r.get(f"{k}_scaling_efficiency")
+                print(f"| {r['slice']} | {v} | {cell(r, k)} | {f'{per:.0f}' if per else '-'} "
+                      f"| {f'{100 * eff:.1f}%' if eff else '-'} |")
+
+
+def _names(text: str, allowed: list[str]) -> list[str]:
+    names = [x for x in text.split(",") if x]
+    unknown = [x for x in names if x not in allowed]
+    if unknown:
+        raise SystemExit(f"unknown names {unknown}; choose from {allowed}")
+    return names
 
 
 def main() -> None:
@@ -170,55 +444,40 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--grad-accum", type=int, default=4, help="micro-batches per optimizer step")
     parser.add_argument("--json", type=str, default=None)
-    parser.add_argument("--only", type=str, default=None, help="comma-separated slice names")
+    parser.add_argument("--only", type=str, default=",".join(DEFAULT_SLICES), help="comma-separated slice names")
+    parser.add_argument("--variants", type=str, default=",".join(SINGLE_VARIANTS), help="one-GPU measurements")
+    parser.add_argument("--gpus", type=str, default="1", help="GPU counts, e.g. 1,2 (1 always runs: the baseline)")
+    parser.add_argument("--dist-variants", type=str, default="ddp_ga,ddp_ga_sync,zero3_ga")
+    parser.add_argument("--zero3-only", type=str, default="", help="slices for zero3_ga (empty: all)")
+    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda", help="cpu: smoke test (gloo)")
+    parser.add_argument("--torchrun-timeout", type=int, default=420, help="seconds per torchrun")
+    parser.add_argument("--dist-timeout", type=int, default=180, help="process-group collective timeout, s")
+    parser.add_argument("--worker-json", type=str, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.only = _names(args.only, list(SLICES))
+    args.variants = _names(args.variants, SINGLE_VARIANTS)
+    args.dist_variants = _names(args.dist_variants, DIST_VARIANTS)
+    args.zero3_only = _names(args.zero3_only, list(SLICES))
+    args.gpus = sorted({1, *(int(x) for x in args.gpus.split(",") if x)})
     torch.backends.cuda.matmul.allow_tf32 = True
-    rate = matmul_rate()
-    gpu = torch.cuda.get_device_name()
-    print(f"# {gpu}: bf16 GEMM 8192^3 = {rate / 1e12:.0f} TFLOP/s", flush=True)
-    slices = [("mixtral-8x7b-2L", "xlam-8x7b", 2), ("mixtral-8x22b-1L", "xlam-8x22b", 1), ("smol", "smol", None)]
-    if args.only:
-        slices = [s for s in slices if s[0] in args.only.split(",")]
-    rows = []
-    for label, recipe, layers in slices:
-        config = get_recipe(recipe).config(**({"num_hidden_layers": layers} if layers else {}))
-        fpt = flops_per_token(config, args.seq, args.doc_len)
-        row: dict[str, Any] = {"slice": label, "seq": args.seq, "gpu": gpu, "gemm_tflops": rate / 1e12}
-        moe = get_recipe(recipe).is_moe
-        baselines = [("hf", "eager"), ("hf_grouped", "grouped_mm")] if moe else [("hf", None)]
-        for key, experts in baselines:
-            try:
-                t = hf_baseline(recipe, layers, args.seq, args.doc_len, args.steps, experts or "eager")
-                torch.cuda.empty_cache()
-                row.update({f"{key}_s": t, f"{key}_tokens_per_s": args.seq / t, f"{key}_mfu": fpt * args.seq / t / rate})
-            except torch.OutOfMemoryError as exc:
-                row[f"{key}_error"] = f"OOM: {str(exc)[:80]}"
-                torch.cuda.empty_cache()
-        variants = [("xlam", False, 1), ("xlam_ga", False, args.grad_accum), ("xlam_ckpt_ga", True, args.grad_accum)]
-        for key, ckpt, ga in variants:
-            try:
-                t, peak = xlam_step(recipe, layers, args.seq, args.doc_len, args.steps, ckpt, grad_accum=ga)
-                torch.cuda.empty_cache()
-                tokens = args.seq * ga
-                row.update({f"{key}_step_s": t, f"{key}_tokens_per_s": tokens / t,
-                            f"{key}_mfu": fpt * tokens / t / rate, f"{key}_peak_gib": peak})
-            except torch.OutOfMemoryError as exc:
-                row[f"{key}_error"] = f"OOM: {str(exc)[:80]}"
-                torch.cuda.empty_cache()
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    ga = args.grad_accum
-    print(f"\n| slice | HF fwd+bwd, eager experts | HF fwd+bwd, grouped_mm | xlam step GA=1 | xlam step GA={ga} "
-          f"| xlam step GA={ga} + act. ckpt |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        def cell(k: str, r: dict[str, Any] = r) -> str:
-            if f"{k}_tokens_per_s" not in r:
-                return r.get(f"{k}_error", "-")
-            peak = f", {r[k + '_peak_gib']:.1f}" if f"{k}_peak_gib" in r else ""
-            return f"{r[k + '_tokens_per_s']:.0f} ({100 * r[k + '_mfu']:.1f}%{peak})"
-        print(f"| {r['slice']} | {cell('hf')} | {cell('hf_grouped')} | {cell('xlam')} | {cell('xlam_ga')} "
-              f"| {cell('xlam_ckpt_ga')} |")
+    if args.worker_json:  # a torchrun rank
+        dist_worker(args)
+        return
+    device = torch.device(args.device)
+    rows, _ = single_gpu(args, device)
+    free_memory(device)
+    for n in args.gpus:
+        if n == 1:
+            continue
+        data = run_torchrun(args, n)
+        if data is None:
+            for row in rows:
+                row[f"gpus{n}_error"] = "torchrun wrote no results"
+        else:
+            merge(rows, n, data)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2))
+    print_tables(rows, args)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

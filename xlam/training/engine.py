@@ -190,6 +190,10 @@ class TorchEngine(Engine):
     weights under autocast would run the experts in fp32) and the optimizer owns fp32 master
     copies: the gradients are upcast into them, clipped, stepped, and copied back. Memory per
     parameter is the same 16 bytes as fp32 weights + AdamW.
+
+    With DDP and gradient accumulation, only the last micro-batch of an optimizer step all-reduces
+    (DDP's ``no_sync`` for the others, set before each forward): the gradients add up locally and
+    one all-reduce per step averages them, instead of one per micro-batch.
     """
 
     def __init__(self, model: torch.nn.Module, config: TrainConfig, device: torch.device, bf16: bool = False) -> None:
@@ -213,14 +217,28 @@ class TorchEngine(Engine):
             self.wrapped = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
         self.optimizer, self.scheduler = build_optimizer(model, config, named_for_opt)
         self.clip = config.optim.grad_clip
+        self.accumulate = config.optim.grad_accum  # micro-batches per optimizer step
+        self._micro = 0  # backward passes since the last step
+        self._sync = True  # whether the coming backward all-reduces
 
     def forward_module(self) -> torch.nn.Module:
+        if self.world_size > 1:  # what DDP.no_sync() sets: all-reduce in the last micro-batch's backward only
+            self._sync = self._micro + 1 >= self.accumulate
+            self.wrapped.require_backward_grad_sync = self._sync  # type: ignore[assignment]
         return self.wrapped
 
     def backward(self, loss: torch.Tensor) -> None:
         (loss * self.world_size).backward()  # type: ignore[no-untyped-call]
+        self._micro += 1
 
     def step(self) -> float:
+        if self.world_size > 1 and not self._sync:
+            # fewer micro-batches than ``accumulate``: the last backward skipped DDP's all-reduce
+            for _, p in self.named:
+                if p.grad is not None:
+                    dist.all_reduce(p.grad)
+                    p.grad.div_(self.world_size)
+        self._micro, self._sync = 0, True
         if self.master is not None:
             for (_, p), m in zip(self.named, self.master, strict=True):
                 m.grad = None if p.grad is None else p.grad.float()

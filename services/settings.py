@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(
         2.0, ge=0, description="Per-process cache of valid tokens; bounds how long a revoked token works elsewhere.")
     db_pool_size: int = Field(10, ge=1, description="SQLAlchemy pool size per process.")
+    db_max_overflow: int = Field(
+        10, ge=0, description="Extra short-lived connections per process above db_pool_size (0: wait for one).")
     lease_seconds: float = Field(30.0, gt=0, description="A worker's lease on a run; renewed by heartbeats.")
     heartbeat_seconds: float = Field(5.0, gt=0, description="How often a worker renews its lease.")
     poll_seconds: float = Field(0.5, gt=0, description="How often a worker polls its backend.")

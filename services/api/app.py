@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="xLAM control plane", version="1", description=DESCRIPTION, lifespan=lifespan,
                   generate_unique_id_function=_operation_id, debug=settings.debug)
     app.state.settings = settings
-    app.state.session_factory = session_factory(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.session_factory = session_factory(settings.database_url, pool_size=settings.db_pool_size,
+                                                max_overflow=settings.db_max_overflow)
     install_error_handlers(app)
     for router in (health.router, auth.router, projects.router, datasets.router, runs.router, models.router):
         app.include_router(router)

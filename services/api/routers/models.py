@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.api.deps import (
@@ -61,15 +63,24 @@ def _model_out(session: Session, model: RegisteredModel) -> ModelOut:
     return ModelOut.model_validate(model).model_copy(update={"aliases": _aliases(session, model.id)})
 
 
+# The hot routes are ``async def`` around one thread-pool call: a sync route costs FastAPI a second
+# thread hop to validate its return value.
+
+
 @router.post("", response_model=ModelOut, status_code=201, summary="Register a model")
-def create_model(body: ModelCreate, access: Editor, session: SessionDep, response: Response) -> ModelOut:
-    if session.scalar(select(RegisteredModel.id).where(RegisteredModel.project_id == access.project.id,
-                                                       RegisteredModel.name == body.name)):
-        raise ApiError(409, "conflict", f"model {body.name!r} exists")
+async def create_model(body: ModelCreate, access: Editor, session: SessionDep, response: Response) -> ModelOut:
+    return await run_in_threadpool(_create_model, body, access, session, response)
+
+
+def _create_model(body: ModelCreate, access: ProjectAccess, session: Session, response: Response) -> ModelOut:
     model = RegisteredModel(id=new_id("mdl"), project_id=access.project.id, name=body.name,
                             description=body.description, tags=body.tags, created_by=access.user.id)
     session.add(model)
-    session.commit()
+    try:  # the unique (project_id, name) constraint decides: no check-then-insert race, one query less
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiError(409, "conflict", f"model {body.name!r} exists") from None
     response.headers["ETag"] = etag(model.lock_version)
     return ModelOut.model_validate(model)
 
@@ -92,10 +103,24 @@ def list_models(access: Viewer, session: SessionDep, settings: SettingsDep,
 
 
 @router.get("/{model_name}", response_model=ModelOut, summary="Get a model (with its aliases)")
-def get_model(model_name: ModelName, access: Viewer, session: SessionDep, response: Response) -> ModelOut:
-    model = _model(session, access.project.id, model_name)
+async def get_model(model_name: ModelName, access: Viewer, session: SessionDep, response: Response) -> ModelOut:
+    return await run_in_threadpool(_get_model, model_name, access, session, response)
+
+
+def _get_model(model_name: str, access: ProjectAccess, session: Session, response: Response) -> ModelOut:
+    """The model and its aliases in one query (outer join: a model without aliases is one row)."""
+    rows = session.execute(
+        select(RegisteredModel, ModelAlias.alias, ModelVersion.version)
+        .outerjoin(ModelAlias, ModelAlias.model_id == RegisteredModel.id)
+        .outerjoin(ModelVersion, ModelVersion.id == ModelAlias.version_id)
+        .where(RegisteredModel.project_id == access.project.id, RegisteredModel.name == model_name)
+    ).all()
+    if not rows:
+        raise not_found("model")
+    model = rows[0][0]
     response.headers["ETag"] = etag(model.lock_version)
-    return _model_out(session, model)
+    aliases = {alias: version for _, alias, version in rows if alias is not None}
+    return ModelOut.model_validate(model).model_copy(update={"aliases": aliases})
 
 
 @router.patch("/{model_name}", response_model=ModelOut, summary="Update a model (If-Match required)")
@@ -128,15 +153,20 @@ def _check_lineage(session: Session, settings: Settings, access: ProjectAccess, 
 
 
 @router.post("/{model_name}/versions", response_model=VersionOut, status_code=201, summary="Create a model version")
-def create_version(model_name: ModelName, body: VersionCreate, access: Editor, session: SessionDep,
-                   settings: SettingsDep) -> ModelVersion:
+async def create_version(model_name: ModelName, body: VersionCreate, access: Editor, session: SessionDep,
+                         settings: SettingsDep) -> VersionOut:
     """Version numbers auto-increment; lineage to a run and datasets is checked."""
+    return await run_in_threadpool(_create_version, model_name, body, access, session, settings)
+
+
+def _create_version(model_name: str, body: VersionCreate, access: ProjectAccess, session: Session,
+                    settings: Settings) -> VersionOut:
     model = _model(session, access.project.id, model_name)
     uri = _check_lineage(session, settings, access, body)
     mv = create_version_row(session, model, uri, run_id=body.run_id, dataset_ids=body.dataset_ids,
                             metrics=body.metrics, card=body.card, created_by=access.user.id)
     session.commit()
-    return mv
+    return VersionOut.model_validate(mv)
 
 
 @router.get("/{model_name}/versions", response_model=Page[VersionOut], summary="List versions (newest first)")

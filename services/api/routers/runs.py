@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.api.deps import Editor, SessionDep, SettingsDep, Viewer
+from services.api.deps import Editor, ProjectAccess, SessionDep, SettingsDep, Viewer
 from services.api.errors import ERROR_RESPONSES, ApiError, not_found
 from services.api.pagination import decode_cursor, encode_cursor
 from services.api.schemas import LogLine, MetricPoint, Page, RunEventOut, RunKind, RunOut, RunState, RunSubmit
@@ -65,14 +66,20 @@ def _bind_model_version(session: Session, project_id: str, raw: dict[str, Any], 
 
 @router.post("", response_model=RunOut, status_code=201, summary="Submit a run",
              responses={200: {"model": RunOut, "description": "same Idempotency-Key and body: the existing run"}})
-def submit_run(body: RunSubmit, access: Editor, session: SessionDep, settings: SettingsDep, response: Response,
-               idempotency_key: IdemKey = None) -> Run:
+async def submit_run(body: RunSubmit, access: Editor, session: SessionDep, settings: SettingsDep, response: Response,
+                     idempotency_key: IdemKey = None) -> RunOut:
     """Validates the spec (the typed config of the kind), stores the run, then enqueues it."""
+    # async around one thread-pool call: a sync route costs a second thread hop to validate its result
+    return await run_in_threadpool(_submit_run, body, access, session, settings, response, idempotency_key)
+
+
+def _submit_run(body: RunSubmit, access: ProjectAccess, session: Session, settings: Settings, response: Response,
+                idempotency_key: str | None) -> RunOut:
     pid = access.project.id
     digest = hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
     if idempotency_key and (existing := _existing_for_key(session, pid, idempotency_key, digest)):
         response.status_code = 200
-        return existing
+        return RunOut.model_validate(existing)
     try:
         spec = validate_spec(body.kind, body.spec)
         uris = input_uris(body.kind, spec)
@@ -96,22 +103,31 @@ def submit_run(body: RunSubmit, access: Editor, session: SessionDep, settings: S
         if existing is None:
             raise
         response.status_code = 200
-        return existing
+        return RunOut.model_validate(existing)
     session.execute(insert(RunEvent).values(run_id=run.id, attempt=1, from_state=None, to_state="queued",
                                             message="submitted", at=now))
     session.commit()
     enqueue_run(settings, run.id)  # only after commit: the worker always finds the row
-    return run
+    return RunOut.model_validate(run)
 
 
 @router.get("", response_model=Page[RunOut], summary="List runs (newest first)")
-def list_runs(
+async def list_runs(
     access: Viewer, session: SessionDep, settings: SettingsDep,
     kind: RunKind | None = None, state: RunState | None = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[RunOut]:
-    q = select(Run).where(Run.project_id == access.project.id).order_by(Run.id.desc()).limit(limit + 1)
+    return await run_in_threadpool(_list_runs, access, session, settings, kind, state, name, limit, cursor)
+
+
+_RUN_OUT_COLUMNS = [Run.__table__.c[name] for name in RunOut.model_fields]
+
+
+def _list_runs(access: ProjectAccess, session: Session, settings: Settings, kind: str | None, state: str | None,
+               name: str | None, limit: int, cursor: str | None) -> Page[RunOut]:
+    """Only the columns the response has, as plain rows (no ORM identity map for a page of runs)."""
+    q = select(*_RUN_OUT_COLUMNS).where(Run.project_id == access.project.id).order_by(Run.id.desc()).limit(limit + 1)
     if kind:
         q = q.where(Run.kind == kind)
     if state:
@@ -121,7 +137,7 @@ def list_runs(
     after = decode_cursor(cursor, settings.secret_key)
     if after:
         q = q.where(Run.id < after)
-    rows = list(session.scalars(q))
+    rows = session.execute(q).all()
     nxt = encode_cursor(rows[limit - 1].id, settings.secret_key) if len(rows) > limit else None
     return Page[RunOut](data=[RunOut.model_validate(r) for r in rows[:limit]], next_cursor=nxt)
 

@@ -73,13 +73,8 @@ async def submit_run(body: RunSubmit, access: Editor, session: SessionDep, setti
     return await run_in_threadpool(_submit_run, body, access, session, settings, response, idempotency_key)
 
 
-def _submit_run(body: RunSubmit, access: ProjectAccess, session: Session, settings: Settings, response: Response,
-                idempotency_key: str | None) -> RunOut:
-    pid = access.project.id
-    digest = hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
-    if idempotency_key and (existing := _existing_for_key(session, pid, idempotency_key, digest)):
-        response.status_code = 200
-        return RunOut.model_validate(existing)
+def _validated_spec(body: RunSubmit, session: Session, pid: str, settings: Settings) -> dict[str, Any]:
+    """The spec as the kind's typed config (422 naming the field), its URIs checked."""
     try:
         spec = validate_spec(body.kind, body.spec)
         uris = input_uris(body.kind, spec)
@@ -90,6 +85,23 @@ def _submit_run(body: RunSubmit, access: ProjectAccess, session: Session, settin
         check_uri(uri, settings, field=field)
     if body.kind == "evaluation":
         _bind_model_version(session, pid, body.spec, spec, settings)
+    return spec
+
+
+def _submit_run(body: RunSubmit, access: ProjectAccess, session: Session, settings: Settings, response: Response,
+                idempotency_key: str | None) -> RunOut:
+    pid = access.project.id
+    digest = hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    # Insert first, look up on conflict: a new key costs no extra query; the unique
+    # (project_id, idempotency_key) constraint decides races. A replay whose body no longer
+    # validates still gets the stored run (lookup on the error path).
+    try:
+        spec = _validated_spec(body, session, pid, settings)
+    except ApiError:
+        if idempotency_key and (existing := _existing_for_key(session, pid, idempotency_key, digest)):
+            response.status_code = 200
+            return RunOut.model_validate(existing)
+        raise
     now = utcnow()
     run = Run(id=new_id("run"), project_id=pid, kind=body.kind, name=body.name, spec=spec,
               backend=body.backend or settings.backend, state="queued", idempotency_key=idempotency_key,

@@ -38,7 +38,7 @@ def test_bad_input_exits_with_code_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "manifest.json is missing" in result.output
     write_records(str(tmp_path / "bad"), [{"id": "x", "tools": 5}])
     result = runner.invoke(app, ["data", "dedup", str(tmp_path / "bad"), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2 and ":1: field 'tools'" in result.output
+    assert result.exit_code == 2 and "part-00000.jsonl, line 1, field tools:" in result.output
     result = runner.invoke(app, ["data", "dedup", str(tmp_path / "bad"), "--out", "o", "--threshold", "2"])
     assert result.exit_code == 2 and "threshold" in result.output
     (tmp_path / "m.yaml").write_text("sources: []\n")

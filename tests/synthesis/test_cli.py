@@ -45,7 +45,7 @@ def test_bad_input_exits_with_code_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "no messages"}\n')
     result = runner.invoke(app, ["data", "import-chat", str(bad), "--out", str(tmp_path / "g"), "--on-error", "fail"])
-    assert result.exit_code == 2 and "bad.jsonl:1" in result.output
+    assert result.exit_code == 2 and "bad.jsonl, line 1:" in result.output
 
 
 def test_tools_lists_the_catalog(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
+from xlam.cli.errors import bad_input_exits, fail
 from xlam.cli.groups import data_app
 
-EXIT_BAD_INPUT = 2
 T = TypeVar("T")
 
 
@@ -23,29 +23,6 @@ def register(app: typer.Typer) -> None:
     """Commands are attached to ``data_app`` at import time; nothing else to add."""
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _bad_input_exits() -> Iterator[None]:
-    """Turn input errors into exit code 2 with a location; other errors propagate."""
-    from xlam.converters import ExportError
-    from xlam.errors import DatasetError, RecordError
-
-    try:
-        yield
-    except RecordError as exc:
-        where = f"{exc.path}, line {exc.line}" if exc.line is not None else exc.path
-        field = f", field {exc.field}" if exc.field else ""
-        _fail(f"{where}{field}: {exc.reason}")
-    except (DatasetError, ExportError) as exc:
-        _fail(str(exc))
-    except FileNotFoundError as exc:
-        _fail(f"{exc.filename}: no such file or directory")
-    except ValueError as exc:
-        _fail(str(exc).splitlines()[0])
 
 
 @contextmanager
@@ -93,10 +70,10 @@ def unify_cmd(
     from xlam.converters import UnifyConfig, run_unify
 
     if on_error not in ("fail", "skip"):
-        _fail(f"--on-error must be fail or skip, got {on_error!r}")
+        fail(f"--on-error must be fail or skip, got {on_error!r}")
     if compression not in (None, "zstd"):
-        _fail(f"--compression must be zstd (or left out), got {compression!r}")
-    with _bad_input_exits():
+        fail(f"--compression must be zstd (or left out), got {compression!r}")
+    with bad_input_exits():
         config = UnifyConfig(on_error=on_error, compression=compression, shard_size=shard_size,
                              categories=category or None, limit=limit, overwrite=overwrite)
         with _progress(f"unify {source}") as advance:
@@ -112,7 +89,7 @@ def validate_cmd(uri: Annotated[str, typer.Argument(help="Dataset URI.")]) -> No
     """Check the manifest, shard checksums and that every record parses."""
     from xlam.datasets import DatasetReader
 
-    with _bad_input_exits():
+    with bad_input_exits():
         reader = DatasetReader(uri, verify_checksums=True)
         ids: set[str] = set()
         duplicates = 0
@@ -137,7 +114,7 @@ def stats_cmd(
     from xlam.datasets import DatasetReader
     from xlam.stats import compute_stats
 
-    with _bad_input_exits():
+    with bad_input_exits():
         reader = DatasetReader(uri)
         with _progress("stats", total=len(reader)) as advance:
             stats = compute_stats(_ticking(reader, advance))
@@ -160,7 +137,7 @@ def export_cmd(
     """Write a dataset back out in a source format (JSON lines)."""
     from xlam.converters import export_records
 
-    with _bad_input_exits():
+    with bad_input_exits():
         count = export_records(uri, to, out)
     typer.echo(f"{count} records -> {out}")
 
@@ -177,9 +154,9 @@ def shard_cmd(
     from xlam.datasets.sharding import split_dataset
 
     if mode not in ("round_robin", "contiguous"):
-        _fail(f"--mode must be round_robin or contiguous, got {mode!r}")
+        fail(f"--mode must be round_robin or contiguous, got {mode!r}")
     outs = [f"{out_prefix}-{k:05d}" for k in range(n)]
-    with _bad_input_exits():
+    with bad_input_exits():
         manifests = split_dataset(uri, outs, mode=mode, overwrite=overwrite)  # type: ignore[arg-type]
     for out, manifest in zip(outs, manifests, strict=True):
         typer.echo(f"{manifest.num_records} records -> {out}")
@@ -194,7 +171,7 @@ def concat_cmd(
     """Concatenate datasets into one."""
     from xlam.datasets.sharding import concat_datasets
 
-    with _bad_input_exits():
+    with bad_input_exits():
         manifest = concat_datasets(inputs, out, overwrite=overwrite)
     typer.echo(f"{manifest.num_records} records -> {out}")
 
@@ -229,7 +206,7 @@ def demo_cmd(
     from xlam.stats import dataset_stats
 
     config = UnifyConfig(categories=list(SINGLE_TURN_CATEGORIES), overwrite=True)
-    with _bad_input_exits(), _progress("unify bfcl") as advance:
+    with bad_input_exits(), _progress("unify bfcl") as advance:
         report = run_unify("bfcl", [], out, config, progress=advance)
     typer.echo(f"unified {report.output_records} BFCL records -> {out} ({report.seconds:.2f}s)\n")
     stats = dataset_stats(out)

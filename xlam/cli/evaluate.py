@@ -10,37 +10,18 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Literal
 
 import typer
 
+from xlam.cli.errors import bad_input_exits
 from xlam.cli.groups import eval_app
-
-EXIT_BAD_INPUT = 2
 
 
 def register(app: typer.Typer) -> None:
     """Commands are attached to ``eval_app`` at import time; nothing else to add."""
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _bad_input_exits() -> Iterator[None]:
-    from xlam.errors import RecordError
-
-    try:
-        yield
-    except RecordError as exc:
-        where = f"{exc.path}, line {exc.line}" if exc.line is not None else exc.path
-        _fail(f"{where}{', field ' + exc.field if exc.field else ''}: {exc.reason}")
-    except FileNotFoundError as exc:
-        _fail(f"{exc.filename}: no such file or directory")
-    except (ValueError, KeyError) as exc:
-        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
 @contextmanager
@@ -91,7 +72,7 @@ def bfcl(
     from xlam.evaluation import EvalConfig, run_bfcl_eval
     from xlam.generators import GeneratorConfig
 
-    with _bad_input_exits():
+    with bad_input_exits():
         cats = [c.strip() for item in (categories or ["non_live"]) for c in item.split(",") if c.strip()]
         if mode not in ("prompt", "native"):
             raise ValueError(f"--mode must be prompt or native, not {mode!r}")
@@ -121,7 +102,7 @@ def score(
     """Score outputs produced elsewhere (e.g. a vLLM deployment) with BFCL's rules."""
     from xlam.evaluation import score_outputs_file
 
-    with _bad_input_exits():
+    with bad_input_exits():
         if mode not in ("prompt", "native"):
             raise ValueError(f"--mode must be prompt or native, not {mode!r}")
         with _output_dir(out) as local:
@@ -138,7 +119,7 @@ def compare(
     """Compare two runs: per-category and summary deltas, fixed/broken items, grouped bar chart."""
     from xlam.evaluation import compare_results
 
-    with _bad_input_exits(), _output_dir(out) as local:
+    with bad_input_exits(), _output_dir(out) as local:
         comparison = compare_results(a, b, local)
     for d in comparison.categories:
         delta = "n/a" if d.delta is None else f"{100 * d.delta:+.2f}pp"

@@ -5,46 +5,19 @@ Bad input (missing dataset, invalid record, bad config) exits with code 2 and sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from xlam.cli.errors import bad_input_exits, fail
 from xlam.cli.groups import data_app
-
-EXIT_BAD_INPUT = 2
 
 
 def register(app: typer.Typer) -> None:
     """Commands are attached to ``data_app`` at import time."""
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _bad_input_exits() -> Iterator[None]:
-    from pydantic import ValidationError
-
-    from xlam.errors import DatasetError, RecordError
-
-    try:
-        yield
-    except RecordError as exc:
-        _fail(str(exc))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        _fail(f"invalid configuration: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
-    except DatasetError as exc:
-        _fail(str(exc))
-    except FileNotFoundError as exc:
-        _fail(f"{exc.filename}: no such file or directory")
-    except ValueError as exc:
-        _fail(str(exc).splitlines()[0])
 
 
 def _yaml(path: Path | None) -> dict[str, Any]:
@@ -82,7 +55,7 @@ def dedup_cmd(
 
     flags = {"threshold": threshold, "num_perm": num_perm, "shingle": shingle, "ngram": ngram, "exact": exact,
              "near": near, "keep": keep, "seed": seed}
-    with _bad_input_exits():
+    with bad_input_exits():
         cfg = DedupConfig.model_validate({**_yaml(config), **{k: v for k, v in flags.items() if v is not None}})
         result = run_dedup(inputs, out, cfg, rejects_uri=rejects, report_dir=report, overwrite=overwrite,
                            progress=True)
@@ -102,8 +75,8 @@ def mix_cmd(
     """Draw a weighted / size x epochs / temperature mixture of datasets into one dataset."""
     from xlam.mixture import MixConfig, run_mix
 
-    with _bad_input_exits():
-        cfg = MixConfig.from_file(config) if config.is_file() else _fail(f"{config}: no such file")
+    with bad_input_exits():
+        cfg = MixConfig.from_file(config) if config.is_file() else fail(f"{config}: no such file")
         updates = {k: v for k, v in {"seed": seed, "temperature": temperature}.items() if v is not None}
         cfg = MixConfig.model_validate({**cfg.model_dump(), **updates})
         result = run_mix(cfg, out, num_records=n, report_dir=report, overwrite=overwrite, progress=True)

@@ -6,50 +6,19 @@ Bad input (missing dataset, invalid record, bad config) exits with code 2 and pr
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from xlam.cli.errors import bad_input_exits
 from xlam.cli.groups import data_app
-
-EXIT_BAD_INPUT = 2
 
 
 def register(app: typer.Typer) -> None:
     """Commands are attached to ``data_app`` at import time; nothing else to add."""
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _bad_input_exits() -> Iterator[None]:
-    """Input errors -> exit code 2 with file, record number, field and reason."""
-    from pydantic import ValidationError
-
-    from xlam.errors import DatasetError, RecordError
-
-    try:
-        yield
-    except RecordError as exc:
-        where = f"{exc.path}, line {exc.line}" if exc.line is not None else exc.path
-        field = f", field {exc.field}" if exc.field else ""
-        _fail(f"{where}{field}: {exc.reason}")
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        _fail(f"invalid configuration: {loc}: {err['msg']}")
-    except DatasetError as exc:
-        _fail(str(exc))
-    except FileNotFoundError as exc:
-        _fail(f"{exc.filename}: no such file or directory")
-    except (KeyError, ValueError) as exc:
-        _fail(str(exc).strip("'\"").splitlines()[0])
 
 
 def _load_config(path: Path | None) -> dict[str, Any]:
@@ -94,7 +63,7 @@ def augment_cmd(
     ] = False,
 ) -> None:
     """Prompt-format and output-format augmentation (seeded; same seed -> same output)."""
-    with _bad_input_exits():
+    with bad_input_exits():
         from xlam.augment import AugmentConfig, run_augment
         from xlam.datasets import read_manifest
 
@@ -149,7 +118,7 @@ def verify_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output datasets.")] = False,
 ) -> None:
     """Rules (with lossless auto-fixes), sandboxed execution and an LLM judge."""
-    with _bad_input_exits():
+    with bad_input_exits():
         from xlam.datasets import read_manifest
         from xlam.verify import VerifyConfig, run_verify
 

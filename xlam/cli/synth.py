@@ -7,46 +7,19 @@ Bad input exits with code 2 and prints where and why.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from xlam.cli.errors import bad_input_exits
 from xlam.cli.groups import data_app
-
-EXIT_BAD_INPUT = 2
 
 
 def register(app: typer.Typer) -> None:
     """Commands are attached to ``data_app`` at import time; nothing else to add."""
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _bad_input_exits() -> Iterator[None]:
-    from pydantic import ValidationError
-
-    from xlam.errors import DatasetError, RecordError
-
-    try:
-        yield
-    except RecordError as exc:
-        _fail(str(exc))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        _fail(f"config field {'.'.join(map(str, err['loc']))}: {err['msg']}")
-    except DatasetError as exc:
-        _fail(str(exc))
-    except FileNotFoundError as exc:
-        _fail(f"{exc.filename}: no such file or directory")
-    except (ValueError, KeyError) as exc:
-        _fail(str(exc).splitlines()[0])
 
 
 def _config_overrides(path: str | None) -> dict[str, Any]:
@@ -89,7 +62,7 @@ def synthesize_cmd(
     from xlam.generators import GeneratorConfig
     from xlam.synthesis import SynthesisConfig, pass_rate_table, run_synthesis
 
-    with _bad_input_exits():
+    with bad_input_exits():
         fields = _config_overrides(config)
         fields.update({"n": n, "seed": seed, "tools": tools})
         if styles:
@@ -130,7 +103,7 @@ def preference_cmd(
     from xlam.generators import GeneratorConfig
     from xlam.preference import PreferenceConfig, run_preference
 
-    with _bad_input_exits():
+    with bad_input_exits():
         fields: dict[str, Any] = {"seed": seed, "pairs_per_record": pairs_per_record, "weak_limit": weak_limit}
         if kinds:
             fields["kinds"] = [k.strip() for k in kinds.split(",") if k.strip()]
@@ -156,7 +129,7 @@ def import_chat_cmd(
     """Import general chat SFT data (no tools) with repetition, length and empty-turn filters."""
     from xlam.general import ChatImportConfig, run_import_chat
 
-    with _bad_input_exits():
+    with bad_input_exits():
         cfg = ChatImportConfig(max_repetition=max_repetition, min_chars=min_chars, max_chars=max_chars,
                                on_error=on_error)
         result = run_import_chat(inputs, out, cfg, rejects_uri=rejects, report_dir=report, overwrite=overwrite)
@@ -172,7 +145,7 @@ def tools_cmd(
     """List a tool library by category (and export it as a registry JSONL)."""
     from xlam.synthesis import load_tool_library
 
-    with _bad_input_exits():
+    with bad_input_exits():
         library = load_tool_library(tools)
     for category, entries in sorted(library.by_category.items()):
         typer.echo(f"{category} ({len(entries)}): " + ", ".join(e.name for e in entries))

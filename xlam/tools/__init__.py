@@ -5,7 +5,8 @@ Python target or a REST endpoint); :func:`xlam.tools.sandbox.execute_calls` runs
 it in a resource-limited, network-less subprocess.
 """
 
-from xlam.tools.registry import ExecutableTool, ToolRegistry, tool_from_callable
+from xlam.tools.harvest import tool_from_callable
+from xlam.tools.registry import ExecutableTool, ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits, execute_calls
 
 __all__ = [

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
-import types
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
@@ -133,22 +131,11 @@ class ToolRegistry:
 
     @classmethod
     def from_module(cls, module_path: str, *, category: str = "") -> ToolRegistry:
-        """Every public function defined in ``module_path`` (not imported into it), with a schema
-        from its signature, type hints and Google-style docstring."""
-        module = importlib.import_module(module_path)
-        registry = cls()
-        for name, fn in vars(module).items():
-            if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
-                continue
-            registry.add(
-                ExecutableTool(
-                    tool=tool_from_callable(fn),
-                    kind="python",
-                    target=f"{module.__name__}:{name}",
-                    category=category or module.__name__.rsplit(".", 1)[-1],
-                )
-            )
-        return registry
+        """Every public function defined in ``module_path``, described by introspection
+        (:func:`xlam.tools.harvest.registry_from_module`)."""
+        from xlam.tools.harvest import registry_from_module
+
+        return registry_from_module(module_path, category=category, annotated_only=False)
 
     @classmethod
     def load(cls, spec: str) -> ToolRegistry:
@@ -156,100 +143,3 @@ class ToolRegistry:
         if spec.startswith("module:"):
             return cls.from_module(spec.removeprefix("module:"))
         return cls.from_jsonl(spec)
-
-
-# --- introspection ---------------------------------------------------------------------------
-_SIMPLE = {
-    str: "string",
-    int: "integer",
-    float: "number",
-    bool: "boolean",
-    dict: "object",
-    list: "array",
-    tuple: "array",
-    set: "array",
-}
-
-
-def annotation_schema(annotation: Any) -> dict[str, Any]:
-    """JSON Schema for a Python annotation (``int``, ``list[str]``, ``Literal[...]``, ``X | None``)."""
-    if annotation is inspect.Parameter.empty or annotation is Any:
-        return {}
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is Literal:
-        values = list(args)
-        schema = annotation_schema(type(values[0])) if values else {}
-        return {**schema, "enum": values}
-    if origin in (typing.Union, types.UnionType):
-        non_none = [a for a in args if a is not type(None)]
-        return annotation_schema(non_none[0]) if len(non_none) == 1 else {}
-    if origin in (list, tuple, set, frozenset) or annotation in (list, tuple, set):
-        items = annotation_schema(args[0]) if args and args[0] is not Ellipsis else {}
-        return {"type": "array", **({"items": items} if items else {})}
-    if origin is dict or annotation is dict:
-        return {"type": "object"}
-    if isinstance(annotation, type) and annotation in _SIMPLE:
-        return {"type": _SIMPLE[annotation]}
-    return {}
-
-
-def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    """(summary, {arg: description}) from a Google-style docstring."""
-    lines = inspect.cleandoc(doc or "").splitlines()
-    summary: list[str] = []
-    args: dict[str, str] = {}
-    section = "summary"
-    current = ""
-    for line in lines:
-        stripped = line.strip()
-        if re.fullmatch(r"(Args|Arguments|Parameters|Returns|Raises|Yields|Examples?):", stripped):
-            section = stripped[:-1].lower()
-            continue
-        if section == "summary":
-            if not stripped and summary:
-                section = "description-done"
-            elif stripped:
-                summary.append(stripped)
-        elif section in ("args", "arguments", "parameters"):
-            match = re.match(r"^(\w+)\s*(\([^)]*\))?\s*:\s*(.*)$", stripped)
-            if match and not line.startswith(" " * 8):
-                current = match.group(1)
-                args[current] = match.group(3)
-            elif current and stripped:
-                args[current] = (args[current] + " " + stripped).strip()
-    return " ".join(summary), args
-
-
-def tool_from_callable(fn: Callable[..., Any], category: str = "") -> Tool:
-    """A :class:`Tool` spec for ``fn``. Prefers SYNTH's ``xlam.tools.harvest.tool_from_callable``
-    when it is installed, so every registry describes callables the same way."""
-    try:
-        harvest = importlib.import_module("xlam.tools.harvest")
-    except ImportError:
-        harvest = None
-    if harvest is not None and hasattr(harvest, "tool_from_callable"):
-        return typing.cast(Tool, harvest.tool_from_callable(fn, category))
-    summary, arg_docs = parse_docstring(fn.__doc__ or "")
-    try:
-        hints = typing.get_type_hints(fn)
-    except Exception:
-        hints = {}
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    for pname, param in inspect.signature(fn).parameters.items():
-        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            continue
-        prop = annotation_schema(hints.get(pname, param.annotation))
-        if pname in arg_docs:
-            prop["description"] = arg_docs[pname]
-        if param.default is inspect.Parameter.empty:
-            required.append(pname)
-        elif param.default is None or isinstance(param.default, str | int | float | bool):
-            prop["default"] = param.default
-        properties[pname] = prop
-    params: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        params["required"] = required
-    returns = annotation_schema(hints.get("return", inspect.Parameter.empty)) or None
-    return Tool(name=fn.__name__, description=summary, parameters=params, returns=returns)

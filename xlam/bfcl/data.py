@@ -25,9 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from xlam.errors import RecordError
+from xlam.jsonl import iter_jsonl
 
 SINGLE_TURN_CATEGORIES: tuple[str, ...] = (
     "simple_python",
@@ -119,19 +118,12 @@ def answer_file(category: str, data_dir: str | Path | None = None) -> Path | Non
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Parse a JSON-lines file; a bad line raises :class:`RecordError` with its line number."""
+    """Parse a JSON-lines file of objects; a bad line raises :class:`RecordError` with its line number."""
     out: list[dict[str, Any]] = []
-    with open(path, "rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise RecordError(str(path), lineno, "", f"invalid JSON: {exc}") from exc
-            if not isinstance(value, dict):
-                raise RecordError(str(path), lineno, "", f"expected a JSON object, got {type(value).__name__}")
-            out.append(value)
+    for lineno, value in iter_jsonl(path):
+        if not isinstance(value, dict):
+            raise RecordError(str(path), lineno, "", f"expected a JSON object, got {type(value).__name__}")
+        out.append(value)
     return out
 
 

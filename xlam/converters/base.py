@@ -19,6 +19,7 @@ import orjson
 from pydantic import ValidationError
 
 from xlam.errors import RecordError, pydantic_field_path
+from xlam.jsonl import iter_jsonl
 from xlam.records import Provenance, Record
 
 T = TypeVar("T")
@@ -63,15 +64,8 @@ def iter_json_items(path: str | Path) -> Iterator[SourceItem]:
     if head.startswith(b"["):
         yield from _iter_json_array(path)
         return
-    with open(path, "rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise RecordError(path, lineno, "", f"invalid JSON: {exc}") from exc
-            yield SourceItem(path, lineno, value)
+    for lineno, value in iter_jsonl(path):
+        yield SourceItem(path, lineno, value)
 
 
 _CHUNK = 1 << 20

@@ -6,28 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from xlam.bfcl.data import SINGLE_TURN_CATEGORIES
 from xlam.generators import GeneratorConfig
 
 #: BFCL's non-live AST categories plus irrelevance: the default (and the SmolLM2 baseline) set.
-DEFAULT_CATEGORIES: tuple[str, ...] = (
-    "simple_python",
-    "simple_java",
-    "simple_javascript",
-    "multiple",
-    "parallel",
-    "parallel_multiple",
-    "irrelevance",
-)
+DEFAULT_CATEGORIES: tuple[str, ...] = tuple(c for c in SINGLE_TURN_CATEGORIES if not c.startswith("live_"))
 #: Every single-turn category we score.
-SINGLE_TURN: tuple[str, ...] = (
-    *DEFAULT_CATEGORIES,
-    "live_simple",
-    "live_multiple",
-    "live_parallel",
-    "live_parallel_multiple",
-    "live_irrelevance",
-    "live_relevance",
-)
+SINGLE_TURN: tuple[str, ...] = SINGLE_TURN_CATEGORIES
 CATEGORY_GROUPS: dict[str, tuple[str, ...]] = {
     "non_live": DEFAULT_CATEGORIES,
     "live": SINGLE_TURN[len(DEFAULT_CATEGORIES) :],

@@ -11,25 +11,19 @@ from xlam.bfcl.data import category_of_id, load_possible_answers, load_questions
 from xlam.bfcl.scoring import ItemResult, PromptMode, score_output
 from xlam.errors import RecordError
 from xlam.evaluation.results import RESULTS_FILE, EvalResult, build_result, write_result_files
+from xlam.jsonl import iter_jsonl
 from xlam.records import ToolCall
 
 
 def read_outputs(path: str | Path) -> list[dict[str, Any]]:
     """Lines ``{"id": str, "output": str}`` (optionally ``"tool_calls": [{"name", "arguments"}]``)."""
     rows = []
-    with open(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RecordError(str(path), lineno, "", f"invalid JSON: {exc}") from exc
-            if not isinstance(row, dict) or "id" not in row:
-                raise RecordError(str(path), lineno, "id", "each line needs an 'id'")
-            if not isinstance(row.get("output", ""), str):
-                raise RecordError(str(path), lineno, "output", "'output' must be the raw model text (a string)")
-            rows.append(row)
+    for lineno, row in iter_jsonl(path):
+        if not isinstance(row, dict) or "id" not in row:
+            raise RecordError(str(path), lineno, "id", "each line needs an 'id'")
+        if not isinstance(row.get("output", ""), str):
+            raise RecordError(str(path), lineno, "output", "'output' must be the raw model text (a string)")
+        rows.append(row)
     return rows
 
 

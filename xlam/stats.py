@@ -74,11 +74,9 @@ class DatasetStats(BaseModel):
 
     def plot(self, path: str | Path, title: str = "") -> Path:
         """A 2x2 PNG panel: categories, tools/calls/steps per record histograms."""
-        import matplotlib
+        from xlam.reports.charts import pyplot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        plt = pyplot()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig, axes = plt.subplots(2, 2, figsize=(11, 8))

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, cast
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the non-interactive Agg backend (imported on first use)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -25,7 +26,7 @@ def bar_chart(
     horizontal: bool = True,
 ) -> Path:
     """One bar per key; with nested mappings, grouped bars (one colour per series)."""
-    plt = _pyplot()
+    plt = pyplot()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     first = next(iter(values.values()), None)
@@ -65,7 +66,7 @@ def line_chart(
     series: Mapping[str, Sequence[tuple[float, float]]], path: str | Path, *, title: str, xlabel: str, ylabel: str
 ) -> Path:
     """Lines of (x, y) points, one per series (e.g. loss curves)."""
-    plt = _pyplot()
+    plt = pyplot()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(7, 4))

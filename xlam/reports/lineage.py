@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlam.reports.charts import _pyplot
+from xlam.reports.charts import pyplot
 
 _COLOURS = {"dataset": "#dbeafe", "run": "#fde68a", "model": "#bbf7d0", "source": "#e5e7eb"}
 
@@ -35,7 +35,7 @@ def layers(nodes: Sequence[Node], edges: Iterable[tuple[str, str]]) -> dict[str,
 
 def lineage_chart(nodes: Sequence[Node], edges: Sequence[tuple[str, str]], path: str | Path, *, title: str) -> Path:
     """Draw boxes per node in columns by depth, arrows parent -> child."""
-    plt = _pyplot()
+    plt = pyplot()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     depth = layers(nodes, edges)

@@ -159,8 +159,9 @@ def funnel(reports_json: list[str], *, title: str = "xLAM data funnel") -> str:
         row[0] += rep.input_records
         row[1] += rep.output_records
         row[2] += rep.rejected_records
+        table = counts.setdefault(rep.stage, {})
         for key, value in rep.counts.items():
-            counts.setdefault(rep.stage, {})[key] = counts.get(rep.stage, {}).get(key, 0) + value
+            table[key] = table.get(key, 0) + value
     lines = [f"# {title}", "", "| stage | in | out | rejected | pass rate |", "|---|---:|---:|---:|---:|"]
     for stage, (inp, out, rej) in totals.items():
         rate = f"{out / inp:.1%}" if inp else "-"

@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools" / "bin"
-SCHEMAS = ROOT.parent / "shared" / "schemas" / "kuberay"
+# Vendored KubeRay CRDs (version, source and license: manifests/third_party/kuberay/README.md).
+SCHEMAS = ROOT / "manifests" / "third_party" / "kuberay"
 
 
 def _ensure(what: str, paths: list[Path]) -> None:

@@ -23,6 +23,16 @@ GEMMA_FILE = "gemma-3-270m-q4_k_m.gguf"
 BFCL_PACKAGE = "bfcl_eval"
 
 
+def offline_transformers() -> None:
+    """Environment for loading models with no network: no hub look-ups, no hub kernels.
+
+    transformers >= 5.25 fetches kernels from the hub on ``from_pretrained`` unless
+    ``USE_HUB_KERNELS=0`` (or the ``kernels`` package is present). Values a user set are kept.
+    """
+    os.environ.setdefault("USE_HUB_KERNELS", "0")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
 class AssetNotFound(XlamError):
     """A packaged asset is not installed; the message says which package to install."""
 

@@ -149,7 +149,11 @@ def test_prompt_styles_and_tool_renderings() -> None:
         "[BEGIN OF TASK INSTRUCTION]"
     )
     assert f"[BEGIN OF QUERY]\n{record.query}\n[END OF QUERY]" in default
-    flat = json.loads(default.split("[BEGIN OF AVAILABLE TOOLS]\n")[1].split("\n[END OF AVAILABLE TOOLS]")[0])
+    # the default tool rendering is JSON Schema (what BFCL shows); xlam_flat is the v1 option
+    shown = json.loads(default.split("[BEGIN OF AVAILABLE TOOLS]\n")[1].split("\n[END OF AVAILABLE TOOLS]")[0])
+    assert shown[0]["parameters"]["type"] == "object" and "properties" in shown[0]["parameters"]
+    v1 = render_prompt(record, PromptStyle(tool_rendering="xlam_flat"))
+    flat = json.loads(v1.split("[BEGIN OF AVAILABLE TOOLS]\n")[1].split("\n[END OF AVAILABLE TOOLS]")[0])
     assert flat[0]["parameters"] == {k: v for k, v in record.tools[0].to_xlam_v1()["parameters"].items()}
     for delimiter in DELIMITER_STYLES:
         text = render_prompt(record, PromptStyle(delimiter=delimiter, output_format="python_calls"))

@@ -39,11 +39,19 @@ COMMAND_MODULES = (
 )
 
 
+def _installed(name: str) -> bool:
+    """Whether module ``name`` can be imported: ``find_spec('pkg.mod')`` raises (rather than returning
+    None) when the parent package ``pkg`` itself is missing, as with only the core installed."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def _register_all() -> None:
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:
-            continue
-        importlib.import_module(name).register(app)
+        if _installed(name):
+            importlib.import_module(name).register(app)
 
 
 _register_all()

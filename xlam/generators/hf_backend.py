@@ -119,7 +119,8 @@ class HFGenerator(Generator):
         seconds = (time.perf_counter() - start) / len(batch)
         prompt_len = enc["input_ids"].shape[1]
         eos = {tok.eos_token_id, tok.pad_token_id}
-        eos.update(model.generation_config.eos_token_id if isinstance(model.generation_config.eos_token_id, list) else [])
+        gen_eos = model.generation_config.eos_token_id  # an int, a list or None
+        eos.update(gen_eos if isinstance(gen_eos, list) else [] if gen_eos is None else [gen_eos])
         responses = []
         for i, request in enumerate(batch):
             ids = out[i, prompt_len:].tolist()[: request.max_tokens]

@@ -67,13 +67,55 @@ def resolve_model(model: str | None) -> tuple[Path, str | None, str]:
     )
 
 
+def chat_end_of_turn(tokenizer: Any) -> str | None:
+    """The special token the chat template closes an assistant turn with (``<|im_end|>`` for SmolLM2).
+
+    Read from the template itself, not from the tokenizer's ``eos_token``: transformers 5.17 reads
+    ``<|im_start|>`` as the EOS of the SmolLM2 GGUF (5.25 reads ``<|im_end|>``), and a model trained
+    or stopped on the wrong token never ends its turn.
+    """
+    template = getattr(tokenizer, "chat_template", None)
+    if not template:
+        return None
+    marker = "XLAMENDPROBE"
+    try:
+        text = tokenizer.apply_chat_template(
+            [{"role": "user", "content": "hi"}, {"role": "assistant", "content": marker}], tokenize=False)
+    except Exception:  # a template that cannot render this probe: keep the tokenizer's EOS
+        return None
+    rest = str(text).split(marker, 1)[1] if marker in str(text) else ""
+    specials = sorted(set(tokenizer.all_special_tokens) | set(getattr(tokenizer, "added_tokens_encoder", {})),
+                      key=len, reverse=True)
+    stripped = rest.lstrip()
+    return next((t for t in specials if t and stripped.startswith(t)), None)
+
+
+def pin_chat_eos(tokenizer: Any, model: Any = None) -> Any:
+    """Set the tokenizer's (and the model's generation) EOS to the chat template's end-of-turn token."""
+    end = chat_end_of_turn(tokenizer)
+    if end is not None and end != tokenizer.eos_token:
+        log.info("EOS pinned to the chat template's end-of-turn token %r (was %r)", end, tokenizer.eos_token)
+        tokenizer.eos_token = end
+    if model is not None and getattr(model, "generation_config", None) is not None:
+        model.generation_config.eos_token_id = tokenizer.eos_token_id
+    return tokenizer
+
+
+def _transformers_version() -> str:
+    import transformers
+
+    return str(transformers.__version__)
+
+
 def _cache_root() -> Path:
     return Path(os.environ.get("XLAM_CACHE_DIR", Path.home() / ".cache" / "xlam")) / "hf-from-gguf"
 
 
 def _gguf_cache_dir(gguf: Path) -> Path:
     st = gguf.stat()
-    key = hashlib.sha256(f"{gguf.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    # keyed by the transformers version too: GGUF readers differ between versions (EOS, vocabulary)
+    ident = f"{gguf.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_transformers_version()}"
+    key = hashlib.sha256(ident.encode()).hexdigest()[:16]
     return _cache_root() / f"{gguf.stem}-{key}"
 
 
@@ -136,6 +178,7 @@ def load_model(model: str | None = None, *, device: str = "cpu", dtype: str = "f
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
+        assets.offline_transformers()
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         if gguf_file is not None:
@@ -145,6 +188,7 @@ def load_model(model: str | None = None, *, device: str = "cpu", dtype: str = "f
             lm = AutoModelForCausalLM.from_pretrained(directory, dtype=_torch_dtype(dtype))
         lm = lm.to(device)
         lm.eval()
+        pin_chat_eos(tokenizer, lm)
         tokenizer.padding_side = "left"
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token

@@ -35,9 +35,10 @@ SECTION_TITLES: dict[str, str] = {
 
 
 class PromptStyle(BaseModel):
-    """A prompt serialisation. The default is the released xLAM v1 prompt:
-    ``[BEGIN OF TASK INSTRUCTION]...[END OF TASK INSTRUCTION]`` sections in the v1 order, tools as
-    a JSON list in the v1 flat form."""
+    """A prompt serialisation. The default is the xLAM v1 prompt layout:
+    ``[BEGIN OF TASK INSTRUCTION]...[END OF TASK INSTRUCTION]`` sections in the v1 order, with tools
+    as JSON Schema (what BFCL and OpenAI-style clients show; the v1 flat form, ``xlam_flat``, taught
+    models to pass schema keys as arguments: measured in docs/QUALITY.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,7 +50,7 @@ class PromptStyle(BaseModel):
         default=SECTIONS, description="Order of the sections; each section name exactly once."
     )
     tool_rendering: ToolRendering = Field(
-        default="xlam_flat",
+        default="json_schema",
         description="Tool specs as JSON Schema, xLAM-v1 flat JSON, Python signatures, XML or YAML.",
     )
     tool_field_order: tuple[str, ...] = Field(

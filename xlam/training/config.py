@@ -54,11 +54,16 @@ class DataSettings(_Strict):
     mixture: dict[str, Any] | None = Field(
         default=None, description="An xlam.mixture.MixConfig (sources with weights/epochs, temperature, seed)."
     )
-    output_format: str = Field(default="xlam_json", description="Target format when a record's meta has none.")
-    prompt_mode: Literal["auto", "native", "prompt"] = Field(
-        default="auto",
-        description="native: tools passed to the chat template; prompt: xLAM sectioned prompt; auto: native "
-        "when the template takes tools.",
+    output_format: str = Field(
+        default="python_calls",
+        description="Target format when a record's meta has none (python_calls: BFCL's call lists). With "
+        "prompt_mode=bfcl the target is always python_calls.",
+    )
+    prompt_mode: Literal["bfcl", "auto", "native", "prompt"] = Field(
+        default="bfcl",
+        description="bfcl: BFCL's prompt-mode system prompt listing the tools in BFCL's JSON form, the query as "
+        "the user message, Python call lists as targets (what `xlam eval bfcl` shows the model); native: tools "
+        "passed to the chat template; prompt: xLAM sectioned prompt; auto: native when the template takes tools.",
     )
     prompt_style: dict[str, Any] = Field(default_factory=dict, description="xlam.prompts.PromptStyle fields.")
     expansion: Literal["per_turn", "full"] = Field(

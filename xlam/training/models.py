@@ -36,13 +36,19 @@ def _smollm2_dir_and_file() -> tuple[Path, str]:
 
 def load_tokenizer(recipe: Recipe, checkpoint: str | None = None) -> Any:
     """The tokenizer for ``recipe``: the checkpoint's own, else SmolLM2's (cached from the GGUF)."""
+    from xlam.assets import offline_transformers
+
+    offline_transformers()
     from transformers import AutoTokenizer
 
     if checkpoint:
         tok = AutoTokenizer.from_pretrained(checkpoint, local_files_only=True)
     else:
         directory, name = _smollm2_dir_and_file()
-        stamp = f"{name}-{(directory / name).stat().st_size}"
+        import transformers
+
+        # keyed by the transformers version: GGUF tokenizer readers differ between versions
+        stamp = f"{name}-{(directory / name).stat().st_size}-tf{transformers.__version__}"
         cached = cache_dir() / "tokenizers" / stamp
         if not (cached / "tokenizer.json").is_file():
             tok = AutoTokenizer.from_pretrained(directory, gguf_file=name)
@@ -53,6 +59,9 @@ def load_tokenizer(recipe: Recipe, checkpoint: str | None = None) -> Any:
             except OSError:  # another worker won the race: keep theirs
                 shutil.rmtree(tmp, ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(cached)
+    from xlam.generators.hf_loading import pin_chat_eos
+
+    pin_chat_eos(tok)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return tok
@@ -69,6 +78,9 @@ def build_model(
     arch_overrides: dict[str, Any] | None = None,
 ) -> Any:
     """The ``*ForCausalLM`` model of ``recipe`` (see the module doc for where weights come from)."""
+    from xlam.assets import offline_transformers
+
+    offline_transformers()
     from transformers import AutoModelForCausalLM
 
     kwargs: dict[str, Any] = {}

@@ -2,6 +2,11 @@
 
 Rendering:
 
+- **bfcl** (the default): exactly what ``xlam eval bfcl`` shows the model in prompt mode: BFCL's
+  system prompt (:func:`xlam.bfcl.prompts.system_prompt`) listing the record's tools in BFCL's JSON
+  form (``"type": "dict"``, the "Python 3 syntax" note), the query as the user message, later turns
+  as chat messages (tool results as ``tool`` messages), and Python call lists (``python_calls``) as
+  targets, a reply text where a turn makes no call. Training and scoring prompts agree by construction;
 - **native** (the chat template takes ``tools``): system = task instruction + format instruction,
   tools passed to ``apply_chat_template(tools=...)``, then the conversation (user query, assistant
   turns, ``tool`` results, user follow-ups);
@@ -26,7 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlam.records import Record, Step
+from xlam.bfcl.prompts import preprocess_functions, system_prompt
+from xlam.records import Record, Step, Tool
 from xlam.records.conversation import observation_text
 
 IGNORE = -100
@@ -84,6 +90,31 @@ class RenderStats:
         }
 
 
+# JSON-Schema keywords BFCL's function docs never use: left out of the BFCL rendering of our tools.
+_NON_BFCL_KEYS = frozenset({"minItems", "maxItems", "minLength", "maxLength", "additionalProperties", "pattern",
+                            "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "title"})
+
+
+def _bfcl_clean(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _bfcl_clean(v) for k, v in schema.items() if k not in _NON_BFCL_KEYS}
+    if isinstance(schema, list):
+        return [_bfcl_clean(v) for v in schema]
+    return schema
+
+
+def bfcl_functions(tools: list[Tool]) -> list[dict[str, Any]]:
+    """Tools as BFCL function docs, pre-processed as BFCL does for Python categories."""
+    docs = [{k: _bfcl_clean(v) if k == "parameters" else v for k, v in t.to_bfcl().items()} for t in tools]
+    return preprocess_functions(docs, "simple_python")
+
+
+def bfcl_system_prompt(tools: list[Tool], extra_system: str = "") -> str:
+    """BFCL's prompt-mode system prompt for ``tools`` (an existing system text is appended, as BFCL does)."""
+    prompt = system_prompt(bfcl_functions(tools))
+    return f"{prompt}\n\n{extra_system}" if extra_system else prompt
+
+
 def template_takes_tools(tokenizer: Any) -> bool:
     """Whether the tokenizer's chat template renders a ``tools`` argument."""
     template = getattr(tokenizer, "chat_template", None) or ""
@@ -106,8 +137,11 @@ class RecordRenderer:
         over_length: str = "skip",
     ) -> None:
         self.tok = tokenizer
-        self.output_format = output_format
-        self.native = prompt_mode == "native" or (prompt_mode == "auto" and template_takes_tools(tokenizer))
+        self.bfcl = prompt_mode == "bfcl"
+        self.output_format = "python_calls" if self.bfcl else output_format
+        # bfcl mode is a chat conversation (like native) whose tools live in the system prompt
+        self.native = self.bfcl or prompt_mode == "native" or (
+            prompt_mode == "auto" and template_takes_tools(tokenizer))
         self.prompt_style_fields = dict(prompt_style or {})
         self.expansion = expansion
         self.keep_thought = keep_thought
@@ -120,6 +154,8 @@ class RecordRenderer:
     # --- targets -----------------------------------------------------------------------------
     def _format(self, record: Record) -> Any:
         formats = importlib.import_module("xlam.formats")
+        if self.bfcl:
+            return formats.get_format("python_calls")
         return formats.get_format(record.meta.get("output_format") or self.output_format)
 
     def _target_text(self, record: Record, step: Step) -> str:
@@ -149,7 +185,10 @@ class RecordRenderer:
     def _native_messages(self, record: Record, targets: dict[int, str]) -> tuple[list[dict[str, Any]], list[int]]:
         """Messages of the whole conversation and the index of each assistant message."""
         fmt = self._format(record)
-        system = "\n\n".join(x for x in (record.task_instruction, record.format_instruction or fmt.instruction) if x)
+        if self.bfcl:
+            system = bfcl_system_prompt(list(record.tools))
+        else:
+            system = "\n\n".join(x for x in (record.task_instruction, record.format_instruction or fmt.instruction) if x)
         msgs: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
         if record.query:
             msgs.append({"role": "user", "content": record.query})
@@ -188,7 +227,7 @@ class RecordRenderer:
         if not self.native:
             return self._prompt_segments(record, texts)
         msgs, assistant_at = self._native_messages(record, dict(enumerate(texts)))
-        tools = [t.to_openai() for t in record.tools] or None
+        tools = None if self.bfcl else ([t.to_openai() for t in record.tools] or None)
         out: list[tuple[str, bool]] = []
         done, carry = "", ""
         for idx in assistant_at:

@@ -53,7 +53,9 @@ def _free_port() -> int:
 def init_distributed(use_gpu: bool) -> tuple[int, int, int]:
     """(rank, world size, local rank); starts a one-process group for local runs."""
     if not dist.is_initialized():
-        backend = "nccl" if use_gpu else "gloo"
+        # GPU runs: NCCL for CUDA tensors and gloo for the CPU tensors the loop reduces (metrics, counts);
+        # a plain "nccl" group fails on them with "No backend type associated with device type cpu".
+        backend = "cpu:gloo,cuda:nccl" if use_gpu else "gloo"
         if "RANK" in os.environ:  # torchrun / the deepspeed launcher
             dist.init_process_group(backend)
         else:  # local: a one-process group on a free port (no MASTER_* left behind in the environment)

@@ -129,9 +129,6 @@ def validate_spec(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-SAFE_TOOL_MODULES = ("module:xlam.tools.catalog",)
-
-
 def _resolve_engine(spec: dict[str, Any]) -> None:
     skipped = spec.get("verify") is None or spec.get("dedup") is None
     if spec["engine"] == "kfp" and skipped:
@@ -145,25 +142,30 @@ def _resolve_engine(spec: dict[str, Any]) -> None:
 def input_uris(kind: str, spec: dict[str, Any]) -> list[tuple[str, str]]:
     """``(field, uri)`` for every input URI in a validated spec (checked against the allowed roots).
 
-    Raises :class:`SpecError` for tool sources that would import arbitrary server-side code.
+    ``module:`` tool sources are not URIs: the API's spec policy checks them against the registered
+    tool modules (``services.api.spec_policy``).
     """
-    if kind == "data-pipeline":
-        return [(f"spec.inputs[{i}]", u) for i, u in enumerate(spec.get("inputs", []))]
     out: list[tuple[str, str]] = []
+    if kind == "data-pipeline":
+        out += [(f"spec.inputs[{i}]", u) for i, u in enumerate(spec.get("inputs", []))]
+        tools = str((spec.get("verify") or {}).get("tools") or "")
+        if tools and not tools.startswith("module:"):
+            out.append(("spec.verify.tools", tools))
+    if kind == "evaluation" and (spec.get("config") or {}).get("data_dir"):
+        out.append(("spec.config.data_dir", str(spec["config"]["data_dir"])))
     if kind == "synthesis":
         if spec.get("tools_uri"):
             out.append(("spec.tools_uri", spec["tools_uri"]))
         config = spec.get("config") or {}
         tools = str(config.get("tools", "default"))
-        if tools.startswith("module:"):
-            if not tools.startswith(SAFE_TOOL_MODULES):
-                raise SpecError([{"field": "spec.config.tools",
-                                  "message": "module tool sources are limited to xlam.tools.catalog on the server"}])
-        elif tools != "default":
+        if not tools.startswith("module:") and tools != "default":
             out.append(("spec.config.tools", tools))
         if config.get("seed_uri"):
             out.append(("spec.config.seed_uri", str(config["seed_uri"])))
     if kind == "training":
+        checkpoint = ((spec.get("config") or {}).get("model") or {}).get("checkpoint")
+        if checkpoint:
+            out.append(("spec.config.model.checkpoint", str(checkpoint)))
         data = (spec.get("config") or {}).get("data") or {}
         out += [(f"spec.config.data.datasets[{i}]", str(u)) for i, u in enumerate(data.get("datasets") or [])]
         for i, src in enumerate((data.get("mixture") or {}).get("sources") or []):

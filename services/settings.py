@@ -9,11 +9,13 @@ wildcard CORS and debug mode.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-xlam-dev-secret"
@@ -21,6 +23,32 @@ DEFAULT_SECRET = "change-me-xlam-dev-secret"
 
 def _home() -> Path:
     return Path(os.environ.get("XLAM_HOME", Path.home() / ".xlam"))
+
+
+class GeneratorEndpoint(BaseModel):
+    """An OpenAI-compatible endpoint that runs may use by name (configured by the platform admin)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(description="e.g. https://llm.internal/v1; its host must be in generator_allowed_hosts.")
+    api_key_env: str | None = Field(
+        None, description="NAME of the environment variable (mounted from a Secret) holding the API key.")
+    model: str | None = Field(None, description="Model requested when the run names none.")
+
+
+def endpoint_host_problem(base_url: str, allowed_hosts: list[str]) -> str | None:
+    """Why ``base_url`` may not be used as a generator endpoint, or None."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{base_url!r} is not an http(s) URL with a host"
+    if parts.username or parts.password:
+        return "credentials in the URL are not allowed (use api_key_env)"
+    host = parts.hostname.lower()
+    if host.startswith("169.254.") or host in ("metadata.google.internal", "fd00:ec2::254"):
+        return f"host {host} is a cloud metadata address"
+    if host not in {h.lower() for h in allowed_hosts}:
+        return f"host {host} is not in XLAM_GENERATOR_ALLOWED_HOSTS"
+    return None
 
 
 class Settings(BaseSettings):
@@ -67,6 +95,18 @@ class Settings(BaseSettings):
     max_claims: int = Field(5, ge=1, description="Deliveries of one attempt before it is failed (poison guard).")
     visibility_timeout: int = Field(3600, ge=5, description="Redis broker visibility timeout (s).")
     backend: str = Field("local", description="Default execution backend: local or kubernetes.")
+    max_crashes: int = Field(
+        20, ge=1, description="Worker crashes (expired leases) one attempt survives before it is failed.")
+    crash_backoff_seconds: float = Field(
+        2.0, ge=0, description="Delay before re-running after a worker crash (doubles per crash, at most 60 s).")
+    generator_endpoints: dict[str, GeneratorEndpoint] = Field(
+        default_factory=dict,
+        description="Named generator endpoints runs may pick by name (JSON object name -> endpoint).")
+    generator_allowed_hosts: list[str] = Field(
+        default_factory=list, description="Hosts generator endpoints may point at (JSON list).")
+    tool_modules: list[str] = Field(
+        default_factory=lambda: ["xlam.tools.catalog"],
+        description="Python modules runs may name as 'module:<name>' tool sources (exact names).")
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_insecure(self) -> Settings:
@@ -85,6 +125,12 @@ class Settings(BaseSettings):
             self.artifact_root = str(Path(self.artifact_root).expanduser().resolve())
         if not self.allowed_uri_roots:
             self.allowed_uri_roots = [str(home)]
+        for name, endpoint in self.generator_endpoints.items():
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+                raise ValueError(f"XLAM_GENERATOR_ENDPOINTS: bad endpoint name {name!r}")
+            problem = endpoint_host_problem(endpoint.base_url, self.generator_allowed_hosts)
+            if problem:
+                raise ValueError(f"XLAM_GENERATOR_ENDPOINTS[{name}]: {problem}")
         if self.env == "production":
             problems = []
             if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.api.errors import ApiError, not_found
+from services.api.schemas import looks_like_id
 from services.api.security import hash_token, hashes_match
 from services.db.base import utcnow
 from services.db.models import ApiToken, Membership, Project, User
@@ -155,11 +156,14 @@ def project_access(
     user: UserDep,
     project_id: Annotated[str, Path(max_length=64, description="Project id or name.")],
 ) -> ProjectAccess:
-    """The caller's access to a project; 404 for non-members (no enumeration)."""
+    """The caller's access to a project; 404 for non-members (no enumeration).
+
+    An id-shaped reference is looked up only as an id, anything else only as a name (names shaped
+    like ids are refused at creation), so one project can never be addressed by another's id."""
     row = session.execute(
         select(Project, Membership)
         .outerjoin(Membership, (Membership.project_id == Project.id) & (Membership.user_id == user.id))
-        .where((Project.id == project_id) | (Project.name == project_id))
+        .where(Project.id == project_id if looks_like_id(project_id) else Project.name == project_id)
     ).first()
     if row is None:
         raise not_found("project")

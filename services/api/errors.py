@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -102,10 +102,19 @@ def install_error_handlers(app: FastAPI) -> None:
         log.info("integrity error: %s", type(exc.orig).__name__)
         return error_response(409, "conflict", "the request conflicts with an existing resource")
 
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # a value the database cannot store or compare (out of range, bad encoding): the request's fault
+        log.info("data error: %s", type(exc.orig).__name__)
+        return error_response(422, "validation_error", "a value in the request cannot be stored or compared")
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        from services.api.middleware import request_id_var
+
         log.exception("unhandled error")
-        return error_response(500, "internal_error", "internal server error")
+        return error_response(500, "internal_error", "internal server error",
+                              headers={"Connection": "close", "X-Request-ID": request_id_var.get()})
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -69,8 +69,27 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_wrapper(message)
+
         try:
-            await self.app(scope, receive, send_wrapper)
+            if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+                await _send_error(tracking_send, 400, "bad_request", "NUL characters are not allowed in the URL")
+                return
+            try:
+                await self.app(scope, receive, tracking_send)
+            except Exception:
+                # Unhandled: a 500 that still names the request and ends the connection (the
+                # server may be in a bad state; keep-alive clients must not reuse it).
+                logging.getLogger("services.api").exception("unhandled error")
+                if not started:
+                    await _send_error(tracking_send, 500, "internal_error", "internal server error",
+                                      extra_headers=[(b"connection", b"close")])
         finally:
             elapsed = time.perf_counter() - start
             route = scope.get("route")
@@ -114,14 +133,20 @@ class BodySizeLimitMiddleware:
                 return
         received = 0
         started = False
+        tail = b""
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, tail
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
                     raise _TooLarge(limit)
+                window = tail + chunk
+                if b"\x00" in chunk or b"\\u0000" in window:
+                    raise _NulInBody()
+                tail = window[-5:]
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -135,6 +160,26 @@ class BodySizeLimitMiddleware:
         except _TooLarge:
             if not started:
                 await _send_413(send, limit)
+        except _NulInBody:
+            if not started:
+                await _send_error(send, 422, "validation_error", "NUL characters (\\u0000) are not allowed in "
+                                  "request bodies", [{"field": "body", "message": "contains a NUL character"}])
+
+
+class _NulInBody(HTTPException):
+    """PostgreSQL text cannot hold NUL: refuse such bodies before anything parses them."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=422, detail="NUL characters are not allowed in request bodies")
+
+
+async def _send_error(send: Send, status: int, code: str, message: str, details: Any = None,
+                      extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = orjson.dumps({"code": code, "message": message, "details": details})
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(extra_headers or [])]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send_413(send: Send, limit: int) -> None:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length=64)]
+ID_SHAPE = re.compile(r"^[A-Za-z]{1,6}_[0-9A-Fa-f]{26}$")
+
+
+def looks_like_id(value: str) -> bool:
+    """Ids (``prj_`` + 26 hex) and names live in disjoint namespaces: a name may not look like an id."""
+    return bool(ID_SHAPE.match(value))
+
+
+def _not_id_shaped(value: str) -> str:
+    if looks_like_id(value):
+        raise ValueError("names shaped like ids (letters_ + 26 hex digits) are reserved for ids")
+    return value
+
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length=64),
+                 AfterValidator(_not_id_shaped)]
 LongName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", max_length=128)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
 Uri = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -143,11 +160,40 @@ class DatasetLineage(Response):
 
 
 # --- runs ------------------------------------------------------------------------------------
+MAX_SPEC_DEPTH = 32
+MAX_SPEC_NODES = 50_000
+
+
+def check_json_shape(value: Any, *, max_depth: int = MAX_SPEC_DEPTH, max_nodes: int = MAX_SPEC_NODES) -> Any:
+    """Bound a JSON value's nesting and size (iteratively) before anything recurses into it."""
+    stack, nodes = [(value, 1)], 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if depth > max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+        if nodes > max_nodes:
+            raise ValueError(f"more than {max_nodes} values")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ValueError("NaN and infinite numbers are not allowed")
+    return value
+
+
 class RunSubmit(Request):
     kind: RunKind
     name: Annotated[str, StringConstraints(max_length=128)] = ""
-    spec: dict[str, Any] = Field(description="Typed config of the kind (validated at submit).")
+    spec: dict[str, Any] = Field(description="Typed config of the kind (validated at submit; at most "
+                                             f"{MAX_SPEC_DEPTH} levels deep and {MAX_SPEC_NODES} values).")
     backend: Literal["local", "kubernetes"] | None = None
+
+    @field_validator("spec", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        return check_json_shape(value)
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{
         "kind": "data-pipeline", "name": "unify-bfcl",
         "spec": {"source": "bfcl", "inputs": ["/data/bfcl/BFCL_v4_simple.json"], "output_name": "bfcl-unified"},
@@ -225,7 +271,8 @@ class VersionCreate(Request):
     artifact_uri: Uri
     run_id: Id | None = None
     dataset_ids: list[Id] = Field(default_factory=list, max_length=100)
-    metrics: dict[Annotated[str, StringConstraints(max_length=128)], float] = Field(default_factory=dict, max_length=500)
+    metrics: dict[Annotated[str, StringConstraints(max_length=128)], Annotated[float, Field(allow_inf_nan=False)]] = Field(
+        default_factory=dict, max_length=500, description="Finite numbers only (NaN and infinities are refused).")
     card: Annotated[str, StringConstraints(max_length=100_000)] = ""
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{
         "artifact_uri": "s3://models/xlam-1b-fc/run-42", "metrics": {"bfcl_overall": 0.71}}]})

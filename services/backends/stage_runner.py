@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -147,6 +148,8 @@ def run_training_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dic
 
     raw = dict(spec.get("config") or {})
     raw["output_dir"] = str(work / "train")  # server-controlled: runs never write outside their work dir
+    raw["checkpoint"] = {**(raw.get("checkpoint") or {}), "storage_path": None}  # None: under output_dir
+    raw["distributed"] = {**(raw.get("distributed") or {}), "ray_address": None}  # the platform's (local) Ray
     config = TrainConfig(**raw)
     result = run_training(config)
     history = getattr(result, "metrics", None) or getattr(result, "history", None) or []
@@ -184,6 +187,62 @@ def run_evaluation_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> d
                            "model_version_id": spec.get("model_version_id")}}
 
 
+class EndpointError(RuntimeError):
+    """A generator in the spec names no platform endpoint, or one this worker does not have."""
+
+
+def resolve_endpoints(spec: Any, path: str = "spec") -> None:
+    """Fill every generator's ``base_url``/``api_key_env`` from the platform endpoint it names.
+
+    Runs never carry hosts or environment-variable names: an OpenAI-compatible generator names an
+    endpoint that the platform admin configured (``XLAM_GENERATOR_ENDPOINTS``, host allow-listed,
+    secret by the name of an environment variable mounted from a Secret). Anything else is refused
+    here too (defense in depth behind the API's check; e.g. a run stored before it existed).
+    """
+    from services.settings import Settings, endpoint_host_problem
+
+    settings: Settings | None = None
+    stack: list[tuple[Any, str]] = [(spec, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        stack.extend((v, f"{where}.{k}") for k, v in node.items())
+        if node.get("backend") != "openai":
+            continue
+        name = node.get("endpoint")
+        if not name:
+            raise EndpointError(f"{where}: openai generators in runs must name a platform endpoint")
+        settings = settings or Settings()
+        endpoint = settings.generator_endpoints.get(str(name))
+        if endpoint is None:
+            raise EndpointError(f"{where}.endpoint: generator endpoint {name!r} is not configured on this worker")
+        problem = endpoint_host_problem(endpoint.base_url, settings.generator_allowed_hosts)
+        if problem:
+            raise EndpointError(f"{where}.endpoint: {problem}")
+        node.update(base_url=endpoint.base_url, api_key_env=endpoint.api_key_env, extra_headers={},
+                    model=node.get("model") or endpoint.model)
+
+
+def error_message(exc: BaseException) -> str:
+    """The run's failure message. Generator errors say what failed, never what the remote answered."""
+    from xlam.generators.base import GeneratorError
+
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    if any(isinstance(e, GeneratorError) for e in chain):
+        status = re.search(r"\bHTTP (\d{3})\b", str(exc))
+        return f"{type(exc).__name__}: generator endpoint request failed" + (
+            f" (HTTP {status.group(1)})" if status else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
 KINDS = {"data-pipeline": run_data_pipeline, "synthesis": run_synthesis_kind, "training": run_training_kind,
          "evaluation": run_evaluation_kind}
 
@@ -201,10 +260,16 @@ def main(argv: list[str]) -> int:
     print(f"run {job['run_id']} attempt {job['attempt']}: {job['kind']} in {work}", flush=True)
     sink = MetricSink(work / "metrics.jsonl")
     try:
+        resolve_endpoints(job["spec"])
         outputs = KINDS[job["kind"]](job["spec"], work, sink)
     except BaseException as exc:  # report every failure, including KeyboardInterrupt/SystemExit
-        traceback.print_exc()
-        _write_result(work, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        message = error_message(exc)
+        if message.endswith(f"{type(exc).__name__}: {exc}"):
+            traceback.print_exc()
+        else:  # the frames only: the exception texts may carry a remote body
+            print("Traceback (most recent call last):\n" + "".join(traceback.format_tb(exc.__traceback__))
+                  + message, flush=True)
+        _write_result(work, {"status": "failed", "error": message})
         return 1
     print(f"done in {time.time() - started:.1f}s", flush=True)
     _write_result(work, {"status": "succeeded", "outputs": outputs})

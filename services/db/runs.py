@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,12 +106,17 @@ def append_logs(session: Session, run_id: str, attempt: int, lines: list[str]) -
 
 
 def append_metrics(session: Session, run_id: str, attempt: int, points: list[dict[str, Any]]) -> None:
+    """Store metric points; points with NaN or infinite values are dropped (documented: the API's JSON
+    cannot carry them, and a non-finite loss shows as the run's failure, not as a data point)."""
     rows = []
     for p in points:
         try:
+            value = float(p["value"])
+            if not math.isfinite(value):
+                continue
             rows.append({"run_id": run_id, "attempt": attempt, "key": str(p["key"])[:128],
-                         "step": int(p.get("step", 0)), "value": float(p["value"]), "at": utcnow()})
-        except (KeyError, TypeError, ValueError):
+                         "step": int(p.get("step", 0)), "value": value, "at": utcnow()})
+        except (KeyError, TypeError, ValueError, OverflowError):
             continue
     if rows:
         session.execute(insert(RunMetric), rows)

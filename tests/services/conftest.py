@@ -136,8 +136,8 @@ def project(client: Any, make_user: Callable[[str], Actor]) -> dict[str, Any]:
 class WorkerProcess:
     """A real ``celery worker`` subprocess bound to the test settings."""
 
-    def __init__(self, settings: Any, log_path: Path) -> None:
-        self.settings, self.log_path = settings, log_path
+    def __init__(self, settings: Any, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.settings, self.log_path, self.extra_env = settings, log_path, dict(extra_env or {})
         self.proc: subprocess.Popen[bytes] | None = None
 
     def env(self) -> dict[str, str]:
@@ -149,7 +149,12 @@ class WorkerProcess:
                 "XLAM_LEASE_SECONDS": str(s.lease_seconds), "XLAM_HEARTBEAT_SECONDS": str(s.heartbeat_seconds),
                 "XLAM_POLL_SECONDS": str(s.poll_seconds), "XLAM_RECONCILE_SECONDS": str(s.reconcile_seconds),
                 "XLAM_QUEUED_GRACE_SECONDS": str(s.queued_grace_seconds),
-                "XLAM_VISIBILITY_TIMEOUT": str(s.visibility_timeout)}
+                "XLAM_VISIBILITY_TIMEOUT": str(s.visibility_timeout), "XLAM_MAX_CLAIMS": str(s.max_claims),
+                "XLAM_MAX_CRASHES": str(s.max_crashes), "XLAM_CRASH_BACKOFF_SECONDS": str(s.crash_backoff_seconds),
+                "XLAM_ARTIFACT_ROOT": s.artifact_root,
+                "XLAM_GENERATOR_ENDPOINTS": json.dumps({k: v.model_dump() for k, v in s.generator_endpoints.items()}),
+                "XLAM_GENERATOR_ALLOWED_HOSTS": json.dumps(s.generator_allowed_hosts),
+                "XLAM_TOOL_MODULES": json.dumps(s.tool_modules), **self.extra_env}
 
     def start(self, timeout: float = 60) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115

@@ -37,7 +37,7 @@ def _count(settings: Any, model: Any, **where: Any) -> int:
 def test_health_is_open_and_everything_else_needs_a_token(client: Any) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "schema": "ok", "broker": "ok"}
     assert b"xlam_http_requests_total" in client.get("/metrics").content
     for path in ("/v1/me", "/v1/projects", "/v1/tokens"):
         r = client.get(path)
@@ -103,7 +103,7 @@ def test_bad_inputs_are_rejected_with_clear_messages_and_nothing_stored(
     assert r.status_code == 422 and any(d["field"] == "body.surprise" for d in r.json()["details"])
     r = client.post(runs, json={"kind": "data-pipeline", "spec": {"source": "bfcl", "inputs": ["/etc/passwd"],
                                                                   "output_name": "x"}}, headers=h)
-    assert r.status_code == 422 and r.json()["details"]["field"] == "spec.inputs[0]"
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "spec.inputs[0]"
     r = client.post(runs, json={"kind": "data-pipeline", "spec": {"source": "bfcl", "inputs": [f"{home}/../../etc"],
                                                                   "output_name": "x"}}, headers=h)
     assert r.status_code == 422 and "'..'" in r.json()["message"]

@@ -15,7 +15,9 @@ class GeneratorConfig(BaseModel):
     - ``template``: deterministic responders, no model (``template`` picks the default one);
     - ``hf``: a local transformers model (``model``: ``smol`` / ``None`` for the packaged
       SmolLM2-135M-Instruct GGUF, a ``.gguf`` file, or a Hugging Face checkpoint directory);
-    - ``openai``: an OpenAI-compatible ``/chat/completions`` endpoint at ``base_url``.
+    - ``openai``: an OpenAI-compatible ``/chat/completions`` endpoint at ``base_url``, or a named
+      platform ``endpoint`` (control-plane runs: an admin configures the URL and its secret; the
+      control plane fills ``base_url``/``api_key_env`` in before the generator is built).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -25,6 +27,10 @@ class GeneratorConfig(BaseModel):
         default=None, description="hf: 'smol', a .gguf path or a checkpoint dir; openai: the model name to request."
     )
     # --- openai ---------------------------------------------------------------------------------
+    endpoint: str | None = Field(
+        default=None, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="openai: name of a platform endpoint (control-plane runs); resolved server-side.",
+    )
     base_url: str | None = Field(default=None, description="openai: e.g. http://127.0.0.1:8000/v1.")
     api_key_env: str | None = Field(
         default="OPENAI_API_KEY",
@@ -64,6 +70,6 @@ class GeneratorConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_backend_fields(self) -> GeneratorConfig:
-        if self.backend == "openai" and not self.base_url:
-            raise ValueError("backend 'openai' needs base_url (e.g. http://127.0.0.1:8000/v1)")
+        if self.backend == "openai" and not self.base_url and not self.endpoint:
+            raise ValueError("backend 'openai' needs base_url (e.g. http://127.0.0.1:8000/v1) or an endpoint name")
         return self

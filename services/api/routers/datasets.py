@@ -23,7 +23,7 @@ from services.api.schemas import (
     LongName,
     Page,
 )
-from services.api.uris import check_uri
+from services.api.uris import check_dataset_confined, check_uri
 from services.db.base import new_id, utcnow
 from services.db.models import Dataset, ModelVersion
 from services.db.registry import DatasetScanError, create_dataset_row, scan_dataset
@@ -55,7 +55,8 @@ def _get(session: Session, project_id: str, dataset_id: str, *, include_deleted:
 def register_dataset(body: DatasetRegister, access: Editor, session: SessionDep, settings: SettingsDep,
                      response: Response) -> Dataset:
     """Validates the manifest and every shard checksum; a new version of ``name`` is created."""
-    uri = check_uri(body.uri, settings)
+    uri = check_uri(body.uri, settings, project_id=access.project.id, need_driver=True)
+    check_dataset_confined(uri)
     parents = _parents(session, access.project.id, body.parent_ids)
     try:
         manifest, count, stats = scan_dataset(uri, verify_checksums=body.verify_checksums)
@@ -131,11 +132,11 @@ def list_datasets(
         q = q.where(Dataset.name == name)
     if not include_deleted:
         q = q.where(Dataset.deleted_at.is_(None))
-    after = decode_cursor(cursor, settings.secret_key)
+    after = decode_cursor(cursor, settings.secret_key, f"datasets:{access.project.id}")
     if after:
         q = q.where(Dataset.id < after)
     rows = list(session.scalars(q))
-    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key) if len(rows) > limit else None
+    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key, f"datasets:{access.project.id}") if len(rows) > limit else None
     return Page[DatasetOut](data=[DatasetOut.model_validate(d) for d in rows[:limit]], next_cursor=nxt)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -9,6 +11,16 @@ from sqlalchemy import text
 from services.api.errors import error_response
 
 router = APIRouter(tags=["health"])
+
+
+@lru_cache(maxsize=1)
+def migration_head() -> str:
+    """The newest alembic revision shipped with this code (what ``xlam migrate`` upgrades to)."""
+    from alembic.script import ScriptDirectory
+
+    from services.db.migrate import alembic_config
+
+    return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or "")
 
 
 @router.get("/healthz", summary="Liveness")
@@ -19,14 +31,21 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Readiness (database and broker)", responses={503: {"description": "not ready"}})
 def readyz(request: Request) -> Response:
-    """Ready when the database answers and the broker accepts a connection."""
+    """Ready when the database answers with its schema at the migration head and the broker accepts a connection."""
     checks: dict[str, str] = {}
     try:
         with request.app.state.session_factory() as s:
             s.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+            checks["database"] = "ok"
+            try:
+                current = list(s.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            except Exception:
+                current = []
+        head = migration_head()
+        checks["schema"] = "ok" if current == [head] else f"error: at {','.join(current) or 'no revision'}, head is {head}"
     except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
+        checks.setdefault("database", f"error: {type(exc).__name__}")
+        checks["schema"] = "unknown"
     try:
         from services.worker.app import get_celery
 

@@ -21,7 +21,7 @@ from services.api.deps import (
     etag,
 )
 from services.api.errors import ERROR_RESPONSES, ApiError, not_found
-from services.api.pagination import decode_cursor, encode_cursor
+from services.api.pagination import decode_cursor, decode_int_cursor, encode_cursor
 from services.api.schemas import (
     AliasEventOut,
     AliasOut,
@@ -94,11 +94,11 @@ def list_models(access: Viewer, session: SessionDep, settings: SettingsDep,
         RegisteredModel.id.desc()).limit(limit + 1)
     if name_prefix:
         q = q.where(RegisteredModel.name.startswith(name_prefix, autoescape=True))
-    after = decode_cursor(cursor, settings.secret_key)
+    after = decode_cursor(cursor, settings.secret_key, f"models:{access.project.id}")
     if after:
         q = q.where(RegisteredModel.id < after)
     rows = list(session.scalars(q))
-    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key) if len(rows) > limit else None
+    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key, f"models:{access.project.id}") if len(rows) > limit else None
     return Page[ModelOut](data=[ModelOut.model_validate(m) for m in rows[:limit]], next_cursor=nxt)
 
 
@@ -138,7 +138,7 @@ def update_model(model_name: ModelName, body: ModelUpdate, access: Editor, sessi
 
 
 def _check_lineage(session: Session, settings: Settings, access: ProjectAccess, body: VersionCreate) -> str:
-    uri = check_uri(body.artifact_uri, settings, field="artifact_uri")
+    uri = check_uri(body.artifact_uri, settings, field="artifact_uri", project_id=access.project.id)
     if body.run_id:
         run = session.get(Run, body.run_id)
         if run is None or run.project_id != access.project.id:
@@ -175,15 +175,15 @@ def list_versions(model_name: ModelName, access: Viewer, session: SessionDep, se
                   cursor: Annotated[str | None, Query(max_length=200)] = None) -> Page[VersionOut]:
     model = _model(session, access.project.id, model_name)
     q = select(ModelVersion).where(ModelVersion.model_id == model.id).order_by(ModelVersion.version.desc()).limit(limit + 1)
-    after = decode_cursor(cursor, settings.secret_key)
-    if after:
-        q = q.where(ModelVersion.version < int(after))
+    after = decode_int_cursor(cursor, settings.secret_key, f"versions:{model.id}")
+    if after is not None:
+        q = q.where(ModelVersion.version < after)
     rows = list(session.scalars(q))
     by_version: dict[int, list[str]] = {}
     for alias, number in _aliases(session, model.id).items():
         by_version.setdefault(number, []).append(alias)
     data = [VersionOut.model_validate(v).model_copy(update={"aliases": by_version.get(v.version, [])}) for v in rows[:limit]]
-    nxt = encode_cursor(str(rows[limit - 1].version), settings.secret_key) if len(rows) > limit else None
+    nxt = encode_cursor(str(rows[limit - 1].version), settings.secret_key, f"versions:{model.id}") if len(rows) > limit else None
     return Page[VersionOut](data=data, next_cursor=nxt)
 
 

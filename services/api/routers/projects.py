@@ -10,7 +10,15 @@ from sqlalchemy import select
 from services.api.deps import Admin, IfMatch, SessionDep, SettingsDep, UserDep, Viewer, check_version, etag
 from services.api.errors import ERROR_RESPONSES, ApiError, not_found
 from services.api.pagination import decode_cursor, encode_cursor
-from services.api.schemas import MemberOut, MemberPut, Page, ProjectCreate, ProjectOut, ProjectUpdate
+from services.api.schemas import (
+    MemberOut,
+    MemberPut,
+    Page,
+    ProjectCreate,
+    ProjectOut,
+    ProjectUpdate,
+    looks_like_id,
+)
 from services.db.base import new_id
 from services.db.models import Membership, Project, User
 
@@ -40,11 +48,11 @@ def list_projects(
     q = select(Project).order_by(Project.id.desc()).limit(limit + 1)
     if not user.is_admin:
         q = q.join(Membership, Membership.project_id == Project.id).where(Membership.user_id == user.id)
-    after = decode_cursor(cursor, settings.secret_key)
+    after = decode_cursor(cursor, settings.secret_key, "projects")
     if after:
         q = q.where(Project.id < after)
     rows = list(session.scalars(q))
-    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key) if len(rows) > limit else None
+    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key, "projects") if len(rows) > limit else None
     return Page[ProjectOut](data=[ProjectOut.model_validate(p) for p in rows[:limit]], next_cursor=nxt)
 
 
@@ -70,7 +78,7 @@ def list_members(access: Viewer, session: SessionDep) -> list[Membership]:
 
 
 def _user(session: SessionDep, ref: str) -> User:
-    user = session.scalar(select(User).where((User.id == ref) | (User.name == ref)))
+    user = session.scalar(select(User).where(User.id == ref if looks_like_id(ref) else User.name == ref))
     if user is None:
         raise not_found("user")
     return user

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from services.api.deps import Editor, ProjectAccess, SessionDep, SettingsDep, Viewer
 from services.api.errors import ERROR_RESPONSES, ApiError, not_found
-from services.api.pagination import decode_cursor, encode_cursor
+from services.api.pagination import decode_cursor, decode_int_cursor, encode_cursor
 from services.api.schemas import LogLine, MetricPoint, Page, RunEventOut, RunKind, RunOut, RunState, RunSubmit
+from services.api.spec_policy import check_spec
 from services.api.uris import check_uri
 from services.db.base import new_id, utcnow
 from services.db.models import ModelVersion, RegisteredModel, Run, RunEvent, RunLog, RunMetric
@@ -60,8 +61,8 @@ def _bind_model_version(session: Session, project_id: str, raw: dict[str, Any], 
         if "model" not in (raw.get("config") or {}):
             spec["config"]["model"] = row[0].artifact_uri
     model = str(spec["config"].get("model", ""))
-    if model.startswith(("/", "file:")):
-        check_uri(model, settings, field="spec.config.model")
+    if model.startswith(("/", "file:")) or "://" in model:
+        check_uri(model, settings, field="spec.config.model", project_id=project_id)
 
 
 @router.post("", response_model=RunOut, status_code=201, summary="Submit a run",
@@ -82,7 +83,8 @@ def _validated_spec(body: RunSubmit, session: Session, pid: str, settings: Setti
         first = exc.errors[0]
         raise ApiError(422, "validation_error", f"invalid request at {first['field']}: {first['message']}", exc.errors) from exc
     for field, uri in uris:
-        check_uri(uri, settings, field=field)
+        check_uri(uri, settings, field=field, project_id=pid, need_driver=True)
+    check_spec(body.spec, settings, pid)  # hosts, env vars, endpoints, paths and modules a run may name
     if body.kind == "evaluation":
         _bind_model_version(session, pid, body.spec, spec, settings)
     return spec
@@ -146,11 +148,11 @@ def _list_runs(access: ProjectAccess, session: Session, settings: Settings, kind
         q = q.where(Run.state == state)
     if name:
         q = q.where(Run.name == name)
-    after = decode_cursor(cursor, settings.secret_key)
+    after = decode_cursor(cursor, settings.secret_key, f"runs:{access.project.id}")
     if after:
         q = q.where(Run.id < after)
     rows = session.execute(q).all()
-    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key) if len(rows) > limit else None
+    nxt = encode_cursor(rows[limit - 1].id, settings.secret_key, f"runs:{access.project.id}") if len(rows) > limit else None
     return Page[RunOut](data=[RunOut.model_validate(r) for r in rows[:limit]], next_cursor=nxt)
 
 
@@ -213,13 +215,13 @@ def run_logs(
     q = select(RunLog).where(RunLog.run_id == run_id).order_by(RunLog.id).limit(limit + 1)
     if attempt:
         q = q.where(RunLog.attempt == attempt)
-    after = decode_cursor(cursor, settings.secret_key)
+    after = decode_int_cursor(cursor, settings.secret_key, f"logs:{run_id}")
     if after:
-        q = q.where(RunLog.id > int(after))
+        q = q.where(RunLog.id > after)
     rows = list(session.scalars(q))
-    last = rows[min(len(rows), limit) - 1].id if rows else (int(after) if after else 0)
+    last = rows[min(len(rows), limit) - 1].id if rows else (after or 0)
     return Page[LogLine](data=[LogLine.model_validate(r) for r in rows[:limit]],
-                         next_cursor=encode_cursor(str(last), settings.secret_key))
+                         next_cursor=encode_cursor(str(last), settings.secret_key, f"logs:{run_id}"))
 
 
 @router.get("/{run_id}/logs/stream", summary="Logs as Server-Sent Events (follows until the run ends)",

@@ -6,6 +6,7 @@ from xlam.records.hashing import canonical_json, content_hash
 from xlam.records.record import (
     SCHEMA_VERSION,
     Category,
+    EnvironmentSnapshot,
     FewShotExample,
     GroundTruth,
     Provenance,
@@ -17,6 +18,7 @@ from xlam.records.tool import Tool
 __all__ = [
     "SCHEMA_VERSION",
     "Category",
+    "EnvironmentSnapshot",
     "FewShotExample",
     "GroundTruth",
     "Message",

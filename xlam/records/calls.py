@@ -45,6 +45,13 @@ class Step(BaseModel):
     )
     response: str = Field(default="", description="Text the agent says to the user in this step (no-call steps).")
     user_input: str = Field(default="", description="The user's follow-up message after this step, if any.")
+    tools_added: list[str] | None = Field(
+        default=None,
+        description=(
+            "Multi-turn (schema 1.1): names of record tools that become available with this step's "
+            "user_input (missing-function turns). A tool named here is not available before."
+        ),
+    )
 
     @property
     def is_call(self) -> bool:

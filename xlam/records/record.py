@@ -17,7 +17,9 @@ from xlam.records.calls import Step, ToolCall
 from xlam.records.hashing import content_hash
 from xlam.records.tool import Tool
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# 1.1 (additive): ``Record.environment`` (the executable environment and its initial state) and
+# ``Step.tools_added`` (tools that appear at a later turn). Every 1.0 record is a valid 1.1 record.
 
 
 class Category(StrEnum):
@@ -71,6 +73,19 @@ class GroundTruth(BaseModel):
     turns: list[list[str]] | None = None
 
 
+class EnvironmentSnapshot(BaseModel):
+    """The executable, stateful environment a multi-turn record ran against (schema 1.1).
+
+    Replaying the record's calls on ``name`` loaded with ``initial_state`` must give the state whose
+    hash is ``final_state_sha256`` (``xlam.envs``; the content hash of the state's JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="Environment name, e.g. 'bank' (xlam.envs.ENVIRONMENTS).")
+    initial_state: dict[str, Any] = Field(default_factory=dict, description="The state before the first turn.")
+    final_state_sha256: str | None = Field(default=None, description="Content hash of the state after the last turn.")
+
+
 class Rejected(BaseModel):
     """A dispreferred alternative for the record's last assistant turn (preference data)."""
 
@@ -99,6 +114,8 @@ class Record(BaseModel):
     answer: str | None = Field(default=None, description="Final reply to the user after the last step.")
     ground_truth: GroundTruth | None = None
     rejected: Rejected | None = None
+    environment: EnvironmentSnapshot | None = Field(
+        default=None, description="Multi-turn: the executable environment and its initial state (schema 1.1).")
     provenance: Provenance = Field(default_factory=Provenance)
     meta: dict[str, Any] = Field(default_factory=dict, description="Source fields with no place above.")
 

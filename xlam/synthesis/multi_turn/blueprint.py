@@ -1,0 +1,117 @@
+"""Blueprint data types: a task (one user goal turn) with its ground-truth calls and the state
+change it must cause, and the state-diff machinery the semantic check uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlam.records import ToolCall
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+CHANGED = _Marker("CHANGED")  # the value at the path must differ from before
+ABSENT = _Marker("ABSENT")  # the path must be gone afterwards
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One expected effect of a turn on the state: ``path`` ends equal to ``value`` (or CHANGED / ABSENT).
+    Changes below ``path`` are covered by it; any change not covered by some expectation is unexpected."""
+
+    path: tuple[str, ...]
+    value: Any = CHANGED
+
+
+@dataclass
+class Task:
+    """One user goal turn. ``say`` are request phrasings with ``{slot}`` placeholders; ``calls`` are the
+    ground-truth steps (each a list of parallel calls); ``expects`` the state change they must make.
+
+    A clarification variant omits ``omit`` from the first request (``say_without``); the agent asks
+    ``ask`` and the user answers with one of ``supply`` (``{value}``)."""
+
+    kind: str
+    say: list[str]
+    slots: dict[str, Any]
+    calls: list[list[ToolCall]]
+    expects: list[Expect] = field(default_factory=list)
+    answer: Callable[[list[Any]], str] = lambda obs: "Done."
+    omit: str | None = None
+    say_without: list[str] = field(default_factory=list)
+    ask: str = ""
+    supply: list[str] = field(default_factory=lambda: ["{value}.", "It's {value}.", "Sure: {value}.",
+                                                       "Oh right, {value}.", "Use {value}."])
+    long_context: bool = False
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.expects)
+
+    def tool_names(self) -> list[str]:
+        return list(dict.fromkeys(c.name for group in self.calls for c in group))
+
+
+def flatten(state: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """Leaves of a JSON state keyed by their dict path (lists are leaves)."""
+    if isinstance(state, dict) and state:
+        out: dict[tuple[str, ...], Any] = {}
+        for key, value in state.items():
+            out.update(flatten(value, (*prefix, str(key))))
+        return out
+    return {prefix: state}
+
+
+def get_path(state: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(state, dict) or key not in state:
+            return ABSENT
+        state = state[key]
+    return state
+
+
+def state_diff(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Leaf paths whose value differs (added, removed or changed), sorted."""
+    a, b = flatten(before), flatten(after)
+    return sorted(p for p in set(a) | set(b) if a.get(p, ABSENT) != b.get(p, ABSENT)
+                  or (p in a) != (p in b))
+
+
+def check_effects(before: dict[str, Any], after: dict[str, Any], expects: list[Expect]) -> list[str]:
+    """Issues of one turn's state change against its expectations (empty: as the goal says)."""
+    issues: list[str] = []
+    for exp in expects:
+        old, new = get_path(before, exp.path), get_path(after, exp.path)
+        where = "/".join(exp.path)
+        if exp.value is CHANGED:
+            if old == new:
+                issues.append(f"missing_change:{where}")
+        elif exp.value is ABSENT:
+            if new is not ABSENT:
+                issues.append(f"not_removed:{where}")
+        elif new != exp.value:
+            issues.append(f"wrong_value:{where}")
+        elif old == new:
+            issues.append(f"missing_change:{where}")
+    for path in state_diff(before, after):
+        if not any(path[: len(e.path)] == e.path for e in expects):
+            issues.append(f"unexpected_change:{'/'.join(path)}")
+    return issues
+
+
+def call_string(call: ToolCall) -> str:
+    """BFCL's ground-truth form: ``name(arg='value', n=3)``."""
+    args = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
+    return f"{call.name}({args})"
+
+
+__all__ = ["ABSENT", "CHANGED", "Expect", "Task", "call_string", "check_effects", "flatten", "get_path",
+           "state_diff"]

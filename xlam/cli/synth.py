@@ -17,7 +17,10 @@ from xlam.cli.groups import data_app
 
 
 def register(app: typer.Typer) -> None:
-    """Commands are attached to ``data_app`` at import time; nothing else to add."""
+    """Commands are attached to ``data_app`` at import time; the multi-turn ones live in ``synth_mt``."""
+    import importlib
+
+    importlib.import_module("xlam.cli.synth_mt")
 
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xlam.generators import GeneratorConfig
+from xlam.synthesis.multi_turn.config import MultiTurnConfig
 from xlam.tools.sandbox import SandboxLimits
 
 Style = Literal["simple", "multiple", "parallel", "parallel_multiple", "irrelevance", "missing_parameter"]
@@ -57,6 +58,17 @@ class SynthesisConfig(BaseModel):
     temperature: float = Field(default=0.7, ge=0, description="LLM sampling temperature (APIGen used 0.7).")
     max_tokens: int = Field(default=512, ge=16, description="LLM output budget per candidate.")
     source: str = Field(default="synthesis", description="The output records' source name.")
+    mode: Literal["single_turn", "multi_turn"] = Field(
+        default="single_turn", description="multi_turn: APIGen-MT dialogues over the executable environments of "
+                                           "xlam.envs (settings in `multi_turn`; `tools` and the styles are unused).")
+    multi_turn: MultiTurnConfig = Field(
+        default_factory=MultiTurnConfig, description="mode=multi_turn settings; n, seed and generator come from this "
+                                                     "config unless set here.")
+
+    def multi_turn_config(self) -> MultiTurnConfig:
+        """The multi-turn config with n, seed and generator inherited unless ``multi_turn`` sets them."""
+        inherited = {k: getattr(self, k) for k in ("n", "seed", "generator") if k not in self.multi_turn.model_fields_set}
+        return self.multi_turn.model_copy(update=inherited)
 
     @field_validator("styles")
     @classmethod

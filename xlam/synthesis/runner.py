@@ -254,6 +254,11 @@ def run_synthesis(tools: str | ToolRegistry | ToolLibrary | None, out_uri: str, 
                   overwrite: bool = False) -> StageReport:
     """Synthesize ``config.n`` verified samples from ``tools`` (or ``config.tools``) into ``out_uri``."""
     config = config or SynthesisConfig()
+    if config.mode == "multi_turn":  # APIGen-MT over xlam.envs (pipelines and the control plane come through here)
+        from xlam.synthesis.multi_turn.runner import run_multi_turn_synthesis
+
+        return run_multi_turn_synthesis(out_uri, config.multi_turn_config(), rejects_uri=rejects_uri,
+                                        report_dir=report_dir, overwrite=overwrite)
     started = time.perf_counter()
     library = load_tool_library(tools if tools is not None else config.tools, base_url=config.base_url)
     seeds = list(read_records(config.seed_uri)) if config.seed_uri else []

@@ -43,7 +43,7 @@ class Task:
     say: list[str]
     slots: dict[str, Any]
     calls: list[list[ToolCall]]
-    expects: list[Expect] = field(default_factory=list)
+    expects: list[Expect] | None = field(default_factory=list)  # None: effect not declared (not checked)
     answer: Callable[[list[Any]], str] = lambda obs: "Done."
     omit: str | None = None
     say_without: list[str] = field(default_factory=list)

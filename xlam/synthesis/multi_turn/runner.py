@@ -150,7 +150,7 @@ def _account(report: StageReport, env: str, outcome: Outcome) -> None:
     """Funnel: how many reached and passed each stage; per-reason counts for the failing stage."""
     _bump(report, env, "sampled")
     for stage in outcome.passed:
-        _bump(report, env, f"passed {stage}")
+        _bump(report, env, f"passed {stage.removesuffix(':partial')}")
     if outcome.failed_stage:
         _bump(report, env, f"failed {outcome.failed_stage}")
         codes = sorted({r.split(":")[0].split("@")[0] for r in outcome.reasons})

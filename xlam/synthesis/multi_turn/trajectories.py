@@ -110,7 +110,11 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
             steps[-1].user_input = f"\x00{len(users)}"
         users.append(UserTurn(text, keep or []))
 
-    greeting = rng.choice(domain.greet(bp.persona)).format(**{k: v for k, v in bp.persona.items() if isinstance(v, str)})
+    try:
+        greeting = rng.choice(domain.greet(bp.persona)).format(**{k: v for k, v in bp.persona.items()
+                                                                if isinstance(v, str)})
+    except KeyError:  # a given blueprint has no persona
+        greeting = ""
     greeting = greeting or rng.choice(tone["open"])
     for k, task in enumerate(bp.tasks):
         if bp.irrelevant_at == k:

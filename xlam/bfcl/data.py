@@ -50,6 +50,15 @@ MULTI_TURN_CATEGORIES: tuple[str, ...] = (
     "multi_turn_long_context",
 )
 BFCL_CATEGORIES: tuple[str, ...] = SINGLE_TURN_CATEGORIES + MULTI_TURN_CATEGORIES
+# Agentic (v4): memory (one shared question file BFCL_v4_memory.json, run once per back-end, after the
+# scenario's prerequisite conversations in memory_prereq_conversation/) and web search (needs the internet).
+MEMORY_BACKENDS: tuple[str, ...] = ("kv", "vector", "rec_sum")
+MEMORY_CATEGORIES: tuple[str, ...] = tuple(f"memory_{b}" for b in MEMORY_BACKENDS)
+MEMORY_SCENARIOS: tuple[str, ...] = ("student", "customer", "finance", "healthcare", "notetaker")
+WEB_SEARCH_CATEGORIES: tuple[str, ...] = ("web_search_base", "web_search_no_snippet")
+AGENTIC_CATEGORIES: tuple[str, ...] = MEMORY_CATEGORIES + WEB_SEARCH_CATEGORIES
+#: Every category that counts in BFCL v4's overall score (format_sensitivity does not).
+V4_SCORING_CATEGORIES: tuple[str, ...] = BFCL_CATEGORIES + AGENTIC_CATEGORIES
 # Categories whose file has no possible_answer counterpart (scored on call / no call only).
 NO_ANSWER_CATEGORIES: frozenset[str] = frozenset({"irrelevance", "live_irrelevance", "live_relevance"})
 
@@ -87,6 +96,10 @@ def is_multi_turn(category: str) -> bool:
     return category.startswith("multi_turn")
 
 
+def is_memory(category: str) -> bool:
+    return category.startswith("memory")
+
+
 def category_language(category: str) -> str:
     """``java`` / ``javascript`` for the Java and JavaScript files, else ``python``."""
     if category == "simple_java":
@@ -97,8 +110,9 @@ def category_language(category: str) -> str:
 
 
 def category_of_id(entry_id: str) -> str:
-    """The category of an entry id (``live_simple_3-2-1`` -> ``live_simple``)."""
-    for category in sorted(BFCL_CATEGORIES, key=len, reverse=True):
+    """The category of an entry id (``live_simple_3-2-1`` -> ``live_simple``; ``memory_kv_0-customer-0``
+    and the prerequisite ``memory_kv_prereq_22-student-0`` -> ``memory_kv``)."""
+    for category in sorted(V4_SCORING_CATEGORIES, key=len, reverse=True):
         if entry_id.startswith(category + "_"):
             return category
     raise ValueError(f"no BFCL category matches id {entry_id!r}")

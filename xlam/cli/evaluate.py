@@ -54,7 +54,7 @@ def _print_result(result: object) -> None:
 @eval_app.command("bfcl")
 def bfcl(
     model: Annotated[str, typer.Option(help="Checkpoint dir, .gguf file, 'smol', or a recipe name (openai: model name).")] = "smol",
-    categories: Annotated[list[str] | None, typer.Option("--categories", "-c", help="Categories or groups (non_live, live, single_turn, python); repeatable or comma-separated.")] = None,
+    categories: Annotated[list[str] | None, typer.Option("--categories", "-c", help="Categories or groups (non_live, live, single_turn, python, multi_turn, memory); repeatable or comma-separated.")] = None,
     limit: Annotated[int | None, typer.Option(help="Items per category (first N).")] = None,
     out: Annotated[str, typer.Option(help="Output directory or fsspec URI.")] = "runs/eval",
     backend: Annotated[str, typer.Option(help="hf (local transformers) or openai (OpenAI-compatible endpoint).")] = "hf",
@@ -68,12 +68,18 @@ def bfcl(
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run in the same --out directory.")] = False,
     label: Annotated[str | None, typer.Option(help="Run name in reports.")] = None,
 ) -> None:
-    """Generate answers for BFCL single-turn categories and score them (results.jsonl, summary.json, report.md, accuracy.png)."""
+    """Generate answers for BFCL categories and score them (results.jsonl, summary.json, report.md, accuracy.png;
+    multi-turn/memory also trajectories.jsonl)."""
     from xlam.evaluation import EvalConfig, run_bfcl_eval
+    from xlam.evaluation.multi_turn import is_multi_turn_name, run_multi_turn_eval
     from xlam.generators import GeneratorConfig
 
     with bad_input_exits():
         cats = [c.strip() for item in (categories or ["non_live"]) for c in item.split(",") if c.strip()]
+        multi = [c for c in cats if is_multi_turn_name(c)]
+        cats = [c for c in cats if c not in multi]
+        if not cats and not multi:
+            raise ValueError("--categories names no category")
         if mode not in ("prompt", "native"):
             raise ValueError(f"--mode must be prompt or native, not {mode!r}")
         prompt_mode: Literal["native", "prompt"] = "native" if mode == "native" else "prompt"
@@ -86,7 +92,10 @@ def bfcl(
         config = EvalConfig(model=model, generator=gen, categories=cats, limit=limit, prompt_mode=prompt_mode,
                             max_tokens=max_tokens, underscore_to_dot=underscore_to_dot, label=label)
         with _output_dir(out) as local:
-            result = run_bfcl_eval(config, local, resume=resume)
+            if cats:
+                result = run_bfcl_eval(config, local, resume=resume)
+            if multi:
+                result = run_multi_turn_eval(config, multi, local, resume=resume, keep_other_results=bool(cats))
     _print_result(result)
     typer.echo(f"report: {out}/report.md")
 
@@ -101,12 +110,16 @@ def score(
 ) -> None:
     """Score outputs produced elsewhere (e.g. a vLLM deployment) with BFCL's rules."""
     from xlam.evaluation import score_outputs_file
+    from xlam.evaluation.multi_turn import is_trajectory_file, score_trajectories_file
 
     with bad_input_exits():
         if mode not in ("prompt", "native"):
             raise ValueError(f"--mode must be prompt or native, not {mode!r}")
         with _output_dir(out) as local:
-            result = score_outputs_file(outputs, local, category=category, mode="native" if mode == "native" else "prompt", name=name)
+            if is_trajectory_file(outputs):  # multi-turn/memory trajectories: each line carries its mode
+                result = score_trajectories_file(outputs, local, name=name)
+            else:
+                result = score_outputs_file(outputs, local, category=category, mode="native" if mode == "native" else "prompt", name=name)
     _print_result(result)
 
 

@@ -192,3 +192,60 @@ def test_step_decoding_identical() -> None:
         assert ours == theirs, (text, theirs, ours)
         compared += 1
     assert compared > 100
+
+
+def _stub_tree_sitter_parsers() -> None:
+    import sys
+    import types
+
+    for name in ("bfcl_eval.model_handler.parser.java_parser", "bfcl_eval.model_handler.parser.js_parser"):
+        if name not in sys.modules:
+            parser = types.ModuleType(name)
+            parser.parse_java_function_call = parser.parse_javascript_function_call = None  # type: ignore[attr-defined]
+            sys.modules[name] = parser
+
+
+@pytest.mark.parametrize("category", [*MULTI_TURN_CATEGORIES, "memory_kv", "memory_rec_sum"])
+def test_prepared_entries_and_prompts_identical(category: str, tmp_path: Any) -> None:
+    """Functions, holdout functions, memory prerequisites and dependencies, and the prompt-mode and
+    memory system prompts equal what bfcl_eval builds (``load_dataset_entry``,
+    ``system_prompt_pre_processing_chat_model``, ``add_memory_instruction_system_prompt``)."""
+    _stub_tree_sitter_parsers()
+    from bfcl_eval.model_handler.utils import (
+        add_memory_instruction_system_prompt,
+        system_prompt_pre_processing_chat_model,
+    )
+    from bfcl_eval.utils import load_dataset_entry
+
+    from xlam.bfcl.memory import (
+        add_memory_prompt,
+        memory_entries,
+        memory_initial_config,
+        memory_system_prompt,
+    )
+    from xlam.bfcl.multi_turn import Environment, prepare_entry
+    from xlam.evaluation.multi_turn import _with_system_prompt
+
+    theirs = {e["id"]: e for e in load_dataset_entry(category)}
+    if category.startswith("memory"):
+        prereqs, questions = memory_entries(category)
+        ours = {e["id"]: e for e in prereqs + questions}
+    else:
+        ours = {e["id"]: e for e in load_questions(category)}
+    assert set(ours) == set(theirs)
+    for entry_id, raw in ours.items():
+        mine, gold = prepare_entry(raw), theirs[entry_id]
+        assert mine["function"] == gold["function"], entry_id
+        assert mine.get("missed_function") == gold.get("missed_function"), entry_id
+        assert mine["question"] == gold["question"], entry_id
+        assert mine.get("depends_on") == gold.get("depends_on"), entry_id
+        assert mine["involved_classes"] == gold["involved_classes"], entry_id
+        first = copy.deepcopy(mine["question"][0])
+        if category.startswith("memory"):
+            config = memory_initial_config(mine, category, tmp_path)
+            instance = next(iter(Environment(mine["involved_classes"], config).instances.values()))
+            expected = add_memory_instruction_system_prompt(copy.deepcopy(gold["question"]), category, gold["scenario"], instance)[0]
+            first = add_memory_prompt(first, memory_system_prompt(category, mine["scenario"], instance))
+            assert first == expected, entry_id
+        expected = system_prompt_pre_processing_chat_model(copy.deepcopy(first), gold["function"], entry_id)
+        assert _with_system_prompt(first, mine["function"]) == expected, entry_id

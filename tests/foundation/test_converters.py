@@ -24,7 +24,7 @@ def by_id(records: list[Record]) -> dict[str, Record]:
 
 
 def test_registry() -> None:
-    assert set(CONVERTERS) == {"apigen", "bfcl", "openai", "sharegpt", "toolbench", "react", "actionstudio"}
+    assert set(CONVERTERS) == {"apigen", "apigen_mt", "bfcl", "openai", "sharegpt", "toolbench", "react", "actionstudio"}
     for name, converter in CONVERTERS.items():
         assert converter.name == name and converter.description
         module = __import__(type(converter).__module__, fromlist=["_"])

@@ -4,7 +4,7 @@
 Each module documents its format with a sample.
 """
 
-from xlam.converters import actionstudio, apigen, bfcl, openai, react, sharegpt, toolbench  # noqa: F401
+from xlam.converters import actionstudio, apigen, apigen_mt, bfcl, openai, react, sharegpt, toolbench  # noqa: F401
 from xlam.converters.base import Converter, ExportError, FieldError, SourceItem, iter_json_items
 from xlam.converters.registry import CONVERTERS, get_converter, register
 from xlam.converters.unify import UnifyConfig, export_records, run_unify

@@ -27,6 +27,8 @@ from xlam.converters.base import Converter, FieldError, SourceItem, require
 from xlam.converters.registry import register
 from xlam.records import Message, Record, Tool, messages_to_record, record_to_messages
 
+NAMELESS_RESULTS = "openai_nameless_tool_results"
+
 
 def parse_messages(raw: Any, path: str) -> list[Message]:
     if not isinstance(raw, list):
@@ -82,14 +84,23 @@ class OpenAIConverter(Converter):
         tools = parse_openai_tools(row.get("tools"), "tools")
         draft = build_from_messages(messages, "messages", tools=tools)
         meta = {k: v for k, v in row.items() if k not in ("id", "messages", "tools")}
+        results = [m for m in row["messages"] if isinstance(m, dict) and m.get("role") == "tool"]
+        if results and not any("name" in m for m in results):
+            meta[NAMELESS_RESULTS] = True  # export writes tool results without a name, as the source did
         return [self.build(item, row.get("id"), **draft.model_dump(exclude={"id", "source", "provenance",
                                                                             "schema_version", "meta"}), meta=meta)]
 
     def export(self, record: Record) -> dict[str, Any]:
         row: dict[str, Any] = {"id": record.id}
+        nameless = bool(record.meta.get(NAMELESS_RESULTS))
         row["messages"] = [m.to_openai() for m in record_to_messages(record)]
+        if nameless:
+            for message in row["messages"]:
+                if message["role"] == "tool":
+                    message.pop("name", None)
         if record.tools:
             row["tools"] = [t.to_openai() for t in record.tools]
         for key, value in record.meta.items():
-            row.setdefault(key, value)
+            if key != NAMELESS_RESULTS:
+                row.setdefault(key, value)
         return row

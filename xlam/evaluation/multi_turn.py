@@ -305,8 +305,11 @@ def run_multi_turn_eval(
     keep_other_results: bool = False,
     max_active: int = 64,
     progress: bool = True,
+    ids: Iterable[str] | None = None,
 ) -> EvalResult:
     """Run and score multi-turn/memory ``categories`` (see the module doc for the files written).
+
+    ``ids``: only these entries (memory questions bring the prerequisites they depend on).
 
     ``keep_other_results``: keep the rows of other categories in ``results.jsonl`` (a single-turn
     run into the same directory), so the summary covers both.
@@ -325,6 +328,10 @@ def run_multi_turn_eval(
                 shutil.rmtree(snapshot_dir(memory_root, cat), ignore_errors=True)
     data = _Data(cats, config.data_dir, config.limit)
     queue = [(cat, e) for cat in cats for e in data.order[cat] if str(e["id"]) not in done]
+    if ids is not None:
+        wanted = set(ids)
+        wanted |= {d for _, e in queue if str(e["id"]) in wanted for d in e.get("depends_on", [])}
+        queue = [(cat, e) for cat, e in queue if str(e["id"]) in wanted]
     finished = set(done)
     own = generator is None
     gen = generator or make_generator(config)

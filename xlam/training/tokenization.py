@@ -21,7 +21,10 @@ template's own end-of-turn when that is EOS, else EOS is appended).
 
 Expansion: ``per_turn`` yields one example per assistant turn with loss on that turn only (xLAM);
 ``full`` yields one example per record with loss on every assistant turn (native mode only; prompt
-mode is per turn by construction).
+mode is per turn by construction); ``per_user_turn`` (multi-turn records) yields one example per
+user turn with loss on every assistant turn of it (its tool calls and its reply). Tools that appear
+at a later turn (``Step.tools_added``) are offered only from that turn on (per_turn and
+per_user_turn; see :mod:`xlam.training.multi_turn`).
 """
 
 from __future__ import annotations
@@ -113,6 +116,11 @@ def bfcl_system_prompt(tools: list[Tool], extra_system: str = "") -> str:
     """BFCL's prompt-mode system prompt for ``tools`` (an existing system text is appended, as BFCL does)."""
     prompt = system_prompt(bfcl_functions(tools))
     return f"{prompt}\n\n{extra_system}" if extra_system else prompt
+
+
+def _late_tools(record: Record) -> bool:
+    """Whether some tool appears only at a later turn (``Step.tools_added``)."""
+    return any(s.tools_added for s in record.steps)
 
 
 def template_takes_tools(tokenizer: Any) -> bool:
@@ -279,6 +287,9 @@ class RecordRenderer:
     def sft_examples(self, record: Record) -> Iterator[TokenExample]:
         """SFT examples of one record (see the module doc for the expansion modes)."""
         self.stats.records += 1
+        if self.expansion == "per_user_turn" or (self.expansion == "per_turn" and _late_tools(record)):
+            yield from self._grouped_examples(record)  # multi-turn: xlam.training.multi_turn
+            return
         segs = self.segments(record)
         n_targets = sum(1 for _, is_t in segs if is_t)
         if n_targets == 0:
@@ -295,6 +306,32 @@ class RecordRenderer:
             if fitted is not None:
                 self.stats.examples += 1
                 yield TokenExample(fitted[0], fitted[1], record.id, turn)
+
+    def _grouped_examples(self, record: Record) -> Iterator[TokenExample]:
+        """Multi-turn expansion: ``per_user_turn`` = one example per user turn, loss on all its assistant
+        turns; ``per_turn`` with late tools = one example per assistant turn. Each example's prompt offers
+        the tools available at its turn."""
+        multi_turn = importlib.import_module("xlam.training.multi_turn")
+        by_user_turn = self.expansion == "per_user_turn"
+        cache: dict[frozenset[str], list[tuple[list[int], bool]]] = {}
+        produced = False
+        for tools, wanted in multi_turn.groups(record, by_user_turn=by_user_turn):
+            if tools not in cache:
+                cache[tools] = [(self._ids(t), is_t) for t, is_t in self.segments(multi_turn.view(record, tools))]
+            seg_ids = cache[tools]
+            if self.native:
+                items = [(self._native_example(seg_ids, wanted), wanted[-1])] if by_user_turn else \
+                    [(self._native_example(seg_ids, [t]), t) for t in wanted]
+            else:  # prompt mode: one (prompt, target) pair per assistant turn
+                items = [(self._last_pair(seg_ids, t), t) for t in wanted]
+            for (ids, labels), turn in items:
+                produced = True
+                fitted = self._fit(ids, labels)
+                if fitted is not None:
+                    self.stats.examples += 1
+                    yield TokenExample(fitted[0], fitted[1], record.id, turn)
+        if not produced:
+            self.stats.skipped_no_target += 1
 
     @staticmethod
     def _native_example(seg_ids: list[tuple[list[int], bool]], targets: list[int]) -> tuple[list[int], list[int]]:

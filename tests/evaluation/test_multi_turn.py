@@ -114,6 +114,15 @@ def test_oracle_scores_100_and_rescoring_agrees(tmp_path: Path, mode: str) -> No
     assert {c: (v.correct, v.total) for c, v in rescored.categories.items()} == {c: (v.correct, v.total) for c, v in result.categories.items()}
     report = (tmp_path / "report.md").read_text()
     assert "## BFCL v4 overall" in report and "web_search_base (needs the internet" in report
+    # BFCL's own result format ({"id", "result": [[step, ...], ...]}) rescores the same.
+    bfcl_rows = []
+    for r in rows:
+        steps = [[s["text"] if mode == "prompt" else [{c["name"]: json.dumps(c["arguments"])} for c in s["tool_calls"]] or s["text"]
+                  for s in t["steps"]] for t in r["turns"]]
+        bfcl_rows.append(json.dumps({"id": r["id"], "result": steps}))
+    (tmp_path / "bfcl_result.json").write_text("\n".join(bfcl_rows) + "\n")
+    from_bfcl = score_trajectories_file(tmp_path / "bfcl_result.json", tmp_path / "rescored-bfcl")
+    assert {c: v.correct for c, v in from_bfcl.categories.items()} == {c: v.correct for c, v in result.categories.items()}
 
 
 def test_holdout_functions_appear_at_their_turn(tmp_path: Path) -> None:

@@ -122,6 +122,11 @@ class Run(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     claims: Mapped[int] = mapped_column(Integer, default=0)
+    # worker losses of this attempt (expired leases), counted apart from deliveries (XLAM_MAX_CRASHES)
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the backend's finished result, persisted before outputs are registered: a re-delivery finishes
+    # from it instead of running the stage again
+    stage_result: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     external_ref: Mapped[str | None] = mapped_column(String(512), nullable=True)

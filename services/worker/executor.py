@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -10,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.backends import BackendStatus, RunContext, get_backend
 from services.db.models import Run
@@ -35,15 +36,26 @@ def execute(settings: Settings, run_id: str) -> str:
         if run is None:
             state = s.scalar(select(Run.state).where(Run.id == run_id))
             return f"skipped: run is {state or 'missing'}"
-        if run.claims > settings.max_claims:
-            transition(s, run_id, "failed", owner=owner, message=f"gave up after {run.claims - 1} deliveries")
-            return "failed: too many deliveries"
         ctx = RunContext(run_id=run.id, project_id=run.project_id, kind=run.kind, spec=dict(run.spec),
                          attempt=run.attempt, claim=run.claims,
                          work_dir=Path(settings.artifact_root) / "projects" / run.project_id / "runs" / run.id
                          / f"attempt-{run.attempt}" / f"claim-{run.claims}",
                          artifact_root=settings.artifact_root)
         backend_name = run.backend
+        finished = _finished_result(settings, run, ctx)
+        if finished is None:
+            # Worker losses (the reconciler's requeues) have their own, larger budget: a valid run is
+            # not failed because workers were killed under it; other repeated deliveries are poison.
+            if run.crashes > settings.max_crashes:
+                transition(s, run_id, "failed", owner=owner,
+                           message=f"gave up after {run.crashes} worker crashes (XLAM_MAX_CRASHES)")
+                return "failed: too many crashes"
+            if run.claims - run.crashes > settings.max_claims:
+                transition(s, run_id, "failed", owner=owner,
+                           message=f"gave up after {run.claims - run.crashes - 1} deliveries (XLAM_MAX_CLAIMS)")
+                return "failed: too many deliveries"
+    if finished is not None:
+        return _finish_from(settings, ctx, owner, finished)
     try:
         backend = get_backend(backend_name)
         ref = backend.submit(ctx)
@@ -86,9 +98,53 @@ def _watch(settings: Settings, backend: Any, ref: str, ctx: RunContext, owner: s
         if status.terminal:
             break
         time.sleep(settings.poll_seconds)
+    if status.phase == "succeeded" and not cancel_sent and not _persist_result(settings, ctx, owner, status):
+        backend.cleanup(ref)
+        return "abandoned: lease lost"
     outcome = _finalise(settings, ctx, owner, status, cancel_sent)
     backend.cleanup(ref)
     return outcome
+
+
+def _persist_result(settings: Settings, ctx: RunContext, owner: str, status: BackendStatus) -> bool:
+    """Store the finished stage's result (its own commit, while holding the lease) before anything
+    else: if this worker dies now, the next delivery finishes from it instead of re-running."""
+    result = {"attempt": ctx.attempt, "claim": ctx.claim, "status": "succeeded", "outputs": status.outputs}
+    with session_scope(settings.database_url) as s:
+        done = s.execute(update(Run).where(Run.id == ctx.run_id, Run.lease_owner == owner)
+                         .values(stage_result=result)).rowcount  # type: ignore[attr-defined]
+    return bool(done)
+
+
+def _finished_result(settings: Settings, run: Run, ctx: RunContext) -> dict[str, Any] | None:
+    """A finished stage result of this attempt from an earlier delivery: the one persisted in the
+    database, or (local backend) a ``result.json`` an earlier claim wrote before its worker died."""
+    stored = run.stage_result
+    if isinstance(stored, dict) and stored.get("attempt") == run.attempt and stored.get("status") == "succeeded":
+        return stored
+    if run.backend != "local" or "://" in settings.artifact_root:
+        return None
+    for earlier in range(run.claims - 1, 0, -1):
+        path = ctx.work_dir.parent / f"claim-{earlier}" / "result.json"
+        try:
+            result = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(result, dict) and result.get("status") == "succeeded":
+            return {"attempt": run.attempt, "claim": earlier, "status": "succeeded",
+                    "outputs": result.get("outputs") or {}}
+    return None
+
+
+def _finish_from(settings: Settings, ctx: RunContext, owner: str, finished: dict[str, Any]) -> str:
+    """Register a finished result without running the stage again (idempotent final write)."""
+    with session_scope(settings.database_url) as s:
+        moved = transition(s, ctx.run_id, "running", owner=owner, stage_result=finished,
+                           message=f"stage already finished in claim {finished.get('claim')}; not re-run")
+    if moved is None:
+        return "skipped: state changed"
+    status = BackendStatus("succeeded", "", finished.get("outputs") or {})
+    return _finalise(settings, ctx, owner, status, cancel_sent=False)
 
 
 def _finalise(settings: Settings, ctx: RunContext, owner: str, status: BackendStatus, cancel_sent: bool) -> str:

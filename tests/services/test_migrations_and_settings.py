@@ -28,7 +28,7 @@ def _tables(url: str) -> set[str]:
 def test_migrations_upgrade_downgrade_roundtrip_on_postgres(pg_database: str) -> None:
     assert _tables(pg_database) == set()
     upgrade(pg_database)
-    assert _tables(pg_database) == TABLES and current_revision(pg_database) == "0001"
+    assert _tables(pg_database) == TABLES and current_revision(pg_database) == "0002"
     command.check(alembic_config(pg_database))  # the models and the migrations agree
     downgrade(pg_database, "base")
     assert _tables(pg_database) == set() and current_revision(pg_database) is None

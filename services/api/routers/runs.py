@@ -189,7 +189,7 @@ def retry_run(run_id: RunId, access: Editor, session: SessionDep, settings: Sett
     if run.state not in ("failed", "cancelled"):
         raise ApiError(409, "invalid_state", f"run is {run.state}; only failed or cancelled runs can be retried")
     moved = transition(session, run.id, "queued", from_states=["failed", "cancelled"], attempt=run.attempt + 1,
-                       claims=0, lease_owner=None, lease_expires_at=None, external_ref=None,
+                       claims=0, crashes=0, stage_result=None, lease_owner=None, lease_expires_at=None, external_ref=None,
                        submitted_at=None, started_at=None, finished_at=None, message=f"retry by {access.user.name}")
     if moved is None:
         session.rollback()

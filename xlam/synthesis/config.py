@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -61,14 +61,23 @@ class SynthesisConfig(BaseModel):
     mode: Literal["single_turn", "multi_turn"] = Field(
         default="single_turn", description="multi_turn: APIGen-MT dialogues over the executable environments of "
                                            "xlam.envs (settings in `multi_turn`; `tools` and the styles are unused).")
-    multi_turn: MultiTurnConfig = Field(
-        default_factory=MultiTurnConfig, description="mode=multi_turn settings; n, seed and generator come from this "
-                                                     "config unless set here.")
+    multi_turn: dict[str, Any] = Field(
+        default_factory=dict, description="mode=multi_turn: MultiTurnConfig fields (environments, turn rates...); "
+                                          "n, seed and generator are this config's.")
+
+    @field_validator("multi_turn")
+    @classmethod
+    def _multi_turn_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        own = sorted({"n", "seed", "generator"} & set(value))
+        if own:
+            raise ValueError(f"set {', '.join(own)} on the synthesis config itself, not in multi_turn")
+        MultiTurnConfig.model_validate(value)  # errors name the field (environment configs, rates...)
+        return value
 
     def multi_turn_config(self) -> MultiTurnConfig:
-        """The multi-turn config with n, seed and generator inherited unless ``multi_turn`` sets them."""
-        inherited = {k: getattr(self, k) for k in ("n", "seed", "generator") if k not in self.multi_turn.model_fields_set}
-        return self.multi_turn.model_copy(update=inherited)
+        """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""
+        return MultiTurnConfig.model_validate({**self.multi_turn, "n": self.n, "seed": self.seed,
+                                               "generator": self.generator.model_dump()})
 
     @field_validator("styles")
     @classmethod

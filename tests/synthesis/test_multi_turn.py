@@ -338,3 +338,22 @@ def test_retail_and_calendar_refusals() -> None:
     clash = cal.execute(ToolCall(name="create_event", arguments={"title": "x", "date": ev.date, "start": ev.start,
                                                                  "duration_minutes": 30, "room": ev.room}))
     assert not clash.ok and eid in clash.message
+
+
+def test_control_plane_synthesis_run_kind(tmp_path: Path) -> None:
+    """A control-plane synthesis run spec with mode=multi_turn: validated like any run, then run by the stage runner."""
+    from services.backends.stage_runner import MetricSink, run_synthesis_kind
+    from services.runspecs import SpecError, validate_spec
+
+    spec = validate_spec("synthesis", {"output_name": "mt-data", "config": {
+        "n": 15, "seed": 6, "mode": "multi_turn", "multi_turn": {"environments": ["retail"], "max_turns": 3}}})
+    result = run_synthesis_kind(spec, tmp_path, MetricSink(tmp_path / "metrics.jsonl"))
+    uri = result["datasets"][0]["uri"]
+    records = list(read_records(uri))
+    assert len(records) == 15 and all(r.environment and r.environment.name == "retail" for r in records)
+    assert (tmp_path / "reports" / "synthesis" / "synthesize-mt.turns.png").is_file()
+    metrics = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert {"key": "synthesis.output_records", "step": 0, "value": 15.0} in metrics
+    with pytest.raises(SpecError) as info:
+        validate_spec("synthesis", {"output_name": "x", "config": {"mode": "multi_turn", "multi_turn": {"n": 3}}})
+    assert info.value.errors[0]["field"] == "spec.config.multi_turn" and "synthesis config itself" in str(info.value.errors)

@@ -153,22 +153,32 @@ def _account(report: StageReport, env: str, outcome: Outcome) -> None:
         _bump(report, env, f"passed {stage.removesuffix(':partial')}")
     if outcome.failed_stage:
         _bump(report, env, f"failed {outcome.failed_stage}")
-        codes = sorted({r.split(":")[0].split("@")[0] for r in outcome.reasons})
+        codes = sorted({reason_code(outcome.failed_stage, r) for r in outcome.reasons})
         for code in codes:
             report.bump(f"{outcome.failed_stage}:{code}")
+
+
+def reason_code(stage: str, reason: str) -> str:
+    """A reason without its instance details: ``ToolError@cancel_order``, ``missing_change:orders``,
+    ``unsupported_value:withdraw.amount``."""
+    if stage.endswith("execution") and "@" in reason:
+        error, _, rest = reason.partition("@")
+        return f"{error}@{rest.split('(')[0]}"
+    parts = reason.split("@")[0].split(":")
+    return parts[0] + (":" + parts[1].split("/")[0] if len(parts) > 1 and parts[1] else "")
 
 
 def funnel_table(report: StageReport) -> str:
     """Markdown funnel: rows per environment, columns per stage (passed counts) and verified."""
     envs = sorted(k.removeprefix("funnel:") for k in report.groups if k.startswith("funnel:"))
-    head = "| environment | sampled | " + " | ".join(STAGES) + " | verified | yield |"
-    lines = [head, "|---|" + "---:|" * (len(STAGES) + 3)]
+    head = "| environment | sampled | no goal | " + " | ".join(STAGES) + " | verified | yield |"
+    lines = [head, "|---|" + "---:|" * (len(STAGES) + 4)]
     for env in [*envs, "all"]:
         row = report.groups.get("funnel" if env == "all" else f"funnel:{env}", {})
         sampled = row.get("sampled", 0)
         verified = row.get("verified", 0)
         cells = [str(row.get(f"passed {s}", 0)) for s in STAGES]
-        lines.append(f"| {env} | {sampled} | " + " | ".join(cells) + f" | {verified} | "
+        lines.append(f"| {env} | {sampled} | {row.get('failed sampling', 0)} | " + " | ".join(cells) + f" | {verified} | "
                      f"{verified / sampled if sampled else 0:.1%} |")
     return "\n".join(lines)
 
@@ -299,4 +309,4 @@ def _copy_blueprint(bp: Blueprint) -> Blueprint:
     return clone
 
 
-__all__ = ["STAGES", "MultiTurnSynthesizer", "funnel_table", "run_multi_turn_synthesis", "turns_histogram"]
+__all__ = ["STAGES", "MultiTurnSynthesizer", "funnel_table", "reason_code", "run_multi_turn_synthesis", "turns_histogram"]

@@ -66,10 +66,11 @@ class DataSettings(_Strict):
         "passed to the chat template; prompt: xLAM sectioned prompt; auto: native when the template takes tools.",
     )
     prompt_style: dict[str, Any] = Field(default_factory=dict, description="xlam.prompts.PromptStyle fields.")
-    expansion: Literal["per_turn", "full"] = Field(
+    expansion: Literal["per_turn", "full", "per_user_turn"] = Field(
         default="per_turn",
         description="per_turn: one example per assistant turn (loss on that turn only); full: one example per "
-        "record with loss on every assistant turn.",
+        "record with loss on every assistant turn; per_user_turn (multi-turn records): one example per user "
+        "turn with loss on every assistant turn of it.",
     )
     keep_thought: bool = Field(default=True, description="Keep step thoughts in the targets.")
     max_seq_len: int = Field(default=1024, ge=16, description="Tokens per packed row.")

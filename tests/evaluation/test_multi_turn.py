@@ -183,14 +183,16 @@ class MemoryOracle(Generator):
                 out.append(ChatResponse(text=f"{{'answer': '{question}', 'context': 'from memory'}}"))
             elif not self.stored and last.role == "user":
                 self.stored = True
-                call = "core_memory_add(key='oracle_fact', value='prefers green tea')" if "kv" in self.category else "memory_append(text='prefers green tea')"
+                call = {"memory_kv": "core_memory_add(key='oracle_fact', value='prefers green tea')",
+                        "memory_vector": "core_memory_add(text='prefers green tea')",
+                        "memory_rec_sum": "memory_append(text='prefers green tea')"}[self.category]
                 out.append(ChatResponse(text=f"[{call}]"))
             else:
                 out.append(ChatResponse(text="Noted."))
         return out
 
 
-@pytest.mark.parametrize("category", ["memory_kv", "memory_rec_sum"])
+@pytest.mark.parametrize("category", ["memory_kv", "memory_rec_sum", pytest.param("memory_vector", marks=pytest.mark.slow)])
 def test_memory_prerequisites_then_questions(tmp_path: Path, category: str) -> None:
     oracle = MemoryOracle(category)
     result = run_multi_turn_eval(_config(limit=3), [category], tmp_path, generator=oracle, progress=False)

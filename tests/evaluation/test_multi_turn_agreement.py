@@ -205,7 +205,7 @@ def _stub_tree_sitter_parsers() -> None:
             sys.modules[name] = parser
 
 
-@pytest.mark.parametrize("category", [*MULTI_TURN_CATEGORIES, "memory_kv", "memory_rec_sum"])
+@pytest.mark.parametrize("category", [*MULTI_TURN_CATEGORIES, "memory_kv", "memory_rec_sum", pytest.param("memory_vector", marks=pytest.mark.slow)])
 def test_prepared_entries_and_prompts_identical(category: str, tmp_path: Any) -> None:
     """Functions, holdout functions, memory prerequisites and dependencies, and the prompt-mode and
     memory system prompts equal what bfcl_eval builds (``load_dataset_entry``,

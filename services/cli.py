@@ -84,13 +84,9 @@ def _table(rows: list[dict[str, Any]], columns: list[str], title: str = "") -> N
 
 
 def _read_spec(spec_file: Path) -> dict[str, Any]:
-    import yaml
+    from xlam.cli.errors import read_config_file
 
-    data = yaml.safe_load(spec_file.read_text())
-    if not isinstance(data, dict):
-        typer.echo(f"{spec_file}: the spec must be a mapping", err=True)
-        raise typer.Exit(2)
-    return data
+    return read_config_file(spec_file, what="spec", allow_empty=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -212,7 +208,10 @@ def datasets_register(name: str, uri: str, project: ProjectOpt = None, descripti
 @datasets_app.command("upload")
 def datasets_upload(name: str, path: Path, project: ProjectOpt = None, description: str = "") -> None:
     """Upload a small JSONL file of records as a new dataset version."""
-    _print(_call(_client().upload_dataset, _project(project), name, path.read_bytes(), description))
+    from xlam.cli.errors import require_file
+
+    _print(_call(_client().upload_dataset, _project(project), name, require_file(path, what="JSONL").read_bytes(),
+                 description))
 
 
 @runs_app.command("submit")

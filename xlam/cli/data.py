@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from xlam.cli.errors import bad_input_exits, fail
+from xlam.cli.errors import bad_input_exits, fail, require_file
 from xlam.cli.groups import data_app
 
 T = TypeVar("T")
@@ -73,6 +73,9 @@ def unify_cmd(
         fail(f"--on-error must be fail or skip, got {on_error!r}")
     if compression not in (None, "zstd"):
         fail(f"--compression must be zstd (or left out), got {compression!r}")
+    for path in inputs or []:  # local input files: present, a file (bfcl also takes a data directory), not empty
+        if "://" not in path and not (source == "bfcl" and Path(path).is_dir()):
+            require_file(path)
     with bad_input_exits():
         config = UnifyConfig(on_error=on_error, compression=compression, shard_size=shard_size,
                              categories=category or None, limit=limit, overwrite=overwrite)

@@ -6,6 +6,7 @@ Bad input exits with code 2 and prints the file, line, field and reason.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from xlam.cli.errors import bad_input_exits
+from xlam.cli.errors import bad_input_exits, require_file
 from xlam.cli.groups import eval_app
 
 
@@ -29,8 +30,14 @@ def _output_dir(uri: str) -> Iterator[Path]:
     """A local directory for ``uri``: the path itself, or a temp dir uploaded with fsspec afterwards."""
     if "://" not in uri or uri.startswith("file://"):
         path = Path(uri.removeprefix("file://"))
+        created = not path.exists()
         path.mkdir(parents=True, exist_ok=True)
-        yield path
+        try:
+            yield path
+        except BaseException:
+            if created:  # bad input found while working: leave nothing behind
+                shutil.rmtree(path, ignore_errors=True)
+            raise
         return
     import fsspec
 
@@ -112,6 +119,7 @@ def score(
     from xlam.evaluation import score_outputs_file
     from xlam.evaluation.multi_turn import is_trajectory_file, score_trajectories_file
 
+    require_file(outputs, what="outputs")
     with bad_input_exits():
         if mode not in ("prompt", "native"):
             raise ValueError(f"--mode must be prompt or native, not {mode!r}")

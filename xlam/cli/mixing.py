@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from xlam.cli.errors import bad_input_exits, fail
+from xlam.cli.errors import bad_input_exits, fail, read_config_file
 from xlam.cli.groups import data_app
 
 
@@ -23,14 +23,7 @@ def register(app: typer.Typer) -> None:
 def _yaml(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    import yaml
-
-    if not path.is_file():
-        raise FileNotFoundError(2, "no such file", str(path))
-    data = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the config must be a mapping")
-    return data
+    return read_config_file(path)
 
 
 @data_app.command("dedup")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from xlam.cli.errors import bad_input_exits
+from xlam.cli.errors import bad_input_exits, read_config_file
 from xlam.cli.groups import data_app
 
 
@@ -24,17 +24,7 @@ def register(app: typer.Typer) -> None:
 def _load_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    import yaml
-
-    if not path.is_file():
-        raise FileNotFoundError(2, "no such file", str(path))
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the config must be a mapping")
-    return data
+    return read_config_file(path)
 
 
 def _print_report(report: Any) -> None:

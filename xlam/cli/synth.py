@@ -6,13 +6,11 @@ Bad input exits with code 2 and prints where and why.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from xlam.cli.errors import bad_input_exits
+from xlam.cli.errors import bad_input_exits, read_config_file
 from xlam.cli.groups import data_app
 
 
@@ -28,16 +26,7 @@ def register(app: typer.Typer) -> None:
 def _config_overrides(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
-    text = Path(path).read_text()
-    if path.endswith((".yaml", ".yml")):
-        import yaml
-
-        data = yaml.safe_load(text)
-    else:
-        data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the config must be an object")
-    return data
+    return read_config_file(path)
 
 
 @data_app.command("synthesize")

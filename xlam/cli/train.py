@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from xlam.cli.errors import fail, read_config_file
 from xlam.cli.groups import train_app
 
 
@@ -27,6 +28,25 @@ def _parse_set(values: list[str]) -> dict[str, Any]:
     return out
 
 
+def _check_datasets_exist(config_path: Path, cfg: Any) -> None:
+    """Every local dataset the config names exists (a manifest), or exit 2 naming the field."""
+    from xlam.datasets import dataset_exists
+
+    named = [(f"data.datasets[{i}]", str(u)) for i, u in enumerate(cfg.data.datasets)]
+    for i, src in enumerate((cfg.data.mixture or {}).get("sources") or []):
+        if isinstance(src, dict) and src.get("uri"):
+            named.append((f"data.mixture.sources[{i}].uri", str(src["uri"])))
+    for field, uri in named:
+        if "://" in uri and not uri.startswith("file://"):
+            continue  # remote: the reader reports it
+        try:
+            found = dataset_exists(uri)
+        except OSError:
+            found = False
+        if not found:
+            fail(f"{config_path}, field {field}: no dataset at {uri} (no manifest.json)")
+
+
 @train_app.command("run")
 def run_cmd(
     config: Path = typer.Option(..., "--config", "-c", exists=True, dir_okay=False, help="train.yaml"),
@@ -42,11 +62,13 @@ def run_cmd(
         overrides["distributed.launcher"] = launcher
     if num_workers:
         overrides["distributed.num_workers"] = num_workers
+    read_config_file(config, what="training config", allow_empty=False)  # names the file and line
     try:
         cfg = load_train_config(config, overrides)
     except TrainConfigError as exc:
         typer.echo(f"error: invalid training config {config}: {exc}", err=True)
         raise typer.Exit(2) from None
+    _check_datasets_exist(config, cfg)  # before anything starts or is written
     from xlam.training.launch import run_training
 
     result = run_training(cfg)

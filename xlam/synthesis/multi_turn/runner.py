@@ -70,6 +70,8 @@ class MultiTurnSynthesizer:
             self.generator_name = f"{config.generator.backend}:{config.generator.model or 'default'}"
         self.attempts = 0
         self.rephrase_stats: Counter[str] = Counter()
+        self.sampled: Counter[str] = Counter()
+        self.verified: Counter[str] = Counter()
 
     def close(self) -> None:
         if self.generator is not None:
@@ -78,15 +80,28 @@ class MultiTurnSynthesizer:
     def blueprints(self, count: int) -> list[tuple[Blueprint | None, str, str]]:
         """``count`` sampled blueprints as (blueprint or None, environment, sampling error)."""
         out = []
+        pending: Counter[str] = Counter()
         for _ in range(count):
             self.attempts += 1
-            env = self.rng.choices(self.config.environments, self.weights)[0]
+            env = self._next_environment(pending)
+            pending[env] += 1
+            self.sampled[env] += 1
             rng = random.Random(f"{self.config.seed}:{self.attempts}")
             try:
                 out.append((sample_blueprint(env, rng, self.config, f"bp-{self.config.seed}-{self.attempts}"), env, ""))
             except SamplingError as exc:
                 out.append((None, env, str(exc)))
         return out
+
+    def _next_environment(self, pending: Counter[str]) -> str:
+        """The environment furthest below its share of verified dialogues (counting this batch's pending
+        blueprints at the yield seen so far), so the output follows the weights whatever each yields."""
+        def expected(env: str) -> float:
+            done = self.sampled[env] - pending[env]
+            rate = (self.verified[env] + 1) / (done + 1.25)
+            return (self.verified[env] + pending[env] * rate) / self.weights[self.config.environments.index(env)]
+
+        return min(self.config.environments, key=lambda e: (expected(e), self.rng.random()))
 
     def run_batch(self, batch: list[Blueprint], seeds: list[int] | None = None) -> list[tuple[Blueprint, Outcome, Record]]:
         """Check blueprints, simulate the survivors' dialogues (one LLM batch) and check the dialogues."""
@@ -243,6 +258,7 @@ def run_multi_turn_synthesis(out_uri: str, config: MultiTurnConfig | None = None
                         out.write(record)
                         report.output_records += 1
                         _bump(report, bp.env, "verified")
+                        synth.verified[bp.env] += 1
                         kinds.update(record.provenance.extra.get("turn_kinds", []))
                         turns_hist[str(record.provenance.extra.get("user_turns", 0))] += 1
                         progress.advance(task)

@@ -175,8 +175,11 @@ def bank_freeze(s: State, rng: random.Random, p: Persona) -> Task:
                 supply=["{value}.", "It's {value}.", "Reason is {value}."])
 
 
-def bank_unfreeze(s: State, rng: random.Random, p: Persona) -> Task:
-    acc = rng.choice(p["accounts"])
+def bank_unfreeze(s: State, rng: random.Random, p: Persona) -> Task | None:
+    frozen = [a for a in p["accounts"] if s["accounts"][a]["frozen"]]
+    if not frozen and rng.random() < 0.85:
+        return None  # users rarely ask to unfreeze an account that is not frozen
+    acc = rng.choice(frozen or p["accounts"])
     return Task("unfreeze", ["Unfreeze account {account}, please.", "Can you lift the freeze on {account}?"],
                 {"account": acc}, [[C("unfreeze_account", account_number=acc)]],
                 [Expect(("accounts", acc, "frozen"), False)],

@@ -121,8 +121,8 @@ def v4_summaries(scores: dict[str, CategoryScore]) -> list[Summary]:
         description="BFCL v4 overall 10/10/10/30/40 as bfcl-eval computes it (a category not run counts 0)"
         + (f"; not run: {', '.join(missing)}" if missing else ""),
     ))
-    parts = {g: ran[g] for g in WEIGHTS if ran[g] is not None}
-    scored = sum(WEIGHTS[g] * v for g, v in parts.items()) / sum(WEIGHTS[g] for g in parts) if parts else None  # type: ignore[operator]
+    parts: dict[str, float] = {g: v for g in WEIGHTS if (v := ran[g]) is not None}
+    scored = sum(WEIGHTS[g] * v for g, v in parts.items()) / sum(WEIGHTS[g] for g in parts) if parts else None
     out.append(Summary(
         name="v4_overall_scored_parts", value=scored, categories=_ran(scores, all_cats), complete=not missing,
         description="BFCL v4 overall over the parts that ran (weights renormalised over " + ", ".join(f"{g} {WEIGHTS[g]}" for g in parts) + ")",

@@ -226,8 +226,8 @@ class _EntryRun:
             tool_results = [{"role": "tool", "name": d, "content": r} for d, r in zip(decoded, results, strict=False)]
             self.messages.append(Message(role="user", content=repr(tool_results)))
         else:  # BFCL's local-model handlers: one tool message per call, named by the call
-            for call, result in zip(decoded, results, strict=False):
-                self.messages.append(Message(role="tool", name=call, content=result))
+            for call_text, result in zip(decoded, results, strict=False):
+                self.messages.append(Message(role="tool", name=call_text, content=result))
 
     def finish(self) -> None:
         if self.env is not None and is_memory(self.category) and is_prereq(self.id):
@@ -389,7 +389,8 @@ class _progress:
     """A rich progress bar over entries (or nothing) that yields an ``advance(n)`` callable."""
 
     def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total, self._bar = enabled, total, None
+        self.enabled, self.total = enabled, total
+        self._bar: Any = None
 
     def __enter__(self) -> Any:
         if not self.enabled:
@@ -399,7 +400,7 @@ class _progress:
         self._bar = Progress(transient=False)
         self._bar.__enter__()
         task = self._bar.add_task("BFCL multi-turn", total=self.total)
-        return lambda n: self._bar.advance(task, n)  # type: ignore[union-attr]
+        return lambda n: self._bar.advance(task, n)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -476,7 +477,7 @@ def _steps_from_bfcl(result: Any) -> list[list[dict[str, Any]]]:
     """BFCL's result turns (prompt mode: raw strings; FC: lists of ``{name: arguments-json}``) as steps."""
     turns = []
     for turn in result:
-        steps = []
+        steps: list[dict[str, Any]] = []
         for step in turn:
             if isinstance(step, str):
                 steps.append({"text": step, "tool_calls": []})

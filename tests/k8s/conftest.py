@@ -1,12 +1,28 @@
-"""Shared fixtures for the Kubernetes tests: tool binaries (installed via scripts/k8s-tools.sh)."""
+"""Shared fixtures for the Kubernetes tests: tool binaries (installed via scripts/k8s-tools.sh) and a
+real kube-apiserver (scripts/k8s-apiserver.sh; tests using it are marked ``apiserver``)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import yaml
+
+from tests.k8s.realserver import (
+    RealApiServer,
+    ensure_namespace,
+    install_crds,
+    kubectl_run,
+    served_by_1_20,
+    without_empty_string_defaults,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools" / "bin"
@@ -43,8 +59,6 @@ def checkov() -> Path:
 
 @pytest.fixture(scope="session")
 def kuberay_crds() -> dict[str, dict]:
-    import yaml
-
     out = {}
     for name in ("ray.io_rayjobs.yaml", "ray.io_rayclusters.yaml"):
         path = SCHEMAS / name
@@ -52,3 +66,63 @@ def kuberay_crds() -> dict[str, dict]:
             pytest.fail(f"KubeRay CRD schema missing: {path}")
         out[name.split("_")[1].split(".")[0]] = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)  # 1.4 MB: C loader
     return out
+
+
+# ---------------------------------------------------------------- the real API server (tests marked `apiserver`)
+@pytest.fixture(scope="session")
+def apiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApiServer]:
+    """One etcd + kube-apiserver v1.20.2 per test session (free loopback ports, a temp state dir),
+    started through scripts/k8s-apiserver.sh, which builds the binary first if it is not cached."""
+    server = RealApiServer(tmp_path_factory.mktemp("apiserver")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def admin(apiserver: RealApiServer) -> Iterator[httpx.Client]:
+    """Raw REST as cluster admin (system:masters)."""
+    with apiserver.http() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def xlam_crds(admin: httpx.Client) -> list[dict]:
+    """Our three CRDs from manifests/base/crds, installed as they are and Established."""
+    crds = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "manifests" / "base" / "crds").glob("*.yaml"))]
+    return install_crds(admin, crds)
+
+
+@pytest.fixture(scope="session")
+def kuberay_installed(admin: httpx.Client, kuberay_crds: dict[str, dict]) -> list[dict]:
+    """The vendored KubeRay RayJob and RayCluster CRDs, installed and Established; their
+    ``default: ""`` entries removed first, which a 1.20 server refuses (test_real_crds.py shows it)."""
+    return install_crds(admin, [without_empty_string_defaults(kuberay_crds[k])[0] for k in ("rayjobs", "rayclusters")])
+
+
+@pytest.fixture()
+def namespace(admin: httpx.Client, xlam_crds: list[dict], request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh namespace per test (left Terminating afterwards: no namespace controller on 1.20 here)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    name = f"t-{slug}-{uuid.uuid4().hex[:5]}"
+    ensure_namespace(admin, name)
+    yield name
+    admin.delete(f"/api/v1/namespaces/{name}")
+
+
+@pytest.fixture(scope="session")
+def xlam_installed(apiserver: RealApiServer, kubectl: Path, kuberay_installed: list[dict],
+                   tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The dev overlay applied for real (server-side apply, field manager `xlam-tests`): namespace
+    `xlam`, CRDs, ServiceAccounts, RBAC from manifests/base/rbac.yaml, workloads (inert: no kubelet).
+    Objects of API versions 1.20 does not serve are left out (listed in realserver.UNSERVED_1_20)."""
+    from tests.k8s.render import kustomize
+
+    objs = served_by_1_20(kustomize(kubectl, "dev"))
+    work = tmp_path_factory.mktemp("dev-overlay")
+    manifest = work / "dev.yaml"
+    manifest.write_text(yaml.safe_dump_all(objs))
+    kubeconfig = apiserver.kubeconfig(work / "kubeconfig")
+    out = kubectl_run(kubectl, kubeconfig, "apply", "--server-side", "--field-manager=xlam-tests", "-f", str(manifest))
+    return {"objects": objs, "manifest": manifest, "kubeconfig": kubeconfig, "first_apply": out}

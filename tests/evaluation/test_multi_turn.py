@@ -31,10 +31,17 @@ from xlam.records import ToolCall
 HOLDOUT = "<holdout>"
 
 
+TOOL_RESULTS_AS_USER = "[{'role': 'tool'"  # BFCL's API prompting handlers send results as a user message
+
+
+def _is_user(m: Any) -> bool:
+    return bool(m.role == "user" and not (m.content or "").startswith(TOOL_RESULTS_AS_USER))
+
+
 def _user_key(messages: list[Any]) -> tuple[str, ...]:
     out = []
     for m in messages:
-        if m.role != "user":
+        if not _is_user(m):
             continue
         text = m.content or ""
         out.append(HOLDOUT if text.endswith(ADDITIONAL_FUNCTION_PROMPT_NATIVE) else text)
@@ -78,7 +85,7 @@ class Oracle(Generator):
         calls = self.plan[key]
         since_user = 0
         for m in reversed(request.messages):
-            if m.role == "user":
+            if _is_user(m):
                 break
             since_user += m.role == "assistant"
         if self.chatty:  # never stops calling
@@ -251,3 +258,40 @@ def test_cli_score_and_bad_input(tmp_path: Path) -> None:
     assert not (tmp_path / "bad-out" / "results.jsonl").exists()
     web = runner.invoke(app, ["eval", "bfcl", "--categories", "web_search_base", "--out", str(tmp_path / "web")])
     assert web.exit_code == 2 and "internet" in web.output, web.output
+
+
+@pytest.mark.parametrize("mode", ["native", "prompt"])
+def test_cli_openai_backend_against_a_served_model(tmp_path: Path, mode: str) -> None:
+    """`xlam eval bfcl --categories multi_turn_base --backend openai` against the project's own
+    OpenAI-compatible server (services.inference) serving the oracle: tool calls and results travel
+    over HTTP (native: tool_calls/tool messages; prompt: text and BFCL's results-as-user message)."""
+    from services.inference import create_app
+    from tests.generators.servers import run_in_thread
+    from xlam.cli.main import app
+
+    with run_in_thread(create_app(Oracle(["multi_turn_base"], mode), model_name="oracle")) as url:
+        res = CliRunner().invoke(app, ["eval", "bfcl", "--model", "oracle", "--backend", "openai", "--base-url", url,
+                                       "--categories", "multi_turn_base", "--limit", "3", "--mode", mode, "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "multi_turn_base" in res.output and "3/3" in res.output and "[v4_multi_turn] (partial): 100.00%" in res.output
+    rows = [json.loads(line) for line in (tmp_path / TRAJECTORIES_FILE).read_text().splitlines()]
+    assert len(rows) == 3 and all(len(r["turns"]) == len(load_questions("multi_turn_base")[int(r["id"].rsplit("_", 1)[1])]["question"]) for r in rows)
+    assert (tmp_path / "report.md").is_file() and (tmp_path / "accuracy.png").is_file()
+
+
+@pytest.mark.slow
+def test_smollm2_multi_turn_smoke(tmp_path: Path) -> None:
+    """The packaged SmolLM2-135M-Instruct on CPU through the whole loop on the shortest miss_func
+    entry (3 turns, ~4k-token prompts; ~2 CPU minutes). It answers in prose, so every turn ends
+    after one step and the entry fails as an empty turn, as BFCL would score it."""
+    from xlam.generators import GeneratorConfig
+
+    config = EvalConfig(model="smol", categories=[], max_tokens=8, generator=GeneratorConfig(backend="hf", batch_size=2))
+    result = run_multi_turn_eval(config, ["multi_turn_miss_func"], tmp_path, ids=["multi_turn_miss_func_3"], progress=False)
+    assert result.categories["multi_turn_miss_func"].total == 1
+    traj = json.loads((tmp_path / TRAJECTORIES_FILE).read_text())
+    assert len(traj["turns"]) == 3 and all(turn["steps"] for turn in traj["turns"])
+    assert traj["turns"][1]["added_functions"] == ["find", "ls"]
+    assert all(step["usage"]["prompt_tokens"] > 3000 and step["usage"]["completion_tokens"] <= 8 for turn in traj["turns"] for step in turn["steps"])
+    rescored = score_trajectories_file(tmp_path / TRAJECTORIES_FILE, tmp_path / "rescored")
+    assert rescored.categories["multi_turn_miss_func"].error_types == result.categories["multi_turn_miss_func"].error_types

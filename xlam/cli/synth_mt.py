@@ -14,10 +14,10 @@ from xlam.cli.errors import bad_input_exits, fail
 from xlam.cli.groups import data_app
 
 
-def _load(path: str | None) -> dict[str, Any]:
-    from xlam.cli.synth import _config_overrides
+def _load(path: str | None, what: str = "config") -> dict[str, Any]:
+    from xlam.cli.errors import read_config_file
 
-    return _config_overrides(path)
+    return read_config_file(path, what=what) if path else {}
 
 
 @data_app.command("synthesize-mt")
@@ -64,7 +64,7 @@ def synthesize_mt_cmd(
         if max_turns is not None:
             fields["max_turns"] = max_turns
         if env_config:
-            fields["environment_configs"] = _load(env_config)
+            fields["environment_configs"] = _load(env_config, "environment config")
         gen = dict(fields.get("generator") or {})
         gen.update({"backend": generator, "seed": seed})
         if model:

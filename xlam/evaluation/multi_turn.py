@@ -299,13 +299,14 @@ def run_multi_turn_eval(
     generator: Generator | None = None,
     resume: bool = False,
     keep_other_results: bool = False,
-    max_active: int = 64,
+    max_active: int | None = None,
     progress: bool = True,
     ids: Iterable[str] | None = None,
 ) -> EvalResult:
     """Run and score multi-turn/memory ``categories`` (see the module doc for the files written).
 
     ``ids``: only these entries (memory questions bring the prerequisites they depend on).
+    ``max_active``: entries in flight (default: max(64, 4 x hf batch size or 2 x openai concurrency)).
 
     ``keep_other_results``: keep the rows of other categories in ``results.jsonl`` (a single-turn
     run into the same directory), so the summary covers both.
@@ -323,6 +324,10 @@ def run_multi_turn_eval(
             if is_memory(cat):
                 shutil.rmtree(snapshot_dir(memory_root, cat), ignore_errors=True)
     data = _Data(cats, config.data_dir, config.limit)
+    _preflight(cats, data)
+    if max_active is None:
+        g = config.generator
+        max_active = max(64, 4 * g.batch_size if g.backend == "hf" else 2 * g.max_concurrency)
     queue = [(cat, e) for cat in cats for e in data.order[cat] if str(e["id"]) not in done]
     if ids is not None:
         wanted = set(ids)
@@ -376,6 +381,15 @@ def run_multi_turn_eval(
     )
     write_v4_result_files(result, out)
     return result
+
+
+def _preflight(cats: list[str], data: _Data) -> None:
+    """Fail before any generation when an environment class of the run cannot be imported."""
+    from xlam.bfcl.multi_turn import environment_class
+
+    for cat in cats:
+        for name in sorted({c for e in data.order[cat] for c in e.get("involved_classes", [])}):
+            environment_class(name)
 
 
 def _machine() -> str:

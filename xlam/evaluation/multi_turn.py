@@ -517,9 +517,9 @@ def score_trajectories_file(
     for lineno, row in iter_jsonl(path):
         if not isinstance(row, dict) or "id" not in row:
             raise RecordError(str(path), lineno, "id", "each line needs an 'id'")
-        if row.get("prereq"):
-            continue
         entry_id = str(row["id"])
+        if row.get("prereq") or is_prereq(entry_id):  # memory prerequisites are not scored
+            continue
         try:
             category = row.get("category") or category_of_id(entry_id)
         except ValueError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from typing import Any
 
@@ -19,6 +20,9 @@ schemathesis = pytest.importorskip("schemathesis")
 # module's migrated PostgreSQL database and Redis before any case runs.
 _app = create_app(Settings(home=tempfile.mkdtemp(prefix="xlam-spec-"), broker_url="memory://"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app)
+# valid and invalid inputs (NUL characters included), a bounded number per operation, one worker
+schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+                                allow_x00=True)
 SKIP = {"/metrics", "/readyz", "/v1/projects/{project_id}/runs/{run_id}/logs/stream",
         "/v1/projects/{project_id}/datasets/upload"}
 
@@ -33,8 +37,9 @@ def fuzz_project(client: Any, admin: Any, settings: Any) -> str:
     return "fuzz"
 
 
+@pytest.mark.slow
 @schema.exclude(path=list(SKIP)).parametrize()
-@hsettings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@hsettings(max_examples=int(os.environ.get("XLAM_FUZZ_EXAMPLES", "20")), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms_to_its_openapi(case: Any, admin: Any, client: Any, fuzz_project: str) -> None:
     # point valid project ids at a real project, so cases reach past the membership check
     value = (case.path_parameters or {}).get("project_id")

@@ -366,6 +366,35 @@ def test_nul_characters_are_4xx_everywhere(client: Any, project: dict[str, Any])
         assert "x-request-id" in r.headers
 
 
+def test_nul_in_every_string_field_and_query_parameter_of_the_openapi_document(
+        client: Any, project: dict[str, Any]) -> None:
+    """Walk /openapi.json: each string query parameter, and each string property of each JSON body,
+    gets a NUL character in turn; every answer is a 4xx."""
+    p, h = project["name"], project["owner"].h
+    doc = client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    tried = 0
+    for path, item in doc["paths"].items():
+        url = path.replace("{project_id}", p).replace("{model_name}", "m").replace("{alias}", "prod")
+        url = url.replace("{version}", "1").replace("{run_id}", "run_x").replace("{dataset_id}", "ds_x")
+        url = url.replace("{user_ref}", "u").replace("{token_id}", "tok_x")
+        for method, op in item.items():
+            for param in op.get("parameters", []):
+                if param["in"] == "query" and "string" in json.dumps(param["schema"]):
+                    r = client.request(method, url, params={param["name"]: "a\x00b"}, headers=h)
+                    assert 400 <= r.status_code < 500, (method, url, param["name"], r.status_code)
+                    tried += 1
+            ref = (op.get("requestBody", {}).get("content", {}).get("application/json", {})
+                   .get("schema", {}).get("$ref", ""))
+            props = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}) if ref else {}
+            for name, prop in props.items():
+                if "string" in json.dumps(prop):
+                    r = client.request(method, url, json={name: "a\u0000b"}, headers={**h, "If-Match": '"1"'})
+                    assert 400 <= r.status_code < 500, (method, url, name, r.status_code)
+                    tried += 1
+    assert tried >= 20
+
+
 def test_deep_or_huge_specs_are_422_before_hashing(client: Any, project: dict[str, Any]) -> None:
     p, h = project["name"], project["editor"].h
     deep: dict[str, Any] = {}

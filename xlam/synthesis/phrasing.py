@@ -121,6 +121,30 @@ def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: rando
         intent=intent, Intent=intent[:1].upper() + intent[1:])
     if template == "typo":
         opener = _typo(opener, rng)
+    varying = [k for k in argument_sets[0] if any(s.get(k) != argument_sets[0].get(k) for s in argument_sets)]
+    same_keys = all(set(s) == set(argument_sets[0]) for s in argument_sets)
+    style = rng.random()
+    if same_keys and len(varying) == 1 and style < 0.45:
+        # "... where the positive number is 50, 20 and 10 respectively" (one argument varies)
+        key = varying[0]
+        fixed = {k: v for k, v in argument_sets[0].items() if k != key}
+        label = _label(key, tool.properties.get(key, {}))
+        values = [voice_value(s[key]) for s in argument_sets]
+        listed = ", ".join(values[:-1]) + " and " + values[-1]
+        head = opener.rstrip(".?")
+        tail = f" for each of these values of {label}: {listed}" if rng.random() < 0.5 else \
+            f", where {label} is {listed} respectively"
+        extra = voice_arguments(tool, fixed, rng)
+        text = head + tail + (f", with {extra}" if extra else "")
+        return text + ("?" if opener.endswith("?") else ".")
+    if style < 0.75:
+        # "<request for the first case> Then do the same for <second> and for <third>."
+        first = voice_arguments(tool, argument_sets[0], rng)
+        rest = [voice_arguments(tool, s, rng) for s in argument_sets[1:]]
+        again = rng.choice(["Then do the same for {r}.", "Repeat it for {r}.", "Also do it for {r}.",
+                            "And the same again for {r}."])
+        joined = "; and for ".join(rest)
+        return f"{opener} {rng.choice(_ARG_JOINERS).format(args=first)} " + again.format(r=joined)
     cases = [f"({i}) {voice_arguments(tool, args, rng)}" for i, args in enumerate(argument_sets, 1)]
     return f"{opener} {rng.choice(_PARALLEL_OPENERS)} " + "; ".join(cases) + "."
 

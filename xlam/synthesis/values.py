@@ -15,6 +15,8 @@ import random
 import re
 from typing import Any
 
+from xlam.synthesis import vocabulary
+
 VOCAB: dict[str, list[str]] = {
     "city": ["Paris", "Tokyo", "New York", "Berlin", "Nairobi", "Sydney", "Toronto", "Lima", "Mumbai", "Madrid"],
     "country": ["France", "Japan", "Brazil", "Kenya", "Canada", "India", "Germany", "Mexico", "Italy", "Norway"],
@@ -35,7 +37,7 @@ VOCAB: dict[str, list[str]] = {
     "query": ["wireless headphones", "vegan recipes", "machine learning books", "hiking trails near me"],
     "title": ["Quarterly Report", "Getting Started With Python", "A Walk in the Park", "Notes on Distributed Systems"],
     "sentence": [
-        "The quick brown fox jumps over the lazy dog.",
+        "Five boxing wizards pack a dozen jugs of liquor quickly.",
         "Never odd or even, said the clerk at noon.",
         "Data beats opinions when the data is clean.",
         "She sells sea shells by the sea shore every summer.",
@@ -45,6 +47,16 @@ VOCAB: dict[str, list[str]] = {
     "id": ["A1B2C3", "ORD-1042", "USR-77", "INV-2024-001", "SKU-5531"],
     "unit": ["meter", "kilogram", "second", "liter"],
 }
+# Larger vocabularies (xlam.synthesis.vocabulary): thousands of distinct values instead of a handful,
+# so a model learns to copy values from the query rather than memorise them.
+VOCAB["city"] = list(dict.fromkeys([*VOCAB["city"], *vocabulary.CITIES]))
+VOCAB["country"] = list(dict.fromkeys([*VOCAB["country"], *vocabulary.COUNTRIES]))
+VOCAB["first_name"] = list(dict.fromkeys([*VOCAB["first_name"], *vocabulary.FIRST_NAMES]))
+VOCAB["name"] = list(dict.fromkeys([*VOCAB["name"], *vocabulary.person_names()]))
+VOCAB["company"] = list(dict.fromkeys([*VOCAB["company"], *vocabulary.COMPANIES]))
+VOCAB["word"] = list(dict.fromkeys([*VOCAB["word"], *vocabulary.WORDS]))
+VOCAB["sentence"] = list(dict.fromkeys([*VOCAB["sentence"], *vocabulary.sentences()]))
+
 _NAME_HINTS: list[tuple[str, str]] = [
     (r"e-?mail", "email"), (r"url|link|website|endpoint", "url"), (r"city|town|location|place", "city"),
     (r"country|nation", "country"), (r"first_?name", "first_name"), (r"company|organi[sz]ation|brand", "company"),

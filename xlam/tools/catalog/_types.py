@@ -31,7 +31,7 @@ StringList = Annotated[list[str], Field(min_length=2, max_length=8)]
 
 IsoDate = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2024-03-15"])]
 IsoDateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"}, examples=["2024-03-15T09:30:00"])]
-Text = Annotated[str, Field(min_length=1, max_length=2000, examples=["The quick brown fox jumps over the lazy dog."])]
+Text = Annotated[str, Field(min_length=1, max_length=2000, examples=["Five boxing wizards pack a dozen jugs of liquor quickly."])]
 Word = Annotated[str, Field(min_length=1, max_length=40, examples=["level"])]
 Pattern = Annotated[str, Field(min_length=1, max_length=200, examples=[r"\d+", r"[A-Z][a-z]+"])]
 JsonText = Annotated[str, Field(min_length=2, max_length=4000, examples=['{"name": "Ada", "age": 36}'])]

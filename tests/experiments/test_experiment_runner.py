@@ -1,0 +1,88 @@
+"""An experiment file runs end to end on CPU: synthesize -> dedup -> SFT -> BFCL eval -> report."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from xlam.experiments import ExperimentConfig, plans, run_experiment
+from xlam.experiments.contamination import contamination
+from xlam.records import Record, Step, Tool, ToolCall
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _config() -> ExperimentConfig:
+    return ExperimentConfig.model_validate({
+        "name": "tiny-check",
+        "data": {"synthesis": {"n": 24, "styles": ["simple", "irrelevance"]}, "dedup": {}},
+        "train": {"model": {"recipe": "tiny"}, "distributed": {"launcher": "local", "num_workers": 1,
+                                                               "engine": "torch"},
+                  "optim": {"max_steps": 2, "warmup_steps": 0, "lr": 1e-3},
+                  "data": {"max_seq_len": 1024, "micro_batch_size": 2}},
+        "eval": {"categories": ["simple_python", "irrelevance"], "limit": 2, "batch_size": 4, "max_tokens": 8},
+        "variants": [{"name": "unverified", "description": "verification off",
+                      "overrides": {"data.verify": False, "train.optim.max_steps": 1}}],
+    })
+
+
+def test_variants_share_data_only_when_the_data_recipe_is_equal() -> None:
+    config = _config()
+    base, unverified = plans(config)
+    assert base.name == "baseline" and unverified.train["optim"]["max_steps"] == 1
+    assert base.data_key != unverified.data_key
+    same = config.model_copy(update={"variants": [config.variants[0].model_copy(
+        update={"overrides": {"train.optim.lr": 1e-4}})]})
+    assert len({p.data_key for p in plans(same)}) == 1
+    with pytest.raises(ValueError, match="must start with data"):
+        ExperimentConfig.model_validate({"name": "x", "variants": [{"name": "v", "overrides": {"lr": 1}}]})
+
+
+@pytest.mark.slow
+def test_experiment_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
+    summary = run_experiment(_config(), tmp_path, ["data", "train", "eval", "report"], device="cpu")
+    assert set(summary["rows"]) == {"base", "baseline", "unverified"}
+    for name in summary["rows"]:
+        rows = [json.loads(x) for x in gzip.open(tmp_path / "outputs" / name / "outputs.jsonl.gz")]
+        assert len(rows) == 4 and all(set(r) == {"id", "output"} for r in rows)
+    assert summary["rows"]["baseline"]["train"]["steps"] == 2
+    report = (tmp_path / "report.md").read_text()
+    assert "| baseline |" in report and "| unverified |" in report and (tmp_path / "accuracy.png").is_file()
+    info = next(iter(summary["data"].values()))
+    # three generic catalog names (compound_interest, linear_regression, word_count) also name BFCL
+    # functions (with other schemas); nothing else is shared. Query 8-grams: only generic phrases
+    # ("find the greatest common divisor of two"): 0.4% of 1,000 synthesized samples.
+    assert set(info["bfcl_function_names_shared"]) <= {"compound_interest", "linear_regression", "word_count"}
+    assert info["share_with_bfcl_query_8gram"] <= 0.05
+    # a rerun reuses every stage
+    again = run_experiment(_config(), tmp_path, ["data", "train", "eval", "report"], device="cpu")
+    assert again["rows"]["baseline"]["categories"] == summary["rows"]["baseline"]["categories"]
+
+
+def test_contamination_finds_bfcl_names_and_query_ngrams() -> None:
+    from xlam.bfcl.data import load_questions
+
+    entry = load_questions("simple_python")[0]
+    leaked = Record(id="leak", source="t", tools=[Tool.from_bfcl(entry["function"][0])],
+                    query=entry["question"][0][0]["content"],
+                    steps=[Step(tool_calls=[ToolCall(name=entry["function"][0]["name"], arguments={})])])
+    clean = Record(id="clean", source="t", tools=[Tool(name="zz_unique_tool", description="x")],
+                   query="Please frobnicate the quux with seven widgets and eleven gadgets today.",
+                   steps=[Step(response="ok")])
+    report = contamination([leaked, clean], categories=["simple_python"])
+    assert report["records"] == 2
+    assert report["records_with_bfcl_function_name"] == 1
+    assert report["records_with_bfcl_query_8gram"] == 1 and report["examples"][0]["id"] == "leak"
+
+
+def test_committed_experiment_files_validate() -> None:
+    import yaml
+
+    files = sorted((ROOT / "experiments").glob("*.yaml"))
+    assert files
+    for path in files:
+        config = ExperimentConfig.model_validate(yaml.safe_load(path.read_text()))
+        assert plans(config)

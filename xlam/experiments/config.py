@@ -1,0 +1,78 @@
+"""The typed experiment file: one data recipe, one training recipe, one evaluation, and ablation variants.
+
+An experiment runs synthesize -> (augment) -> dedup -> mix -> SFT (-> DPO) -> BFCL eval -> report, for a
+baseline configuration and for each variant (a variant overrides dotted keys of ``data``, ``train``
+or ``eval``). Variants with the same data configuration share one data set.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from xlam.augment.config import AugmentConfig
+from xlam.dedup.config import DedupConfig
+from xlam.synthesis.config import SynthesisConfig
+
+Stage = Literal["data", "train", "eval", "report"]
+STAGES: tuple[Stage, ...] = ("data", "train", "eval", "report")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataRecipe(_Strict):
+    """How the training data set is made."""
+
+    synthesis: SynthesisConfig = Field(default_factory=SynthesisConfig, description="APIGen synthesis (n, styles...).")
+    verify: bool = Field(default=True, description="Keep only samples that pass format, execution and semantic "
+                                                   "checks (False: keep every well-formed draft: the ablation).")
+    augment: AugmentConfig | None = Field(default=None, description="Augmentation of the synthesized samples.")
+    dedup: DedupConfig | None = Field(default_factory=DedupConfig, description="Exact + near dedup; null: off.")
+    extra_datasets: list[str] = Field(default_factory=list, description="Further dataset URIs mixed in as they are.")
+
+
+class EvalRecipe(_Strict):
+    categories: list[str] = Field(default_factory=lambda: ["non_live"], description="BFCL categories or groups.")
+    limit: int | None = Field(default=None, ge=1, description="Items per category (first N in file order).")
+    batch_size: int = Field(default=64, ge=1, description="Prompts per generate() batch.")
+    max_tokens: int = Field(default=256, ge=8)
+    base: bool = Field(default=True, description="Also evaluate the untrained base model.")
+
+
+class Variant(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted keys: data.*, train.*, eval.*.")
+
+    @field_validator("overrides")
+    @classmethod
+    def _scoped(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            if key.split(".", 1)[0] not in ("data", "train", "eval") or "." not in key:
+                raise ValueError(f"override {key!r} must start with data., train. or eval.")
+        return value
+
+
+class ExperimentConfig(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    seed: int = 0
+    data: DataRecipe = Field(default_factory=DataRecipe)
+    train: dict[str, Any] = Field(default_factory=dict, description="TrainConfig fields (data.datasets is filled in).")
+    eval: EvalRecipe = Field(default_factory=EvalRecipe)
+    variants: list[Variant] = Field(default_factory=list, description="Ablations: overrides of the baseline.")
+    baseline_name: str = Field(default="baseline", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+    @field_validator("variants")
+    @classmethod
+    def _unique(cls, value: list[Variant]) -> list[Variant]:
+        names = [v.name for v in value]
+        if len(names) != len(set(names)):
+            raise ValueError("variant names must be unique")
+        return value
+
+
+__all__ = ["STAGES", "DataRecipe", "EvalRecipe", "ExperimentConfig", "Stage", "Variant"]

@@ -1,0 +1,118 @@
+"""The experiment report: one row per variant (and the base model), BFCL accuracy, data, contamination."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from xlam.datasets import read_manifest, read_records
+from xlam.evaluation.results import load_items, load_result
+from xlam.experiments.config import ExperimentConfig
+from xlam.experiments.contamination import contamination
+from xlam.reports import bar_chart
+
+CALL_CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple")
+SHOWN = (*CALL_CATEGORIES, "irrelevance", "live_simple", "live_multiple", "live_parallel",
+         "live_parallel_multiple", "live_irrelevance")
+
+
+def export_outputs(eval_dir: Path, target: Path) -> Path:
+    """``{"id", "output"}`` lines (what ``xlam eval score`` reads), gzip-compressed, in id order."""
+    rows = sorted(({"id": d["id"], "output": d.get("raw_output", "")} for d in load_items(eval_dir)),
+                  key=lambda r: r["id"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(target, "wb", compresslevel=9) as fh:
+        for row in rows:
+            fh.write(orjson.dumps(row) + b"\n")
+    return target
+
+
+def _row(eval_dir: Path) -> dict[str, Any] | None:
+    if not (eval_dir / "summary.json").is_file():
+        return None
+    result = load_result(eval_dir)
+    cats = {c: round(100 * r.accuracy, 2) for c, r in result.categories.items()}
+    calls = [cats[c] for c in CALL_CATEGORIES if c in cats]
+    row: dict[str, Any] = {"categories": cats, "items": result.items, "seconds": round(result.seconds, 1),
+                           "totals": {c: r.total for c, r in result.categories.items()}}
+    row["non_live_ast_mean"] = round(sum(calls) / len(calls), 2) if len(calls) == len(CALL_CATEGORIES) else None
+    live = result.summary("live_ast")
+    row["live_ast"] = round(100 * live, 2) if live is not None else None
+    return row
+
+
+def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict[str, Any]:
+    rows: dict[str, dict[str, Any]] = {}
+    base = _row(work / "eval" / "base")
+    if base is not None:
+        rows["base"] = base
+    data_info: dict[str, Any] = {}
+    for plan in plans:
+        row = _row(work / "eval" / plan.name)
+        data = work / "data" / plan.data_key / "dataset"
+        if data.is_dir() and plan.data_key not in data_info:
+            contam_file = work / "data" / plan.data_key / "contamination.json"
+            if not contam_file.is_file():
+                contam_file.write_text(json.dumps(contamination(read_records(str(data))), indent=2))
+            info = json.loads(contam_file.read_text())
+            info["records"] = read_manifest(str(data)).num_records
+            data_info[plan.data_key] = info
+        if row is not None:
+            row["data_key"] = plan.data_key
+            result_file = work / "runs" / plan.name / "result.json"
+            if result_file.is_file():
+                raw = json.loads(result_file.read_text())
+                history = raw.get("history") or []
+                losses = [h["loss"] for h in history if "loss" in h]
+                row["train"] = {"steps": raw.get("final_step"), "first_loss": losses[0] if losses else None,
+                                "last_loss": losses[-1] if losses else None,
+                                "tokens": sum(h.get("tokens", 0) for h in history)}
+            rows[plan.name] = row
+    for name in rows:
+        export_outputs(work / "eval" / name, work / "outputs" / name / "outputs.jsonl.gz")
+    cats = [c for c in SHOWN if any(c in r["categories"] for r in rows.values())]
+    lines = [f"# Experiment {config.name}", "", config.description.strip(), "",
+             "## BFCL accuracy (%)", "",
+             "| variant | " + " | ".join(cats) + " | non-live AST mean | live AST |",
+             "|---|" + "---:|" * (len(cats) + 2)]
+    for name, row in rows.items():
+        vals = [f"{row['categories'][c]:.2f}" if c in row["categories"] else "-" for c in cats]
+        nl = f"**{row['non_live_ast_mean']:.2f}**" if row.get("non_live_ast_mean") is not None else "-"
+        live = f"{row['live_ast']:.2f}" if row.get("live_ast") is not None else "-"
+        lines.append(f"| {name} | " + " | ".join(vals) + f" | {nl} | {live} |")
+    lines += ["", "Items per category: " + ", ".join(
+        f"{c} {next(iter(rows.values()))['totals'].get(c, '-')}" for c in cats) if rows else "", ""]
+    descriptions = {v.name: v.description for v in config.variants}
+    lines += ["## Variants", "", "| variant | what differs | data set | train steps | loss first -> last |",
+              "|---|---|---|---:|---|"]
+    for plan in plans:
+        row = rows.get(plan.name, {})
+        train = row.get("train") or {}
+        loss = (f"{train['first_loss']:.3f} -> {train['last_loss']:.4f}"
+                if train.get("first_loss") is not None else "-")
+        lines.append(f"| {plan.name} | {descriptions.get(plan.name, 'the baseline recipe')} | {plan.data_key} "
+                     f"| {train.get('steps', '-')} | {loss} |")
+    lines += ["", "## Data sets and contamination (overlap with every BFCL single-turn category)", "",
+              "| data set | records | distinct tools | records with a BFCL function name | records with a BFCL query 8-gram |",
+              "|---|---:|---:|---:|---:|"]
+    for key, info in data_info.items():
+        lines.append(f"| {key} | {info['records']} | {info['distinct_tool_names']} | "
+                     f"{info['records_with_bfcl_function_name']} ({', '.join(info['bfcl_function_names_shared'][:5])}) "
+                     f"| {info['records_with_bfcl_query_8gram']} |")
+    timings = work / "timings.json"
+    if timings.is_file():
+        lines += ["", "## Timings (s)", "", "```", timings.read_text().strip(), "```"]
+    (work / "report.md").write_text("\n".join(lines) + "\n")
+    chart = {name: {c: row["categories"][c] for c in cats if c in row["categories"]} for name, row in rows.items()}
+    if chart:
+        bar_chart(chart, work / "accuracy.png", title=f"{config.name}: BFCL accuracy (%)", ylabel="accuracy (%)")
+    summary = {"rows": rows, "data": data_info}
+    (work / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
+    return summary
+
+
+__all__ = ["export_outputs", "write_report"]

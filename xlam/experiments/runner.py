@@ -1,0 +1,212 @@
+"""Run an experiment file: data -> train -> eval -> report, for the baseline and every variant.
+
+Work directory layout (every stage is reused when its output exists, so stages can run on
+different machines: data on a CPU box, training and evaluation on a GPU):
+
+- ``data/<key>/``: the data set of one data recipe (``key`` hashes the recipe), with ``reports/``;
+- ``runs/<variant>/``: training output (checkpoints, ``hf/`` HF model, ``result.json``);
+- ``eval/<variant>/`` and ``eval/base/``: BFCL results (``results.jsonl``, ``summary.json``);
+- ``report.md``, ``accuracy.png``, ``experiment.json``: the comparison of all variants.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from xlam.dedup.runner import run_dedup
+from xlam.experiments.config import ExperimentConfig, Stage
+from xlam.synthesis.runner import run_synthesis
+
+log = logging.getLogger(__name__)
+
+
+def set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    """``tree[a][b][c] = value`` for ``"a.b.c"``, creating mappings on the way."""
+    *parents, leaf = dotted.split(".")
+    node = tree
+    for key in parents:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"override {dotted!r}: {key!r} is not a mapping")
+    node[leaf] = value
+
+
+@dataclass
+class Plan:
+    """One variant resolved: its data recipe (as a dict), train fields and eval settings."""
+
+    name: str
+    data: dict[str, Any]
+    train: dict[str, Any]
+    eval: dict[str, Any]
+
+    @property
+    def data_key(self) -> str:
+        blob = json.dumps(self.data, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def plans(config: ExperimentConfig) -> list[Plan]:
+    base = {"data": config.data.model_dump(mode="json"), "train": copy.deepcopy(config.train),
+            "eval": config.eval.model_dump(mode="json")}
+    out = [Plan(config.baseline_name, **copy.deepcopy(base))]
+    for variant in config.variants:
+        tree = copy.deepcopy(base)
+        for dotted, value in variant.overrides.items():
+            set_dotted(tree, dotted, value)
+        out.append(Plan(variant.name, **tree))
+    return out
+
+
+class ExperimentRunner:
+    def __init__(self, config: ExperimentConfig, workdir: str | Path, *, device: str | None = None) -> None:
+        self.config = config
+        self.work = Path(workdir).resolve()
+        self.device = device
+        self.timings: dict[str, float] = {}
+
+    # --- data ----------------------------------------------------------------------------------
+    def data_dir(self, plan: Plan) -> Path:
+        return self.work / "data" / plan.data_key
+
+    def build_data(self, plan: Plan) -> Path:
+        """Synthesize (verified, or everything generated when ``verify`` is off), augment, dedup."""
+        from xlam.augment.config import AugmentConfig
+        from xlam.augment.runner import run_augment
+        from xlam.dedup.config import DedupConfig
+        from xlam.synthesis.config import SynthesisConfig
+
+        target = self.data_dir(plan)
+        final = target / "dataset"
+        if (final / "manifest.json").is_file():
+            return final
+        shutil.rmtree(target, ignore_errors=True)
+        (target / "reports").mkdir(parents=True)
+        (target / "recipe.json").write_text(json.dumps(plan.data, indent=2, sort_keys=True))
+        recipe = plan.data
+        synth = SynthesisConfig.model_validate({"seed": self.config.seed, **recipe["synthesis"]})
+        verified, rejects = str(target / "synth"), str(target / "synth-rejects")
+        started = time.perf_counter()
+        run_synthesis(None, verified, synth, rejects_uri=None if recipe["verify"] else rejects,
+                      report_dir=target / "reports" / "synthesis")
+        sources = [verified] if recipe["verify"] else [verified, rejects]
+        if recipe.get("augment") is not None:
+            augmented = []
+            for i, uri in enumerate(sources):
+                out = str(target / f"augment-{i}")
+                run_augment(uri, out, AugmentConfig.model_validate(recipe["augment"]),
+                            report_dir=str(target / "reports" / f"augment-{i}"))
+                augmented.append(out)
+            sources = augmented
+        sources += list(recipe.get("extra_datasets") or [])
+        dedup = DedupConfig.model_validate(recipe["dedup"]) if recipe.get("dedup") is not None else None
+        if dedup is not None:
+            run_dedup(sources, str(final), dedup, report_dir=target / "reports" / "dedup")
+        else:
+            from xlam.datasets import concat_datasets
+
+            concat_datasets(sources, str(final))
+        self.timings[f"data:{plan.data_key}"] = time.perf_counter() - started
+        return final
+
+    # --- train ---------------------------------------------------------------------------------
+    def run_dir(self, plan: Plan) -> Path:
+        return self.work / "runs" / plan.name
+
+    def train(self, plan: Plan) -> Path:
+        from xlam.training.config import TrainConfig
+        from xlam.training.launch import run_training
+
+        out = self.run_dir(plan)
+        export = out / "hf"
+        if (export / "config.json").is_file() and (out / "result.json").is_file():
+            return export
+        fields = copy.deepcopy(plan.train)
+        fields.setdefault("name", f"{self.config.name}-{plan.name}")
+        fields["output_dir"] = str(out)
+        fields.setdefault("seed", self.config.seed)
+        fields.setdefault("data", {})["datasets"] = [str(self.data_dir(plan) / "dataset")]
+        config = TrainConfig.model_validate(fields)
+        started = time.perf_counter()
+        result = run_training(config)
+        self.timings[f"train:{plan.name}"] = time.perf_counter() - started
+        if not result.hf_export_dir:
+            raise RuntimeError(f"variant {plan.name}: training exported no model (train.export must be true)")
+        return Path(result.hf_export_dir)
+
+    # --- eval ----------------------------------------------------------------------------------
+    def eval_dir(self, name: str) -> Path:
+        return self.work / "eval" / name
+
+    def evaluate(self, name: str, model: str, settings: dict[str, Any]) -> Path:
+        from xlam.evaluation.config import EvalConfig
+        from xlam.evaluation.harness import run_bfcl_eval
+        from xlam.generators import GeneratorConfig
+
+        out = self.eval_dir(name)
+        if (out / "summary.json").is_file():
+            return out
+        device = self.device or _default_device()
+        generator = GeneratorConfig(backend="hf", model=model, device=device,
+                                    dtype="bfloat16" if device.startswith("cuda") else "float32",
+                                    batch_size=settings["batch_size"], tool_prompt="prompt")
+        config = EvalConfig(model=model, generator=generator, categories=settings["categories"],
+                            limit=settings["limit"], prompt_mode="prompt", max_tokens=settings["max_tokens"],
+                            label=name)
+        started = time.perf_counter()
+        run_bfcl_eval(config, out)
+        self.timings[f"eval:{name}"] = time.perf_counter() - started
+        return out
+
+    # --- all -----------------------------------------------------------------------------------
+    def run(self, stages: Sequence[Stage], only: Sequence[str] | None = None) -> dict[str, Any]:
+        selected = [p for p in plans(self.config) if not only or p.name in only]
+        self.work.mkdir(parents=True, exist_ok=True)
+        (self.work / "experiment.json").write_bytes(
+            orjson.dumps(self.config.model_dump(mode="json"), option=orjson.OPT_INDENT_2))
+        if "data" in stages:
+            for plan in selected:
+                self.build_data(plan)
+        if "train" in stages:
+            for plan in selected:
+                self.train(plan)
+        if "eval" in stages:
+            if self.config.eval.base and (not only or "base" in only or self.config.baseline_name in only):
+                base_model = str(self.config.train.get("model", {}).get("checkpoint") or "smol")
+                self.evaluate("base", base_model, self.config.eval.model_dump(mode="json"))
+            for plan in selected:
+                self.evaluate(plan.name, str(self.run_dir(plan) / "hf"), plan.eval)
+        timings_file = self.work / "timings.json"
+        previous = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+        timings_file.write_text(json.dumps({**previous, **self.timings}, indent=2, sort_keys=True))
+        summary: dict[str, Any] = {}
+        if "report" in stages:
+            from xlam.experiments.report import write_report
+
+            summary = write_report(self.config, self.work, plans(self.config))
+        return summary
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def run_experiment(config: ExperimentConfig, workdir: str | Path, stages: Sequence[Stage],
+                   only: Sequence[str] | None = None, device: str | None = None) -> dict[str, Any]:
+    return ExperimentRunner(config, workdir, device=device).run(stages, only)
+
+
+__all__ = ["ExperimentRunner", "Plan", "plans", "run_experiment", "set_dotted"]

@@ -46,7 +46,8 @@ def test_experiment_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
     summary = run_experiment(_config(), tmp_path, ["data", "train", "eval", "report"], device="cpu")
     assert set(summary["rows"]) == {"base", "baseline", "unverified"}
     for name in summary["rows"]:
-        rows = [json.loads(x) for x in gzip.open(tmp_path / "outputs" / name / "outputs.jsonl.gz")]
+        with gzip.open(tmp_path / "outputs" / name / "outputs.jsonl.gz") as fh:
+            rows = [json.loads(x) for x in fh]
         assert len(rows) == 4 and all(set(r) == {"id", "output"} for r in rows)
     assert summary["rows"]["baseline"]["train"]["steps"] == 2
     report = (tmp_path / "report.md").read_text()

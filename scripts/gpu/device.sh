@@ -24,16 +24,21 @@ case "${1:?}" in
       python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$site" "$store"/wheels/*.whl
       touch "$site/.ready"
     fi
+    src=$store/src
+    if [ -f "$store/src.tar.gz" ]; then  # the committed code that pack.sh archived
+      rm -rf "$src" && mkdir -p "$src" && tar -xzf "$store/src.tar.gz" -C "$src" && rm "$store/src.tar.gz"
+      echo "code: commit $(cat "$store/src.commit")"
+    fi
     work=/tmp/xlam-gpu/work
     mkdir -p "$work"
     [ -d "$store/work/data" ] && cp -rn "$store/work/data" "$work/" || true
-    export PYTHONPATH="$site:$PWD" USE_HUB_KERNELS=0 HF_HUB_OFFLINE=1 XLAM_CACHE_DIR=$store/cache PYTHONUNBUFFERED=1
+    export PYTHONPATH="$site:$src" USE_HUB_KERNELS=0 HF_HUB_OFFLINE=1 XLAM_CACHE_DIR=$store/cache PYTHONUNBUFFERED=1
     export TOKENIZERS_PARALLELISM=false
     python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name(0))'
     nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
     status=0
     # stop before the device call's own limit so the results still get packed
-    timeout "${XLAM_GPU_TIMEOUT:-540}" python3 -m xlam.experiments "$file" --workdir "$work" --stages train,eval,report "$@" || status=$?
+    timeout "${XLAM_GPU_TIMEOUT:-540}" python3 -m xlam.experiments "$src/$file" --workdir "$work" --stages train,eval,report "$@" || status=$?
     if [ -n "${OUT:-}" ]; then
       tar -C "$work" -czf "$OUT/results.tar.gz" --exclude='*/results.jsonl' report.md summary.json accuracy.png \
         timings.json outputs eval runs/*/result.json 2>/dev/null || true

@@ -35,6 +35,10 @@ $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --imp
   --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
   -d .gpu/c2/wheels $pins
 
+# The code as committed (HEAD), so uncommitted edits in this checkout never reach a measured run.
+git archive --format=tar HEAD xlam experiments | gzip -1 > .gpu/c2/src.tar.gz
+git rev-parse HEAD > .gpu/c2/src.commit
+
 # The experiment's data sets (built by its data stage here, on the CPU).
 mkdir -p .gpu/c2/work/data
 cp -r "$work"/data/* .gpu/c2/work/data/

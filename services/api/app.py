@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from services.api.errors import install_error_handlers
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from services.api.routers import auth, datasets, health, models, projects, runs
+from services.api.routers import auth, datasets, endpoints, health, models, projects, runs
 from services.db.session import session_factory
 from services.settings import Settings, get_settings
 
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory(settings.database_url, pool_size=settings.db_pool_size,
                                                 max_overflow=settings.db_max_overflow)
     install_error_handlers(app)
-    for router in (health.router, auth.router, projects.router, datasets.router, runs.router, models.router):
+    for router in (health.router, auth.router, endpoints.router, projects.router, datasets.router, runs.router, models.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,

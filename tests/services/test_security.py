@@ -190,6 +190,14 @@ def test_a_named_endpoint_gets_the_admins_secret_and_its_body_is_never_echoed(
     assert logs["data"] and not any(REMOTE_MARKER in line["line"] for line in logs["data"])
 
 
+def test_users_see_endpoint_names_but_not_hosts_or_secrets(client: Any, project: dict[str, Any],
+                                                           listener: Listener) -> None:
+    r = client.get("/v1/generator-endpoints", headers=project["viewer"].h)
+    assert r.status_code == 200 and r.json() == [{"name": "loop", "model": "m"}]
+    assert listener.url not in r.text and "XLAM_TEST_ENDPOINT_KEY" not in r.text
+    assert client.get("/v1/generator-endpoints").status_code == 401
+
+
 def test_endpoint_settings_refuse_hosts_outside_the_allow_list() -> None:
     from pydantic import ValidationError
 

@@ -31,7 +31,7 @@ case "${1:?}" in
     fi
     work=/tmp/xlam-gpu/work
     mkdir -p "$work"
-    [ -d "$store/work/data" ] && cp -rn "$store/work/data" "$work/" || true
+    if [ -f "$store/data.tar.gz" ]; then tar -xzf "$store/data.tar.gz" -C "$work" && rm "$store/data.tar.gz"; fi
     export PYTHONPATH="$site:$src" USE_HUB_KERNELS=0 HF_HUB_OFFLINE=1 XLAM_CACHE_DIR=$store/cache PYTHONUNBUFFERED=1
     export TOKENIZERS_PARALLELISM=false
     python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name(0))'

@@ -14,7 +14,7 @@ work=${1:?usage: scripts/gpu/pack.sh WORKDIR}
 PY=${PY:-.venv/bin/python}
 PART1_BYTES=${PART1_BYTES:-56000000}
 rm -rf .gpu/c1 .gpu/c2
-mkdir -p .gpu/c1 .gpu/c2/wheels .gpu/c2/work
+mkdir -p .gpu/c1 .gpu/c2/wheels
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 
 gguf=$($PY -c 'from xlam.assets import smollm2_gguf; print(smollm2_gguf())')
@@ -40,6 +40,5 @@ git archive --format=tar HEAD xlam experiments | gzip -1 > .gpu/c2/src.tar.gz
 git rev-parse HEAD > .gpu/c2/src.commit
 
 # The experiment's data sets (built by its data stage here, on the CPU).
-mkdir -p .gpu/c2/work/data
-cp -r "$work"/data/* .gpu/c2/work/data/
+(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json) > .gpu/c2/data.tar.gz
 du -sh .gpu/c1 .gpu/c2

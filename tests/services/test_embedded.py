@@ -30,7 +30,7 @@ def test_embedded_sqlite_and_sqla_broker_run_a_pipeline_in_a_real_worker(tmp_pat
     try:
         h = {"Authorization": f"Bearer {token}"}
         with TestClient(create_app(settings)) as c:
-            assert c.get("/readyz").json()["checks"] == {"database": "ok", "broker": "ok"}
+            assert c.get("/readyz").json()["checks"] == {"database": "ok", "schema": "ok", "broker": "ok"}
             assert c.post("/v1/projects", json={"name": "local"}, headers=h).status_code == 201
             spec = {"source": "bfcl", "inputs": [str(bfcl_dir)], "output_name": "bfcl-simple",
                     "unify": {"categories": ["simple_python"], "limit": 10}, "engine": "direct",

@@ -73,6 +73,10 @@ def unify_cmd(
         fail(f"--on-error must be fail or skip, got {on_error!r}")
     if compression not in (None, "zstd"):
         fail(f"--compression must be zstd (or left out), got {compression!r}")
+    with bad_input_exits():
+        from xlam.converters.registry import get_converter
+
+        get_converter(source)  # an unknown format is reported before the files
     for path in inputs or []:  # local input files: present, a file (bfcl also takes a data directory), not empty
         if "://" not in path and not (source == "bfcl" and Path(path).is_dir()):
             require_file(path)

@@ -17,8 +17,12 @@ wrote (defaults are the server's):
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import pkgutil
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -46,12 +50,39 @@ def _error(field: str, message: str) -> ApiError:
                     [{"field": field, "message": message}])
 
 
+@lru_cache(maxsize=8)
+def registered_tool_modules(names: tuple[str, ...]) -> frozenset[str]:
+    """The configured tool modules and, for packages, their real submodules (found on disk, not imported)."""
+    out: set[str] = set()
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            continue
+        out.add(name)
+        if spec.submodule_search_locations:
+            out.update(info.name for info in pkgutil.walk_packages(spec.submodule_search_locations, prefix=name + ".")
+                       if not info.name.rsplit(".", 1)[-1].startswith("_"))
+    return frozenset(out)
+
+
 def _module_allowed(name: str, settings: Settings) -> bool:
-    return name in settings.tool_modules
+    return name in registered_tool_modules(tuple(settings.tool_modules))
 
 
-def _check_registry_file(path: str, field: str, settings: Settings) -> None:
-    """A JSONL tool registry: python targets only in registered modules; no REST endpoints."""
+def _registry_items(path: str, field: str) -> Iterator[tuple[str, Any]]:
+    """``(where, item)`` for each entry of a JSONL registry file or a registry dataset directory."""
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "manifest.json")):
+        from xlam.datasets import DatasetReader
+
+        for shard, lineno, raw in DatasetReader(path).iter_raw():
+            try:
+                yield f"{shard}, line {lineno}", orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue
+        return
     if not os.path.isfile(path) or not path.endswith(".jsonl"):
         return
     with open(path, "rb") as fh:
@@ -59,19 +90,23 @@ def _check_registry_file(path: str, field: str, settings: Settings) -> None:
     if len(data) > MAX_REGISTRY_BYTES:
         raise _error(field, "tool registry file is too large")
     for lineno, line in enumerate(data.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue  # the registry loader reports malformed lines
+        if line.strip():
+            try:
+                yield f"line {lineno}", orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # the registry loader reports malformed lines
+
+
+def _check_registry_file(path: str, field: str, settings: Settings) -> None:
+    """A tool registry (JSONL file or dataset): python targets only in registered modules; no REST endpoints."""
+    for where, item in _registry_items(path, field):
         if not isinstance(item, dict):
             continue
         target = str(item.get("target") or "")
         if target and not _module_allowed(target.split(":", 1)[0], settings):
-            raise _error(field, f"line {lineno}: tool target {target[:100]!r} is not in a registered tool module")
+            raise _error(field, f"{where}: tool target {target[:100]!r} is not in a registered tool module")
         if item.get("endpoint"):
-            raise _error(field, f"line {lineno}: REST tools (endpoint) cannot be used by runs")
+            raise _error(field, f"{where}: REST tools (endpoint) cannot be used by runs")
 
 
 def _check_string(value: str, field: str, key: str, settings: Settings, project_id: str) -> None:
@@ -81,7 +116,7 @@ def _check_string(value: str, field: str, key: str, settings: Settings, project_
         module = value.removeprefix("module:")
         if not _module_allowed(module, settings):
             raise _error(field, f"module {module[:100]!r} is not a registered tool module "
-                                f"(allowed: {', '.join(settings.tool_modules)})")
+                                f"(XLAM_TOOL_MODULES: {', '.join(settings.tool_modules)} and their submodules)")
         return
     if value.startswith("~"):
         raise _error(field, "home-relative paths are not allowed")

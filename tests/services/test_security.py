@@ -341,12 +341,30 @@ def test_every_path_and_module_a_run_names_is_allow_listed(client: Any, project:
         ("synthesis", {"output_name": "s", "config": {"tools": "module:xlam.tools"}}, "spec.config.tools"),
         ("synthesis", {"output_name": "s", "tools_uri": str(registry)}, "spec.tools_uri"),
     ]
+    from xlam.datasets import DatasetWriter
+    from xlam.tools.harvest import default_registry
+
+    tools = list(default_registry())
+    evil_ds = home / f"evil-ds-{uuid.uuid4().hex[:6]}"
+    with DatasetWriter(str(evil_ds), source="test") as writer:  # a registry dataset with one foreign target
+        for tool in tools[:3]:
+            writer.write({**tool.model_dump(mode="json"), "target": "subprocess:run"} if tool is tools[1]
+                         else tool.model_dump(mode="json"))
+    refused += [("synthesis", {"output_name": "s", "tools_uri": str(evil_ds)}, "spec.tools_uri"),
+                ("data-pipeline", {**pipeline, "verify": {"tools": str(evil_ds)}}, "spec.verify.tools")]
     for kind, spec, field in refused:
         r = _submit(client, p, h, kind, spec)
         assert r.status_code == 422 and _field(r) == field, (kind, spec, r.text)
+        if "evil-" in json.dumps(spec):
+            assert "system" in r.text or "subprocess" in r.text, r.text
     assert client.get(f"/v1/projects/{p}/runs", headers=h).json()["data"] == []
-    ok = _submit(client, p, h, "synthesis", {"output_name": "s", "config": {"tools": "module:xlam.tools.catalog"}})
-    assert ok.status_code == 201, ok.text
+    good = home / f"good-{uuid.uuid4().hex[:6]}.jsonl"
+    good.write_text("".join(json.dumps(t.model_dump(mode="json")) + "\n" for t in tools))
+    for spec in ({"output_name": "s", "config": {"tools": "module:xlam.tools.catalog"}},
+                 {"output_name": "s", "config": {"tools": f"module:{tools[0].target.split(':')[0]}"}},
+                 {"output_name": "s", "tools_uri": str(good)}):
+        ok = _submit(client, p, h, "synthesis", spec)
+        assert ok.status_code == 201, (spec, ok.text)
 
 
 # --- 5. no 500s from bad input ------------------------------------------------------------------------

@@ -64,7 +64,16 @@ SLICES = {  # label -> (recipe, decoder layers or None for all)
     "tiny-moe": ("tiny-moe", None),  # CPU smoke tests of this script
 }
 DEFAULT_SLICES = ["mixtral-8x7b-2L", "mixtral-8x22b-1L", "smol"]
-SINGLE_VARIANTS = ["hf", "hf_grouped", "xlam", "xlam_ga", "xlam_ckpt_ga"]
+SINGLE_VARIANTS = ["hf", "hf_grouped", "xlam", "xlam_ga", "xlam_ckpt_ga", "fast", "fast_ga", "fast_ga16",
+                   "fast_compile_ga", "fast_compile_ga16", "fast_compile_mb4", "fast_mb", "fast_mb_compile"]
+# fast_* = the step of xlam.training.loop.StepRunner with every perf fast path (varlen flash attention,
+# fused linear cross-entropy, device-side router stats, flat fused AdamW, no host syncs); xlam_* = the
+# earlier step (block-mask SDPA, full fp32 logits, per-parameter fp32 masters + torch AdamW, host syncs).
+FAST = {  # key -> (grad_accum or None for --grad-accum, rows per micro-batch or None for --rows, compile)
+    "fast": (1, 1, False), "fast_ga": (None, 1, False), "fast_ga16": (16, 1, False),
+    "fast_compile_ga": (None, 1, True), "fast_compile_ga16": (16, 1, True), "fast_compile_mb4": (None, 4, True),
+    "fast_mb": (None, None, False), "fast_mb_compile": (None, None, True),
+}
 DIST_VARIANTS = ["ddp_ga", "ddp_ga_sync", "zero3_ga"]
 
 
@@ -123,13 +132,15 @@ def flops_per_token(config: Any, seq: int, doc_len: int) -> float:
     return 6 * active + attention
 
 
-def packed_batch(seq: int, vocab: int, doc_len: int, device: torch.device | str) -> dict[str, torch.Tensor]:
-    ids = torch.randint(0, vocab, (1, seq), device=device)
-    pos = torch.arange(seq, device=device) % doc_len
+def packed_batch(seq: int, vocab: int, doc_len: int, device: torch.device | str, rows: int = 1) -> dict[str, torch.Tensor]:
+    """``rows`` packed rows of ``seq`` tokens, documents of ``doc_len`` (positions reset, targets
+    shifted per document)."""
+    ids = torch.randint(0, vocab, (rows, seq), device=device)
+    pos = (torch.arange(seq, device=device) % doc_len).expand(rows, seq).contiguous()
     targets = torch.roll(ids, -1, dims=1)
-    targets[0, (pos == doc_len - 1)] = -100
-    targets[0, -1] = -100
-    return {"input_ids": ids, "position_ids": pos.unsqueeze(0), "targets": targets,
+    targets[pos == doc_len - 1] = -100
+    targets[:, -1] = -100
+    return {"input_ids": ids, "position_ids": pos, "targets": targets,
             "token_mask": torch.ones_like(ids, dtype=torch.bool)}
 
 
@@ -191,7 +202,8 @@ def hf_baseline(recipe_name: str, layers: int | None, seq: int, doc_len: int, st
 
 def xlam_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, steps: int, checkpointing: bool,
               experts: str = "grouped_mm", grad_accum: int = 1, device: torch.device | None = None,
-              engine_name: str = "torch", zero_stage: int = 0, sync_every_micro: bool = False) -> tuple[float, float]:
+              engine_name: str = "torch", zero_stage: int = 0, sync_every_micro: bool = False,
+              return_fn: bool = False) -> Any:
     """Seconds per optimizer step of ``grad_accum`` micro-batches (per rank), and peak GiB (max over ranks).
 
     Mirrors ``xlam.training.loop.Trainer.train_step``: forward through the engine's module, token
@@ -199,7 +211,8 @@ def xlam_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, step
     """
     from xlam.training.config import TrainConfig
     from xlam.training.engine import DeepSpeedEngine, Engine, TorchEngine
-    from xlam.training.losses import router_stats, sft_loss_sum
+    from xlam.training.losses import router_stats_reference as router_stats
+    from xlam.training.losses import sft_loss_sum
     from xlam.training.models import moe_block_class
 
     device = device or torch.device("cuda")
@@ -210,6 +223,7 @@ def xlam_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, step
         "distributed": {"launcher": "torchrun" if world > 1 else "local", "num_workers": world, "use_gpu": cuda,
                         "engine": engine_name, "zero_stage": zero_stage},
         "optim": {"lr": 1e-5, "warmup_steps": 2, "max_steps": 100, "grad_accum": grad_accum},
+        "perf": {"fused_cross_entropy": False, "varlen_attention": False, "fused_optimizer": False},
     })
     model = build(recipe_name, layers, torch.float32, experts, device)
     if checkpointing:
@@ -252,6 +266,8 @@ def xlam_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, step
                 engine.micro_step()
         engine.step()
 
+    if return_fn:
+        return step
     if cuda:
         torch.cuda.reset_peak_memory_stats(device)
     seconds = time_steps(step, steps, device)
@@ -259,6 +275,161 @@ def xlam_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, step
     if dist.is_initialized():
         peak = all_reduce_max(peak, device)
     return seconds, peak  # the caller frees the engine (free_memory) once this frame is gone
+
+
+def fast_config(recipe_name: str, *, grad_accum: int, rows: int, seq: int, compile_layers: bool, fast: bool = True,
+                world: int = 1, cuda: bool = True) -> Any:
+    from xlam.training.config import TrainConfig
+
+    return TrainConfig.model_validate({
+        "model": {"recipe": recipe_name}, "data": {"datasets": ["unused"], "max_seq_len": seq, "micro_batch_size": rows},
+        "distributed": {"launcher": "torchrun" if world > 1 else "local", "num_workers": world, "use_gpu": cuda,
+                        "engine": "torch"},
+        "optim": {"lr": 1e-5, "warmup_steps": 2, "max_steps": 100, "grad_accum": grad_accum},
+        "perf": {"fused_cross_entropy": fast, "varlen_attention": fast, "fused_optimizer": fast,
+                 "compile_layers": compile_layers},
+    })
+
+
+def build_runner(recipe_name: str, layers: int | None, config: Any, device: torch.device) -> Any:
+    """Model + engine + :class:`xlam.training.loop.StepRunner` exactly as the loop builds them."""
+    from xlam.training.engine import TorchEngine
+    from xlam.training.loop import StepRunner, prepare_model
+
+    model = build(recipe_name, layers, torch.float32, "grouped_mm", device)  # sdpa; varlen if config.perf says so
+    fast = prepare_model(model, config)
+    model.train()
+    model_config = model.config
+    moe = hasattr(model_config, "num_local_experts")
+    engine = TorchEngine(model, config, device, bf16=device.type == "cuda")
+    world = dist.get_world_size() if dist.is_initialized() else 1
+    runner = StepRunner(engine, config, model_config, device, world, head=fast["head"], varlen=fast["varlen"],
+                        moe=moe, aux_coef=float(getattr(model_config, "router_aux_loss_coef", 0.0) or 0.0) if moe else 0.0,
+                        num_experts=getattr(model_config, "num_local_experts", 0) or 0)
+    return runner
+
+
+def fast_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, steps: int, *, grad_accum: int,
+              rows: int, compile_layers: bool, device: torch.device) -> tuple[float, float, float]:
+    """Seconds per optimizer step, peak GiB and the planner's estimate for the fast step."""
+    cuda = device.type == "cuda"
+    config = fast_config(recipe_name, grad_accum=grad_accum, rows=rows, seq=seq, compile_layers=compile_layers,
+                         cuda=cuda)
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(device)
+    runner = build_runner(recipe_name, layers, config, device)
+    vocab = runner.model_config.vocab_size
+    torch.manual_seed(1)
+    batches = [packed_batch(seq, vocab, doc_len, "cpu", rows) for _ in range(grad_accum)]
+    units = float(sum(int((b["targets"] != -100).sum()) for b in batches))
+
+    def step() -> None:
+        runner.run(batches, units)
+
+    seconds = time_steps(step, steps, device, warmup=3 if compile_layers else 2)
+    return seconds, peak_gib(device), planner_gib(recipe_name, layers, seq, rows, fused=True)
+
+
+def planner_gib(recipe_name: str, layers: int | None, seq: int, rows: int, *, fused: bool) -> float:
+    """The planner's one-GPU estimate (no ZeRO) for this step."""
+    from xlam.training.planner import estimate
+
+    overrides = {"num_hidden_layers": layers} if layers else None
+    return estimate(get_recipe(recipe_name), method="full", seq=seq, micro_batch=rows, world_size=1, zero_stage=0,
+                    offload="none", checkpointing=False, overrides=overrides,
+                    engine="torch-fused" if fused else "torch").total_gib
+
+
+def exactness_check(device: torch.device, steps: int = 20, recipe_name: str = "tiny-moe") -> dict[str, Any]:
+    """The GPU check: the reference step and the fast step from the same weights on the same batches
+    for ``steps`` optimizer steps; max relative difference of loss and grad norm per step."""
+    curves: dict[bool, list[tuple[float, float]]] = {}
+    seq, doc_len, ga, rows = 1024, 256, 2, 2
+    for fast in (False, True):
+        config = fast_config(recipe_name, grad_accum=ga, rows=rows, seq=seq, compile_layers=False, fast=fast,
+                             cuda=device.type == "cuda")
+        config = config.model_copy(update={"optim": config.optim.model_copy(update={"lr": 2e-3, "warmup_steps": 3})})
+        runner = build_runner(recipe_name, None, config, device)
+        torch.manual_seed(7)
+        data = [[packed_batch(seq, 1000, doc_len, "cpu", rows) for _ in range(ga)] for _ in range(steps)]
+        curve = []
+        for batches in data:
+            units = float(sum(int((b["targets"] != -100).sum()) for b in batches))
+            sums, norm, _ = runner.run(batches, units)
+            curve.append((float(sums[0]) / units, float(norm)))
+        curves[fast] = curve
+        del runner
+        free_memory(device)
+    loss_rel = max(abs(a[0] - b[0]) / abs(a[0]) for a, b in zip(curves[False], curves[True], strict=True))
+    norm_rel = max(abs(a[1] - b[1]) / abs(a[1]) for a, b in zip(curves[False], curves[True], strict=True))
+    return {"steps": steps, "recipe": recipe_name, "loss_max_rel_diff": loss_rel, "grad_norm_max_rel_diff": norm_rel,
+            "reference": curves[False], "fast": curves[True]}
+
+
+def profile_step(fn: Any, device: torch.device, path: Path, rows: int = 25) -> dict[str, Any]:
+    """torch.profiler over one call of ``fn`` (after warm-up): the top kernels by device time to
+    ``path`` and a summary by category."""
+    from torch.profiler import ProfilerActivity, profile
+
+    fn()
+    fn()
+    sync(device)
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        t = time.perf_counter()
+        fn()
+        sync(device)
+        wall = time.perf_counter() - t
+    events = prof.key_averages()
+    path.write_text(events.table(sort_by="self_cuda_time_total", row_limit=rows, max_name_column_width=70))
+    cats = {"gemm": 0.0, "grouped_gemm": 0.0, "attention": 0.0, "optimizer": 0.0, "cross_entropy": 0.0,
+            "memcpy/memset": 0.0, "elementwise/reduce": 0.0, "other": 0.0}
+    total = 0.0
+    for e in events:
+        us = getattr(e, "self_device_time_total", None)
+        if us is None:
+            us = getattr(e, "self_cuda_time_total", 0.0)
+        # kernels only: aten ops (CPU events) carry their kernels' time too, annotations span them
+        if not us or e.device_type.name != "CUDA" or "#" in e.key or e.key.startswith("ProfilerStep") \
+                or getattr(e, "is_user_annotation", False):
+            continue
+        name = e.key.lower()
+        total += us
+        if "group" in name:
+            cats["grouped_gemm"] += us
+        elif "flash" in name or "fmha" in name or "attention" in name:
+            cats["attention"] += us
+        elif "gemm" in name or "sm90" in name or "cutlass" in name or "nvjet" in name or "matmul" in name:
+            cats["gemm"] += us
+        elif "adam" in name or "multi_tensor" in name:
+            cats["optimizer"] += us
+        elif "softmax" in name or "nll" in name or "logsumexp" in name or "cross_entropy" in name:
+            cats["cross_entropy"] += us
+        elif "memcpy" in name or "memset" in name:
+            cats["memcpy/memset"] += us
+        elif "elementwise" in name or "reduce" in name or "copy" in name or "index" in name or "scatter" in name:
+            cats["elementwise/reduce"] += us
+        else:
+            cats["other"] += us
+    return {"wall_ms": wall * 1e3, "kernel_ms": total / 1e3, "gpu_busy": total / 1e3 / (wall * 1e3),
+            **{f"{k}_ms": v / 1e3 for k, v in cats.items()}}
+
+
+def profile_variant(key: str, recipe: str, layers: int | None, args: argparse.Namespace, device: torch.device,
+                    path: Path) -> dict[str, Any]:
+    """torch.profiler summary of one optimizer step (GA = --grad-accum) of the earlier or the fast step."""
+    ga = args.grad_accum
+    if key in FAST:
+        ga_f, rows, comp = FAST[key]
+        ga, rows = ga_f or ga, rows or args.rows
+        config = fast_config(recipe, grad_accum=ga, rows=rows, seq=args.seq, compile_layers=comp)
+        runner = build_runner(recipe, layers, config, device)
+        torch.manual_seed(1)
+        batches = [packed_batch(args.seq, runner.model_config.vocab_size, args.doc_len, "cpu", rows)
+                   for _ in range(ga)]
+        units = float(sum(int((b["targets"] != -100).sum()) for b in batches))
+        return profile_step(lambda: runner.run(batches, units), device, path)
+    fn = xlam_step(recipe, layers, args.seq, args.doc_len, 0, False, grad_accum=ga, device=device, return_fn=True)
+    return profile_step(fn, device, path)
 
 
 def single_gpu(args: argparse.Namespace, device: torch.device) -> tuple[list[dict[str, Any]], float]:
@@ -293,11 +464,44 @@ def single_gpu(args: argparse.Namespace, device: torch.device) -> tuple[list[dic
                 tokens = args.seq * ga
                 row.update({f"{key}_step_s": t, f"{key}_tokens_per_s": tokens / t,
                             f"{key}_mfu": fpt * tokens / t / rate, f"{key}_peak_gib": peak})
+                if not ckpt:
+                    row[f"{key}_planner_gib"] = planner_gib(recipe, layers, args.seq, 1, fused=False)
             except torch.OutOfMemoryError as exc:
                 row[f"{key}_error"] = f"OOM: {str(exc)[:80]}"
             free_memory(device)
+        for key, (ga, mb, comp) in FAST.items():
+            if key not in args.variants or (key.startswith("fast_mb") and label not in args.mb_slices):
+                continue
+            if comp and args.compile_slices and label not in args.compile_slices:
+                continue
+            ga = ga or args.grad_accum
+            mb = mb or args.rows
+            try:
+                started = time.perf_counter()
+                t, peak, planned = fast_step(recipe, layers, args.seq, args.doc_len, args.steps, grad_accum=ga,
+                                             rows=mb, compile_layers=comp, device=device)
+                tokens = args.seq * ga * mb
+                row.update({f"{key}_step_s": t, f"{key}_tokens_per_s": tokens / t, f"{key}_mfu": fpt * tokens / t / rate,
+                            f"{key}_peak_gib": peak, f"{key}_planner_gib": planned, f"{key}_ga": ga, f"{key}_rows": mb,
+                            f"{key}_wall_s": time.perf_counter() - started})
+            except Exception as exc:  # OOM or a failing fast path: keep the other variants
+                traceback.print_exc()
+                row[f"{key}_error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            torch._dynamo.reset() if comp else None
+            free_memory(device)
+        if label in args.profile and args.out_dir:
+            for key in args.profile_variants:
+                try:
+                    row[f"profile_{key}"] = profile_variant(key, recipe, layers, args, device,
+                                                            Path(args.out_dir) / f"profile_{label}_{key}.txt")
+                except Exception as exc:
+                    traceback.print_exc()
+                    row[f"profile_{key}"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+                free_memory(device)
         rows.append(row)
         print(json.dumps(row), flush=True)
+        if args.json:  # what a killed run finished stays
+            Path(args.json).write_text(json.dumps(rows, indent=2))
     return rows, rate
 
 
@@ -414,6 +618,12 @@ def print_tables(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     for r in rows:
         print(f"| {r['slice']} | {cell(r, 'hf')} | {cell(r, 'hf_grouped')} | {cell(r, 'xlam')} | {cell(r, 'xlam_ga')} "
               f"| {cell(r, 'xlam_ckpt_ga')} |")
+    print("\nfast step (tok/s (MFU, peak GiB) [planner GiB]):")
+    print("| slice | " + " | ".join(FAST) + " |")
+    print("|---|" + "---|" * len(FAST))
+    for r in rows:
+        cells = [cell(r, k) + (f" [{r[k + '_planner_gib']:.1f}]" if f"{k}_planner_gib" in r else "") for k in FAST]
+        print(f"| {r['slice']} | " + " | ".join(cells) + " |")
     for n in args.gpus:
         if n == 1:
             continue
@@ -452,18 +662,36 @@ def main() -> None:
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda", help="cpu: smoke test (gloo)")
     parser.add_argument("--torchrun-timeout", type=int, default=420, help="seconds per torchrun")
     parser.add_argument("--dist-timeout", type=int, default=180, help="process-group collective timeout, s")
+    parser.add_argument("--rows", type=int, default=8, help="packed rows per micro-batch of the fast_mb variants")
+    parser.add_argument("--mb-slices", type=str, default="smol", help="slices that run the fast_mb variants")
+    parser.add_argument("--compile-slices", type=str, default="", help="slices that run compile variants (empty: all)")
+    parser.add_argument("--profile", type=str, default="", help="slices to profile (xlam_ga vs fast_ga)")
+    parser.add_argument("--profile-variants", type=str, default="xlam_ga,fast_ga", help="variants to profile")
+    parser.add_argument("--out-dir", type=str, default=None, help="directory for profiler tables")
+    parser.add_argument("--check", action="store_true", help="GPU exactness check: reference vs fast step, 20 steps")
     parser.add_argument("--worker-json", type=str, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.only = _names(args.only, list(SLICES))
     args.variants = _names(args.variants, SINGLE_VARIANTS)
     args.dist_variants = _names(args.dist_variants, DIST_VARIANTS)
     args.zero3_only = _names(args.zero3_only, list(SLICES))
+    args.mb_slices = _names(args.mb_slices, list(SLICES))
+    args.profile = _names(args.profile, list(SLICES))
+    args.compile_slices = _names(args.compile_slices, list(SLICES))
+    args.profile_variants = _names(args.profile_variants, SINGLE_VARIANTS)
     args.gpus = sorted({1, *(int(x) for x in args.gpus.split(",") if x)})
     torch.backends.cuda.matmul.allow_tf32 = True
     if args.worker_json:  # a torchrun rank
         dist_worker(args)
         return
     device = torch.device(args.device)
+    check = exactness_check(device) if args.check else None
+    if check is not None:
+        print(f"# exactness (reference vs fast step, {check['steps']} steps, {check['recipe']}): loss max rel diff "
+              f"{check['loss_max_rel_diff']:.2e}, grad norm max rel diff {check['grad_norm_max_rel_diff']:.2e}",
+              flush=True)
+        if args.out_dir:
+            (Path(args.out_dir) / "exactness.json").write_text(json.dumps(check, indent=1))
     rows, _ = single_gpu(args, device)
     free_memory(device)
     for n in args.gpus:

@@ -131,6 +131,21 @@ class MoESettings(_Strict):
     log_router_stats: bool = Field(default=True, description="Log per-expert token counts and router entropy.")
 
 
+class PerfSettings(_Strict):
+    """Fast paths of the training step (docs/TRAINING.md "Step speed"); each keeps the loss curve
+    of the plain path (tests/training/test_fast_step.py). All off gives the reference step."""
+
+    fused_cross_entropy: bool = Field(
+        default=True, description="SFT: LM head + cross-entropy in token chunks, no full fp32 logits.")
+    ce_chunk_tokens: int = Field(default=8192, ge=64, description="Tokens per chunk of the fused cross-entropy.")
+    varlen_attention: bool = Field(
+        default=True, description="Packed documents through flash varlen attention (cu_seqlens) instead of a "
+        "block-diagonal mask; used when model.attn_implementation is unset.")
+    fused_optimizer: bool = Field(
+        default=True, description="torch engine, bf16: flat-buffer AdamW with fp32 masters in one fused kernel.")
+    compile_layers: bool = Field(default=False, description="torch.compile each decoder layer (regional).")
+
+
 class DistributedSettings(_Strict):
     launcher: Literal["ray", "torchrun", "local"] = Field(
         default="ray", description="ray: Ray Train TorchTrainer; torchrun: spawn torchrun; local: this process."
@@ -146,6 +161,9 @@ class DistributedSettings(_Strict):
     max_failures: int = Field(default=2, ge=-1, description="Ray FailureConfig: worker-group restarts (-1: forever).")
     ray_address: str | None = Field(default=None, description="Ray cluster address (None: local Ray).")
     cpus_per_worker: float = Field(default=1.0, gt=0)
+    expert_parallel: int = Field(
+        default=1, ge=1, description="Ranks per expert-parallel group: each MoE layer's experts are sharded over "
+        "them and tokens move by all-to-all (torch engine; must divide the world size and the expert count).")
 
     @model_validator(mode="after")
     def _consistent(self) -> DistributedSettings:
@@ -153,6 +171,10 @@ class DistributedSettings(_Strict):
             raise ValueError("offload_params needs zero_stage 3")
         if self.offload_optimizer and self.zero_stage == 0:
             raise ValueError("offload_optimizer needs zero_stage >= 1")
+        if self.expert_parallel > 1 and self.engine != "torch":
+            raise ValueError("expert_parallel > 1 needs engine 'torch'")
+        if self.num_workers % self.expert_parallel:
+            raise ValueError(f"expert_parallel {self.expert_parallel} must divide num_workers {self.num_workers}")
         if self.launcher == "local" and self.num_workers != 1:
             raise ValueError("launcher 'local' runs one worker in this process; use ray or torchrun for more")
         return self
@@ -180,6 +202,7 @@ class TrainConfig(_Strict):
     moe: MoESettings = Field(default_factory=MoESettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
     checkpoint: CheckpointSettings = Field(default_factory=CheckpointSettings)
+    perf: PerfSettings = Field(default_factory=PerfSettings)
     precision: Literal["auto", "bf16", "fp32"] = Field(default="auto", description="auto: bf16 on GPU, fp32 on CPU.")
     activation_checkpointing: bool = False
     export: bool = Field(default=True, description="Write a consolidated HF safetensors model at the end.")

@@ -31,8 +31,9 @@ from xlam.training.checkpointing import (
 from xlam.training.config import TrainConfig
 from xlam.training.data import TokenBatches, batch_to
 from xlam.training.engine import Engine, build_engine
-from xlam.training.losses import dpo_loss, pair_logps, router_stats, sft_loss_sum
-from xlam.training.models import build_model, load_tokenizer, moe_block_class
+from xlam.training.kernels import FusedCEHead, cu_seqlens, fuse_lm_head, use_varlen_attention
+from xlam.training.losses import dpo_loss, pair_logps, router_stats, sft_loss
+from xlam.training.models import build_model, compile_layers, load_tokenizer, moe_block_class
 from xlam.training.recipes import get_recipe
 
 RAY_WORKER_ENV = "XLAM_RAY_TRAIN_WORKER"
@@ -106,15 +107,18 @@ class Trainer:
             arch_overrides=config.model.arch_overrides,
         )
         model.config.use_cache = False
-        if config.activation_checkpointing:
-            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         self.reference: Any = None
-        if config.use_lora:
-            model = apply_lora(model, config)
-        elif config.method == "dpo" and config.dpo.reference == "frozen":
+        if config.method == "dpo" and not config.use_lora and config.dpo.reference == "frozen":
             import copy
 
             self.reference = copy.deepcopy(model).eval().requires_grad_(False).to(self.device)
+        fast = prepare_model(model, config)
+        if self.reference is not None and fast["varlen"]:
+            use_varlen_attention(self.reference)
+        if config.activation_checkpointing:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if config.use_lora:
+            model = apply_lora(model, config)
         block = moe_block_class(model)
         if block is not None and config.distributed.engine == "deepspeed" and config.distributed.zero_stage == 3:
             from deepspeed.utils import set_z3_leaf_modules
@@ -125,9 +129,18 @@ class Trainer:
         if self.aux_coef is None:
             self.aux_coef = float(getattr(model.config, "router_aux_loss_coef", 0.0) or 0.0) if self.moe else 0.0
         self.model_config = model.config
+        self.expert_parallel: Any = None
+        if config.distributed.expert_parallel > 1:
+            from xlam.training.expert_parallel import ExpertParallel
+
+            self.expert_parallel = ExpertParallel(model, config.distributed.expert_parallel)
         if config.distributed.engine == "torch":
             model = model.to(self.device)
-        self.engine: Engine = build_engine(model, config, self.device, self.bf16)
+        self.engine: Engine = build_engine(model, config, self.device, self.bf16, self.expert_parallel)
+        self.runner = StepRunner(self.engine, config, self.model_config, self.device, self.world,
+                                 head=fast["head"], varlen=fast["varlen"], moe=self.moe, aux_coef=self.aux_coef,
+                                 num_experts=max(self.recipe.num_experts, getattr(self.model_config, "num_local_experts", 0) or 0),
+                                 reference_logps=self._reference_logps)
         seed_everything(config.seed + 1000 * self.rank)  # independent randomness per rank (xLAM)
         self.data = TokenBatches(config, self.tokenizer, self.rank, self.world)
         self.store: CheckpointStore = (
@@ -172,87 +185,53 @@ class Trainer:
 
     # --- one step ----------------------------------------------------------------------------
     def _all_sum(self, values: list[float]) -> list[float]:
-        t = torch.tensor(values, dtype=torch.float64, device=self.device if self.device.type == "cuda" else "cpu")
+        # on the device: NCCL groups (Ray's TorchConfig("nccl"), torchrun) reduce CUDA tensors only
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
         dist.all_reduce(t)
         return [float(x) for x in t.tolist()]
 
-    def _forward(self, batch: dict[str, Any]) -> Any:
-        module = self.engine.forward_module()
-        return module(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
-                          output_router_logits=self.moe or None, use_cache=False)
-
-    def _reference_logps(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _reference_logps(self, batch: dict[str, Any], forward: Any) -> tuple[torch.Tensor, torch.Tensor]:
         if batch.get("ref_logps") is not None:
             ref = batch["ref_logps"]
             return ref[..., 0], ref[..., 1]
         with torch.no_grad():
             if self.reference is not None:
-                out = self.reference(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False)
+                kwargs = self.runner.attention_kwargs(batch)
+                out = self.reference(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+                                     use_cache=False, **kwargs)
             else:  # LoRA: the base model is the adapter-disabled policy
                 with self.engine.module.disable_adapter():  # type: ignore[operator]
-                    out = self._forward(batch)
+                    out = forward(batch)
             chosen, rejected, _ = pair_logps(out.logits, batch, batch["docs_per_row"])
         return chosen, rejected
 
     def train_step(self) -> dict[str, Any] | None:
         cfg = self.config
         drawn = [self.data.next_micro_batch() for _ in range(cfg.optim.grad_accum)]
-        have = torch.tensor([0 if any(m is None for m in drawn) else 1])
-        dist.all_reduce(have, op=dist.ReduceOp.MIN)  # every rank stops together
-        if int(have) == 0:
-            return None
-        micro: list[dict[str, Any]] = [batch_to(m, self.device) for m in drawn if m is not None]
+        micro_cpu: list[dict[str, Any]] = [m for m in drawn if m is not None]
         dpo = cfg.method == "dpo"
-        if dpo:
-            local_units = sum(int(pair_count(m)) for m in micro)
-        else:
-            local_units = sum(int((m["targets"] != -100).sum()) for m in micro)
-        (global_units,) = self._all_sum([float(local_units)])
+        local_units = sum(pair_count(m) if dpo else int((m["targets"] != -100).sum()) for m in micro_cpu)
+        # one reduction before the step: does any rank lack data (every rank stops together), and the
+        # global target count the loss is normalised by
+        missing, global_units = self._all_sum([float(len(micro_cpu) < len(drawn)), float(local_units)])
+        if missing:
+            return None
+        tokens = sum(int(m["token_mask"].sum()) for m in micro_cpu)
         started = time.perf_counter()
-        sums = {"loss": 0.0, "aux": 0.0, "entropy": 0.0, "margin": 0.0, "acc": 0.0, "chosen": 0.0, "rejected": 0.0}
-        counts = torch.zeros(max(self.recipe.num_experts, getattr(self.model_config, "num_local_experts", 0) or 0, 1))
-        tokens = 0
-        for i, batch in enumerate(micro):
-            out = self._forward(batch)
-            tokens += int(batch["token_mask"].sum())
-            if dpo:
-                chosen, rejected, valid = pair_logps(out.logits, batch, batch["docs_per_row"])
-                ref_c, ref_r = self._reference_logps(batch)
-                res = dpo_loss(chosen[valid], rejected[valid], ref_c[valid].to(chosen.dtype),
-                               ref_r[valid].to(chosen.dtype), beta=cfg.dpo.beta,
-                               label_smoothing=cfg.dpo.label_smoothing)
-                loss = res.loss
-                if cfg.dpo.sft_weight:
-                    loss = loss - cfg.dpo.sft_weight * chosen[valid].sum()
-                sums["margin"] += float(res.margins.sum())
-                sums["acc"] += float((res.margins > 0).float().sum())
-                sums["chosen"] += float(res.chosen_rewards.sum())
-                sums["rejected"] += float(res.rejected_rewards.sum())
-            else:
-                loss, _ = sft_loss_sum(out.logits, batch["targets"])
-            sums["loss"] += float(loss.detach())
-            scaled = loss / max(global_units, 1.0)
-            if self.moe and out.router_logits:
-                stats = router_stats(out.router_logits, self.model_config.num_local_experts,
-                                     self.model_config.num_experts_per_tok, batch["token_mask"])
-                scaled = scaled + self.aux_coef * stats["aux_loss"] / len(micro) / self.world
-                sums["aux"] += float(stats["aux_loss"].detach()) / len(micro)
-                sums["entropy"] += float(stats["router_entropy"]) / len(micro)
-                counts += stats["expert_counts"].cpu()
-            self.engine.backward(scaled)
-            if i < len(micro) - 1:
-                self.engine.micro_step()
-        grad_norm = self.engine.step()
+        sums, grad_norm, lr = self.runner.run(micro_cpu, global_units)
         self.step += 1
-        keys = list(sums)
-        reduced = self._all_sum([sums[k] for k in keys] + [float(tokens)] + counts.tolist())
-        total = dict(zip(keys, reduced[: len(keys)], strict=True))
-        tokens_global = int(reduced[len(keys)])
+        # the step's one wait for the device: every metric in one all-reduce
+        reduced = self._all_sum_tensor(torch.cat([sums, torch.tensor([float(tokens)], dtype=sums.dtype,
+                                                                         device=sums.device)]))
+        total = dict(zip(StepRunner.KEYS, reduced[: len(StepRunner.KEYS)], strict=True))
+        n_keys = len(StepRunner.KEYS)
+        counts = reduced[n_keys:-1]
+        tokens_global = int(reduced[-1])
         self.tokens_seen += tokens_global
         seconds = time.perf_counter() - started
         metrics: dict[str, Any] = {
-            "step": self.step, "loss": total["loss"] / max(global_units, 1.0), "lr": self.engine.lr,
-            "grad_norm": grad_norm, "tokens": tokens_global, "tokens_seen": self.tokens_seen,
+            "step": self.step, "loss": total["loss"] / max(global_units, 1.0), "lr": lr,
+            "grad_norm": float(grad_norm), "tokens": tokens_global, "tokens_seen": self.tokens_seen,
             "seconds": seconds, "tokens_per_s": tokens_global / seconds if seconds else 0.0,
             "units": int(global_units),
         }
@@ -262,9 +241,13 @@ class Trainer:
                            chosen_reward=total["chosen"] / n, rejected_reward=total["rejected"] / n)
         if self.moe:
             metrics.update(aux_loss=total["aux"] / self.world, router_entropy=total["entropy"] / self.world,
-                           expert_tokens=[int(x) for x in reduced[len(keys) + 1:]])
-        self._log_samples([rid for m in micro for rid in m["record_ids"]])
+                           expert_tokens=[int(x) for x in counts])
+        self._log_samples([rid for m in micro_cpu for rid in m["record_ids"]])
         return metrics
+
+    def _all_sum_tensor(self, t: torch.Tensor) -> list[float]:
+        dist.all_reduce(t)
+        return [float(x) for x in t.tolist()]
 
     def _log_samples(self, record_ids: list[str]) -> None:
         with (self.output / f"samples_rank{self.rank}.jsonl").open("a") as fh:
@@ -315,6 +298,115 @@ class Trainer:
         if self.ray and isinstance(self.store, RayCheckpointStore):
             self.store.report({**_scalar(last), "final_step": self.step, "export_dir": export_dir or ""})
         return summary
+
+
+def prepare_model(model: Any, config: TrainConfig) -> dict[str, Any]:
+    """Switch on the fast paths of ``config.perf`` on a freshly built model (before LoRA, the
+    engine and DDP): varlen attention, the fused cross-entropy head (SFT), regional compilation.
+    Returns ``{"varlen": bool, "head": FusedCEHead | None}`` for :class:`StepRunner`."""
+    perf = config.perf
+    varlen = False
+    window = getattr(model.config, "sliding_window", None)
+    if perf.varlen_attention and config.model.attn_implementation is None and (
+            window is None or window >= config.data.max_seq_len):
+        use_varlen_attention(model)
+        varlen = True
+    head = fuse_lm_head(model, perf.ce_chunk_tokens) if perf.fused_cross_entropy and config.method == "sft" else None
+    if perf.compile_layers:
+        compile_layers(model)
+    return {"varlen": varlen, "head": head}
+
+
+class StepRunner:
+    """Forward/backward of one optimizer step's micro-batches and the engine step, with every metric
+    accumulated on the device (no host sync inside the step). Shared by the loop and the benchmark."""
+
+    KEYS = ("loss", "aux", "entropy", "margin", "acc", "chosen", "rejected")
+
+    def __init__(self, engine: Engine, config: TrainConfig, model_config: Any, device: torch.device, world: int, *,
+                 head: FusedCEHead | None, varlen: bool, moe: bool, aux_coef: float, num_experts: int,
+                 reference_logps: Any = None) -> None:
+        self.engine = engine
+        self.config = config
+        self.model_config = model_config
+        self.device = device
+        self.world = world
+        self.head = head
+        self.varlen = varlen
+        self.moe = moe
+        self.aux_coef = aux_coef
+        self.num_experts = num_experts
+        self.reference_logps = reference_logps
+
+    def attention_kwargs(self, batch: dict[str, Any]) -> dict[str, Any]:
+        if not self.varlen:
+            return {}
+        return {"xlam_cu_seqlens": batch["cu_seqlens"], "xlam_max_seqlen": batch["max_seqlen"]}
+
+    def to_device(self, batch: dict[str, Any]) -> dict[str, Any]:
+        """CPU micro-batch -> device. Document boundaries come from the CPU position ids; on CUDA the
+        tensors go through pinned memory as asynchronous copies (a copy from pageable memory waits
+        for the device to finish its queue: one host sync per micro-batch)."""
+        if self.varlen:
+            cu, longest = cu_seqlens(batch["position_ids"])
+            batch = {**batch, "cu_seqlens": cu, "max_seqlen": longest}
+        if self.device.type != "cuda":
+            return batch_to(batch, self.device)
+        return {k: v.pin_memory().to(self.device, non_blocking=True) if isinstance(v, torch.Tensor) else v
+                for k, v in batch.items()}
+
+    def forward(self, batch: dict[str, Any]) -> Any:
+        module = self.engine.forward_module()
+        return module(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+                      output_router_logits=self.moe or None, use_cache=False, **self.attention_kwargs(batch))
+
+    def run(self, micro_cpu: list[dict[str, Any]], global_units: float) -> tuple[torch.Tensor, Any, float]:
+        """(metric sums [KEYS..., expert counts...] on the device, grad norm, LR used by this step)."""
+        cfg = self.config
+        dpo = cfg.method == "dpo"
+        sums = torch.zeros(len(self.KEYS) + self.num_experts, dtype=torch.float64, device=self.device)
+        n_micro = len(micro_cpu)
+        for i, cpu_batch in enumerate(micro_cpu):
+            batch = self.to_device(cpu_batch)
+            if self.head is not None:
+                self.head.xlam_targets = batch["targets"]
+            try:
+                out = self.forward(batch)
+            finally:
+                if self.head is not None:
+                    self.head.xlam_targets = None
+            if dpo:
+                chosen, rejected, valid = pair_logps(out.logits, batch, batch["docs_per_row"])
+                ref_c, ref_r = self.reference_logps(batch, self.forward)
+                res = dpo_loss(chosen[valid], rejected[valid], ref_c[valid].to(chosen.dtype),
+                               ref_r[valid].to(chosen.dtype), beta=cfg.dpo.beta,
+                               label_smoothing=cfg.dpo.label_smoothing)
+                loss = res.loss
+                if cfg.dpo.sft_weight:
+                    loss = loss - cfg.dpo.sft_weight * chosen[valid].sum()
+                sums[3] += res.margins.sum().detach()
+                sums[4] += (res.margins > 0).sum()
+                sums[5] += res.chosen_rewards.sum()
+                sums[6] += res.rejected_rewards.sum()
+            elif self.head is not None:
+                loss = out.logits  # the fused head returned the summed token NLL
+            else:
+                loss = sft_loss(out.logits, batch["targets"])
+            sums[0] += loss.detach()
+            scaled = loss / max(global_units, 1.0)
+            if self.moe and out.router_logits:
+                stats = router_stats(out.router_logits, self.model_config.num_local_experts,
+                                     self.model_config.num_experts_per_tok, batch["token_mask"])
+                scaled = scaled + self.aux_coef * stats["aux_loss"] / n_micro / self.world
+                sums[1] += stats["aux_loss"].detach() / n_micro
+                sums[2] += stats["router_entropy"] / n_micro
+                sums[len(self.KEYS):len(self.KEYS) + stats["expert_counts"].numel()] += stats["expert_counts"]
+            self.engine.backward(scaled)
+            if i < n_micro - 1:
+                self.engine.micro_step()
+        lr = self.engine.lr  # the LR this optimizer step uses (the scheduler moves on inside step)
+        grad_norm = self.engine.step()
+        return sums, grad_norm, lr
 
 
 def pair_count(batch: dict[str, Any]) -> int:

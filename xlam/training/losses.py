@@ -12,7 +12,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from xlam.training.kernels import router_stats
 from xlam.training.tokenization import IGNORE
+
+__all__ = ["DPOOutput", "doc_logps", "dpo_loss", "pair_logps", "router_stats", "router_stats_reference",
+           "sft_loss", "sft_loss_sum", "token_logps"]
 
 
 def token_logps(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -28,6 +32,12 @@ def sft_loss_sum(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Ten
     """Sum of target-token NLL and the number of target tokens (normalise by the global count)."""
     logp, mask = token_logps(logits, targets)
     return -(logp * mask).sum(), int(mask.sum())
+
+
+def sft_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Sum of target-token NLL (a device tensor; no host sync)."""
+    logp, mask = token_logps(logits, targets)
+    return -(logp * mask).sum()
 
 
 def doc_logps(logits: torch.Tensor, targets: torch.Tensor, doc_ids: torch.Tensor, docs_per_row: int) -> torch.Tensor:
@@ -76,11 +86,12 @@ def pair_logps(
     return per_doc[:, 0::2], per_doc[:, 1::2], present[:, 0::2] & present[:, 1::2]
 
 
-def router_stats(
+def router_stats_reference(
     router_logits: tuple[torch.Tensor, ...], num_experts: int, top_k: int, token_mask: torch.Tensor
 ) -> dict[str, Any]:
-    """Load-balancing auxiliary loss (Switch/Mixtral) over real tokens, per-expert token counts
-    (top-k assignments summed over layers) and the mean router entropy."""
+    """The earlier router statistics (transformers' ``load_balancing_loss_func`` plus a per-layer
+    loop with boolean indexing and ``bincount``, which wait for the device): the reference that
+    :func:`router_stats` is tested against and the benchmark's baseline step uses."""
     from transformers.models.mixtral.modeling_mixtral import load_balancing_loss_func
 
     mask = token_mask.reshape(-1)

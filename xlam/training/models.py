@@ -122,3 +122,21 @@ def moe_block_class(model: torch.nn.Module) -> type[torch.nn.Module] | None:
         if type(module).__name__.endswith("SparseMoeBlock"):
             return type(module)
     return None
+
+
+def decoder_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The decoder layers of a transformers causal LM (PEFT-wrapped or not)."""
+    for module in model.modules():
+        layers = getattr(module, "layers", None)
+        if isinstance(layers, torch.nn.ModuleList) and len(layers) and type(layers[0]).__name__.endswith("DecoderLayer"):
+            return list(layers)
+    raise ValueError(f"no decoder layers found in {type(model).__name__}")
+
+
+def compile_layers(model: torch.nn.Module) -> int:
+    """Regional compilation: ``torch.compile`` each decoder layer in place (identical layers share
+    one compiled graph; the rest of the model stays eager). Returns the number of layers."""
+    layers = decoder_layers(model)
+    for layer in layers:
+        layer.compile()
+    return len(layers)

@@ -9,7 +9,16 @@ The model (bytes per GPU, bf16 training with fp32 master weights, ``W`` data-par
 - activations per layer and token, bf16, flash/SDPA attention (no s^2 term): attention
   ``2(6h + 2kv)`` + SwiGLU MLP ``2(h + 4F)`` per active expert (top-k), + router; with activation
   checkpointing only each layer's input (2h) is kept plus one layer's full activations;
-- logits: ``s x V x 6 B`` (bf16 logits and the fp32 copy of the cross-entropy);
+- logits: ``s x V x 6 B`` (bf16 logits and the fp32 copy of the cross-entropy); with the fused
+  cross-entropy of the torch engine (``engine="torch-fused"``) only one chunk of ``c`` tokens:
+  ``c x V x 12 B`` (bf16 logits, fp32 softmax, bf16 gradient) plus the fp32 LM-head gradient
+  ``V x h x 4 B`` and the hidden-state gradient ``s x h x 2 B``;
+- engines: ``deepspeed`` (default) and ``torch`` (per-parameter fp32 masters and fp32 gradient
+  copies, the reference path) 16 B optimizer per trainable parameter as above; ``torch-fused``
+  (flat buffers, :mod:`xlam.training.optim`) 12 B (master + moments, the bf16 gradient is read);
+- expert parallelism over ``ep`` ranks: the experts' parameters, gradients and optimizer states
+  are divided by ``ep`` (ZeRO then shards the rest), plus the all-to-all buffers (top-k token
+  copies of the hidden state, sent and received, forward and backward);
 - buffers: ZeRO-3 gathers of the two largest layers (prefetch), plus a fixed 2.5 GiB (CUDA context,
   NCCL, allocator fragmentation).
 
@@ -43,6 +52,7 @@ class MemoryEstimate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    expert_parallel: int = 1
     zero_stage: int
     offload: Offload
     activation_checkpointing: bool
@@ -72,6 +82,7 @@ class Recommended(BaseModel):
     grad_accum: int
     activation_checkpointing: bool
     per_gpu_gib: float
+    expert_parallel: int = 1
 
     @property
     def num_workers(self) -> int:
@@ -88,6 +99,8 @@ class Recommended(BaseModel):
             "data.micro_batch_size": self.micro_batch,
             "optim.grad_accum": self.grad_accum,
             "activation_checkpointing": self.activation_checkpointing,
+            **({"distributed.expert_parallel": self.expert_parallel, "distributed.engine": "torch"}
+               if self.expert_parallel > 1 else {}),
         }
 
 
@@ -128,6 +141,12 @@ def _arch(recipe: Recipe, overrides: dict[str, Any] | None = None) -> dict[str, 
     }
 
 
+def expert_params(recipe: Recipe, overrides: dict[str, Any] | None = None) -> int:
+    """Parameters in the experts of all MoE layers (0 for dense models)."""
+    a = _arch(recipe, overrides)
+    return a["L"] * 3 * a["h"] * a["F"] * a["E"] if a["E"] > 1 else 0
+
+
 def param_counts(recipe: Recipe, method: str, lora_r: int = 32, overrides: dict[str, Any] | None = None) -> tuple[int, int, int]:
     """(total, trainable, largest layer) parameter counts."""
     a = _arch(recipe, overrides)
@@ -160,29 +179,44 @@ def estimate(recipe: Recipe, *, method: str, seq: int, micro_batch: int, world_s
              offload: Offload, checkpointing: bool, lora_r: int = 32, param_bytes: int = 2,
              grad_bytes: int = 2, optimizer_bytes: int = 16, fixed_gib: float = 2.5,
              overrides: dict[str, Any] | None = None, capacity_gib: float | None = None,
-             cpu_gib_per_node: float = 1024.0, ranks_per_node: int = 8) -> MemoryEstimate:
+             cpu_gib_per_node: float = 1024.0, ranks_per_node: int = 8,
+             engine: Literal["deepspeed", "torch", "torch-fused"] = "deepspeed", ce_chunk: int = 8192,
+             expert_parallel: int = 1) -> MemoryEstimate:
     """Per-GPU memory of one configuration (see the module doc for the model)."""
     total, trainable, layer = param_counts(recipe, method, lora_r, overrides)
     w = world_size
-    params = float(param_bytes * total)
+    # expert parallelism: each rank holds 1/ep of the experts (of the trainable ones too, full FT)
+    ep_saved = expert_params(recipe, overrides) * (1 - 1 / expert_parallel) if expert_parallel > 1 else 0.0
+    total_local = total - ep_saved
+    trainable_local = trainable - (ep_saved if method != "lora" else 0.0)
+    if engine == "torch-fused":
+        optimizer_bytes -= 4
+    params = float(param_bytes * total_local)
     if zero_stage == 3:
         params = 0.0 if offload == "optimizer+params" else params / w
-    grads = grad_bytes * trainable / (w if zero_stage >= 2 else 1)
-    opt_total = optimizer_bytes * trainable / (w if zero_stage >= 1 else 1)
+    grads = grad_bytes * trainable_local / (w if zero_stage >= 2 else 1)
+    opt_total = optimizer_bytes * trainable_local / (w if zero_stage >= 1 else 1)
     optimizer = 0.0 if offload != "none" else opt_total
     cpu = opt_total if offload != "none" else 0.0
     if offload == "optimizer+params":
         cpu += param_bytes * total / w
     a = _arch(recipe, overrides)
     acts = activation_bytes(recipe, seq, micro_batch, checkpointing, param_bytes, overrides)
-    logits = seq * micro_batch * a["V"] * (param_bytes + 4)
+    tokens = seq * micro_batch
+    if engine == "torch-fused":  # fused cross-entropy: one chunk of logits at a time
+        logits = min(tokens, ce_chunk) * a["V"] * (param_bytes + 4 + param_bytes) + a["V"] * a["h"] * 4 \
+            + tokens * a["h"] * param_bytes
+    else:
+        logits = tokens * a["V"] * (param_bytes + 4)
+    if expert_parallel > 1:  # dispatched token copies, sent + received, kept for the backward
+        acts += a["L"] * tokens * a["k"] * a["h"] * param_bytes * 2
     buffers = fixed_gib * GIB + (2 * param_bytes * layer if zero_stage == 3 else 0)
     tot = params + grads + optimizer + acts + logits + buffers
     est = MemoryEstimate(
         zero_stage=zero_stage, offload=offload, activation_checkpointing=checkpointing, micro_batch=micro_batch,
         world_size=w, params_gib=params / GIB, grads_gib=grads / GIB, optimizer_gib=optimizer / GIB,
         activations_gib=acts / GIB, logits_gib=logits / GIB, buffers_gib=buffers / GIB, total_gib=tot / GIB,
-        cpu_offload_gib_per_rank=cpu / GIB,
+        cpu_offload_gib_per_rank=cpu / GIB, expert_parallel=expert_parallel,
     )
     if capacity_gib is not None:
         est.fits = (est.total_gib <= 0.92 * capacity_gib
@@ -204,7 +238,8 @@ def _world_sizes(gpus_per_node: int, max_nodes: int) -> list[int]:
 
 def plan(recipe: str | Recipe, gpu: str = "h100-80gb", *, gpus_per_node: int = 8, nodes: int | None = None,
          method: Literal["full", "lora"] | None = None, seq: int | None = None, micro_batch: int = 1,
-         global_batch: int = 64, lora_r: int = 32, max_nodes: int = 64, cpu_gib_per_node: float = 1024.0) -> Plan:
+         global_batch: int = 64, lora_r: int = 32, max_nodes: int = 64, cpu_gib_per_node: float = 1024.0,
+         expert_parallel: int = 1) -> Plan:
     """Plan memory for ``recipe`` on ``gpu``.
 
     ``min_gpus`` is the fewest GPUs on which any configuration fits (offload included). With ``nodes``
@@ -220,6 +255,13 @@ def plan(recipe: str | Recipe, gpu: str = "h100-80gb", *, gpus_per_node: int = 8
     total, trainable, _ = param_counts(r, method, lora_r)
 
     def options(world: int) -> list[MemoryEstimate]:
+        if expert_parallel > 1:  # the torch engine: DDP for the dense part, experts sharded over ep ranks
+            if world % expert_parallel:
+                return []
+            return [estimate(r, method=method, seq=seq, micro_batch=micro_batch, world_size=world, zero_stage=0,
+                             offload="none", checkpointing=c, lora_r=lora_r, capacity_gib=capacity,
+                             cpu_gib_per_node=cpu_gib_per_node, ranks_per_node=gpus_per_node,
+                             engine="torch-fused", expert_parallel=expert_parallel) for c in (False, True)]
         return [estimate(r, method=method, seq=seq, micro_batch=micro_batch, world_size=world, zero_stage=z,
                          offload=o, checkpointing=c, lora_r=lora_r, capacity_gib=capacity,
                          cpu_gib_per_node=cpu_gib_per_node, ranks_per_node=gpus_per_node)
@@ -249,6 +291,13 @@ def plan(recipe: str | Recipe, gpu: str = "h100-80gb", *, gpus_per_node: int = 8
     else:
         notes.append(f"no configuration fits {world} x {gpu}; need at least {min_gpus} GPUs" if min_gpus
                      else f"does not fit within {max_nodes} nodes")
+    if expert_parallel > 1:
+        if not r.is_moe or r.num_experts % expert_parallel:
+            raise ValueError(f"expert_parallel {expert_parallel} needs a MoE recipe with a multiple of {expert_parallel} experts")
+        notes.append(f"expert parallelism over {expert_parallel} ranks (torch engine, DDP for the dense part): "
+                     "experts sharded, tokens by all-to-all; only world sizes divisible by it are considered.")
+    if recommended is not None and expert_parallel > 1:
+        recommended.expert_parallel = expert_parallel
     if r.is_moe and recommended and recommended.zero_stage == 3:
         notes.append("ZeRO-3 with the sparse-MoE block registered as a leaf module (one gather per block).")
     return Plan(recipe=r.name, gpu=gpu, gpu_memory_gib=capacity, method=method, seq=seq, total_params=total,

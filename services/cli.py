@@ -177,6 +177,12 @@ def login(
     typer.echo(f"logged in as {me['name']} ({path})")
 
 
+@api_app.command("endpoints")
+def endpoints_list() -> None:
+    """Generator endpoints runs may name ({"backend": "openai", "endpoint": NAME}); set up by the admin."""
+    _table(_call(_client().generator_endpoints), ["name", "model"])
+
+
 @projects_app.command("create")
 def projects_create(name: str, description: str = "") -> None:
     _print(_call(_client().create_project, name, description))

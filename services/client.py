@@ -91,6 +91,10 @@ class XlamClient:
     def me(self) -> dict[str, Any]:
         return self.request("GET", "/v1/me")  # type: ignore[no-any-return]
 
+    def generator_endpoints(self) -> list[dict[str, Any]]:
+        """Names (and models) of the generator endpoints a run may use as ``generator.endpoint``."""
+        return self.request("GET", "/v1/generator-endpoints")  # type: ignore[no-any-return]
+
     def create_project(self, name: str, description: str = "") -> dict[str, Any]:
         return self.request("POST", "/v1/projects", json={"name": name, "description": description})  # type: ignore[no-any-return]
 

@@ -82,6 +82,8 @@ class Oracle(Generator):
 
     def _one(self, request: ChatRequest) -> ChatResponse:
         key = _user_key(request.messages)
+        if key not in self.plan:  # not a multi-turn entry (e.g. a single-turn category in the same run)
+            return ChatResponse(text="I cannot help with that.")
         calls = self.plan[key]
         since_user = 0
         for m in reversed(request.messages):
@@ -240,6 +242,17 @@ def test_v4_overall_formula_and_named_gaps() -> None:
     assert got["v4_overall_scored_parts"].value == pytest.approx(scored)
 
 
+def test_malformed_environment_config_is_named() -> None:
+    from xlam.bfcl.multi_turn import EnvironmentError_
+
+    with pytest.raises(EnvironmentError_, match="GorillaFileSystem"):
+        Environment(["GorillaFileSystem"], {"GorillaFileSystem": "not an object"})
+    with pytest.raises(EnvironmentError_, match="initial_config\\['TwitterAPI'\\] is not a valid scenario"):
+        Environment(["TwitterAPI"], {"TwitterAPI": {"tweets": 5}})
+    with pytest.raises(EnvironmentError_, match="unknown BFCL environment class 'Nope'"):
+        Environment(["Nope"], {})
+
+
 def test_cli_score_and_bad_input(tmp_path: Path) -> None:
     from xlam.cli.main import app
 
@@ -271,9 +284,13 @@ def test_cli_openai_backend_against_a_served_model(tmp_path: Path, mode: str) ->
 
     with run_in_thread(create_app(Oracle(["multi_turn_base"], mode), model_name="oracle")) as url:
         res = CliRunner().invoke(app, ["eval", "bfcl", "--model", "oracle", "--backend", "openai", "--base-url", url,
-                                       "--categories", "multi_turn_base", "--limit", "3", "--mode", mode, "--out", str(tmp_path)])
+                                       "--categories", "irrelevance,multi_turn_base", "--limit", "3", "--mode", mode, "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "multi_turn_base" in res.output and "3/3" in res.output and "[v4_multi_turn] (partial): 100.00%" in res.output
+    # Single-turn and multi-turn categories of one command share results.jsonl and the summary.
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["categories"]) == {"irrelevance", "multi_turn_base"}
+    assert {json.loads(line)["category"] for line in (tmp_path / "results.jsonl").read_text().splitlines()} == {"irrelevance", "multi_turn_base"}
     rows = [json.loads(line) for line in (tmp_path / TRAJECTORIES_FILE).read_text().splitlines()]
     assert len(rows) == 3 and all(len(r["turns"]) == len(load_questions("multi_turn_base")[int(r["id"].rsplit("_", 1)[1])]["question"]) for r in rows)
     assert (tmp_path / "report.md").is_file() and (tmp_path / "accuracy.png").is_file()

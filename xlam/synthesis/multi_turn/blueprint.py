@@ -51,6 +51,7 @@ class Task:
     supply: list[str] = field(default_factory=lambda: ["{value}.", "It's {value}.", "Sure: {value}.",
                                                        "Oh right, {value}.", "Use {value}."])
     long_context: bool = False
+    keep: list[str] = field(default_factory=list)  # values an LLM rewrite must keep (given blueprints)
 
     @property
     def writes(self) -> bool:

@@ -88,7 +88,7 @@ def _request(task: Any, rng: random.Random, *, omit: bool) -> tuple[str, list[st
     else:
         template = rng.choice(task.say)
     text = template.format(**slots)
-    return text, [v for k, v in slots.items() if "{" + k + "}" in template]
+    return text, [v for k, v in slots.items() if "{" + k + "}" in template] + list(task.keep)
 
 
 def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_rate: float = 0.0) -> tuple[list[UserTurn], list[Step], list[str]]:

@@ -60,6 +60,15 @@ def _answer(text: str | None) -> Any:
     return answer
 
 
+def _stated(request: str, groups: list[list[ToolCall]]) -> list[str]:
+    """The argument values the request states (an LLM rewrite of it must keep them)."""
+    from xlam.synthesis.multi_turn.blueprints import voiced
+
+    forms = [voiced({"v": v})["v"] for group in groups for c in group for v in c.arguments.values()
+             if isinstance(v, str | int | float) and not isinstance(v, bool)]
+    return list(dict.fromkeys(f for f in forms if f and f in request))
+
+
 def blueprint_from_dict(raw: Any, path: str, line: int) -> Blueprint:
     """One blueprint; raises ``ValueError('field: reason')`` on malformed input."""
     if not isinstance(raw, dict):
@@ -102,7 +111,7 @@ def blueprint_from_dict(raw: Any, path: str, line: int) -> Blueprint:
         if answer is not None and not isinstance(answer, str):
             raise ValueError(f"{where}.answer: expected a string")
         tasks.append(Task(kind=str(turn.get("kind", "given")), say=[request], slots={}, calls=groups, expects=expects,
-                          answer=_answer(answer)))
+                          answer=_answer(answer), keep=_stated(turn["request"], groups)))
     bp_id = raw.get("id") or f"{Path(path).name}:{line}"
     bp = Blueprint(str(bp_id), env, initial, {}, tasks, [False] * len(tasks), origin="given")
     bp.source_location = (path, line)  # type: ignore[attr-defined]

@@ -52,7 +52,8 @@ TONES = {
 _ADDED = ["I've just given you access to the {tool} function. Please try again.",
           "OK, I added a tool for that ({tool}). What about now?",
           "You now have {tool} available; go ahead with my request.",
-          "I have updated your functions: {tool} is there now. Try it."]
+          "I have updated your functions: {tool} is there now. Try it.",
+          "I have updated some more functions you can choose from. What about now?"]  # BFCL's miss_func wording
 _DEVIATE = ["Hmm, I'm not sure. Just use whatever makes sense.", "Can't remember, pick something sensible.",
             "No idea, you decide."]
 

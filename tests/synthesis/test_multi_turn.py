@@ -181,7 +181,7 @@ def test_report_funnel_and_histogram(run: tuple[Path, Any]) -> None:
     hist = report.groups["turns_per_dialogue"]
     assert sum(hist.values()) == 300
     for name in ("synthesize-mt.report.json", "synthesize-mt.report.md", "synthesize-mt.turns.png",
-                 "synthesize-mt.counts.png"):
+                 "synthesize-mt.counts.png", "synthesize-mt.funnel.png"):
         assert (root / "report" / name).stat().st_size > 0
     assert (root / "report" / "synthesize-mt.turns.png").read_bytes()[:4] == b"\x89PNG"
 

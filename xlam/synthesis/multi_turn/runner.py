@@ -217,6 +217,18 @@ def turns_histogram(hist: dict[str, int], path: Path) -> Path:
     return path
 
 
+def funnel_chart(report: StageReport, path: Path) -> Path:
+    """Grouped bars: per environment, how many blueprints/dialogues passed each stage."""
+    from xlam.reports.charts import bar_chart
+
+    series = {}
+    for key, row in sorted(report.groups.items()):
+        if key.startswith("funnel:"):
+            series[key.removeprefix("funnel:")] = {f"{i}. {s}": row.get(f"passed {s}", 0)
+                                                   for i, s in enumerate(STAGES, 1)} | {"0. sampled": row.get("sampled", 0)}
+    return bar_chart(series, path, title="Multi-turn synthesis funnel per environment", ylabel="passed")
+
+
 def run_multi_turn_synthesis(out_uri: str, config: MultiTurnConfig | None = None, *, rejects_uri: str | None = None,
                              report_dir: str | Path | None = None, overwrite: bool = False,
                              blueprints: list[Blueprint] | None = None, variants: int = 1) -> StageReport:
@@ -304,6 +316,7 @@ def run_multi_turn_synthesis(out_uri: str, config: MultiTurnConfig | None = None
         report.write(report_dir)
         if turns_hist:
             turns_histogram(report.groups["turns_per_dialogue"], Path(report_dir) / "synthesize-mt.turns.png")
+            funnel_chart(report, Path(report_dir) / "synthesize-mt.funnel.png")
     return report
 
 
@@ -325,4 +338,4 @@ def _copy_blueprint(bp: Blueprint) -> Blueprint:
     return clone
 
 
-__all__ = ["STAGES", "MultiTurnSynthesizer", "funnel_table", "reason_code", "run_multi_turn_synthesis", "turns_histogram"]
+__all__ = ["STAGES", "MultiTurnSynthesizer", "funnel_chart", "funnel_table", "reason_code", "run_multi_turn_synthesis", "turns_histogram"]

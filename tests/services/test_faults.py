@@ -164,3 +164,43 @@ def test_a_finished_stage_survives_worker_and_redis_loss_and_is_not_run_again(
 def _get_state(settings: Any, run_id: str) -> str:
     with session_factory(settings.database_url)() as s:
         return str(s.scalar(select(Run.state).where(Run.id == run_id)))
+
+
+def test_thirty_submits_through_ten_worker_kills_finish_once_each(
+        client: Any, project: dict[str, Any], settings: Any, home: Path, bfcl_dir: Path) -> None:
+    """The prober's trial: 30 submits while the worker is SIGKILLed 10 times (each kill mid-run);
+    every run succeeds, nothing is stuck, every run registers exactly one dataset."""
+    p, h = project["name"], project["editor"].h
+    worker = WorkerProcess(settings, home / "trial-worker.log")
+    worker.start()
+    ids: list[str] = []
+    try:
+        for i in range(30):
+            spec = _spec(bfcl_dir, ["simple_python"], unify_only=True, limit=30)
+            r = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "name": f"trial-{i}",
+                                                            "spec": spec}, headers=h)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        killed: set[str] = set()
+        for _ in range(10):
+            # kill while a run is executing on the current worker (it is requeued, backed off, run again)
+            owner = wait_for(lambda: _running_owner(settings, ids, killed), timeout=120, interval=0.05)
+            worker.kill()
+            killed.add(owner)
+            worker.start()
+        final = [_wait_state(client, p, h, run_id, ("succeeded", "failed", "cancelled"), timeout=300)
+                 for run_id in ids]
+    finally:
+        worker.stop()
+    assert [r["state"] for r in final] == ["succeeded"] * 30, [(r["id"], r["state"], r["message"]) for r in final]
+    assert [_produced(settings, run_id) for run_id in ids] == [1] * 30
+    with session_factory(settings.database_url)() as s:
+        crashes = sum(int(s.scalar(select(Run.crashes).where(Run.id == run_id)) or 0) for run_id in ids)
+    assert crashes >= 10  # every kill hit a running run and was counted as a crash, not a failure
+
+
+def _running_owner(settings: Any, ids: list[str], exclude: set[str]) -> str | None:
+    """The lease owner of a run that is running on a worker not killed yet, if any."""
+    with session_factory(settings.database_url)() as s:
+        owners = s.scalars(select(Run.lease_owner).where(Run.id.in_(ids), Run.state == "running"))
+        return next((o for o in owners if o and o not in exclude), None)

@@ -51,7 +51,7 @@ class Bank(Environment):
             kinds = ["checking", "savings"] if i % 3 else ["checking"]
             for kind in kinds:
                 number = f"ACC-{numbers.pop()}"
-                state.accounts[number] = Account(owner=owner, kind=kind,  # type: ignore[arg-type]
+                state.accounts[number] = Account(owner=owner, kind=kind,
                                                  balance=round(rng.uniform(50, 5000), 2))
         env = cls(state)
         accounts = sorted(state.accounts)
@@ -72,7 +72,7 @@ class Bank(Environment):
         account = self.state.accounts[number]
         account.balance = round(account.balance + amount, 2)
         txn = Transaction(id=f"T{self.state.next_transaction:05d}", account=number, amount=round(amount, 2),
-                          kind=kind, memo=memo)  # type: ignore[arg-type]
+                          kind=kind, memo=memo)
         self.state.next_transaction += 1
         self.state.transactions.append(txn)
         return txn

@@ -106,7 +106,7 @@ class Environment:
     @classmethod
     def tools(cls) -> list[Tool]:
         """The actions as tool specs (harvested from signatures, type hints and docstrings)."""
-        return list(_harvest(cls))
+        return list(_harvest(cls))  # type: ignore[arg-type]  # classes are hashable
 
     def execute(self, call: ToolCall) -> CallResult:
         """Run one call. Unknown tools, bad arguments and refusals give ``ok=False``."""

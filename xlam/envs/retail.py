@@ -76,7 +76,7 @@ class Retail(Environment):
             oid = f"#W{state.next_order}"
             state.next_order += 1
             status = rng.choice(["pending", "pending", "shipped", "delivered", "delivered", "cancelled"])
-            state.orders[oid] = Order(customer_id=cid, items=items, status=status,  # type: ignore[arg-type]
+            state.orders[oid] = Order(customer_id=cid, items=items, status=status,
                                       zip=state.customers[cid].zip,
                                       total=round(sum(it.price * it.quantity for it in items), 2))
         return state.model_dump(mode="json")

@@ -79,7 +79,7 @@ class MultiTurnSynthesizer:
 
     def blueprints(self, count: int) -> list[tuple[Blueprint | None, str, str]]:
         """``count`` sampled blueprints as (blueprint or None, environment, sampling error)."""
-        out = []
+        out: list[tuple[Blueprint | None, str, str]] = []
         pending: Counter[str] = Counter()
         for _ in range(count):
             self.attempts += 1

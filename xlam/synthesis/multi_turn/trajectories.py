@@ -135,7 +135,7 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
             kinds.append("missing_function")
         if clarify:
             steps.append(Step(response=task.ask))
-            value = voiced(task.slots)[task.omit]
+            value = voiced(task.slots)[task.omit or ""]
             if rng.random() < deviation_rate:
                 say(rng.choice(_DEVIATE))
             else:

@@ -82,6 +82,8 @@ def _fail(kwargs: dict[str, Any], reason: str, message: str) -> None:
     patch, body = kwargs.get("patch"), kwargs.get("body")
     if patch is None or body is None:
         return
+    if not str(body.get("apiVersion", "")).startswith(f"{GROUP}/"):
+        return  # a child's event (RayJob, Job): its status is its controller's, never ours
     cr = _as_dict(body)
     patch.status.update(next_status(cr.get("status"), PhaseUpdate("Failed", reason, message),
                                     generation=reconcile.generation(cr)))

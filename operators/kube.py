@@ -117,7 +117,8 @@ class KubeApi:
         try:
             resp = self.api_client.call_api(
                 self._path("Pod", namespace, pod, "log"), "GET", query_params=query,
-                header_params={"Accept": "text/plain"}, auth_settings=["BearerToken"], response_type="str",
+                # */* as the generated client sends: a real API server answers 406 to Accept: text/plain.
+                header_params={"Accept": "*/*"}, auth_settings=["BearerToken"], response_type="str",
                 _return_http_data_only=True, _preload_content=False)
         except ApiException as exc:
             if exc.status in (400, 404):  # container not started yet / pod gone

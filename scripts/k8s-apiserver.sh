@@ -23,7 +23,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEB_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
 KUBE_VERSION="v1.20.2"
 CACHE="${XLAM_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xlam/kube-apiserver}"
-BIN_DIR="$CACHE/$KUBE_VERSION-debian-$DEB_VERSION"
+# Bump FIXES when vendor_fix changes: binaries built without the current fixes are not reused.
+FIXES=2
+BIN_DIR="$CACHE/$KUBE_VERSION-debian-$DEB_VERSION-fixes$FIXES"
 BINARY="$BIN_DIR/kube-apiserver"
 APT_PACKAGES=(golang-go etcd-server make rsync jq patch dpkg-dev openssl curl
               golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
@@ -69,37 +71,49 @@ EOF
     || die "source package kubernetes=$DEB_VERSION not found after adding $DEB_SRC_LIST"
 }
 
-fetch_source() {  # -> $CACHE/src/tree (extracted, patched, vendor-fixed)
+fetch_source() {  # -> $CACHE/src/tree (extracted once; fixes re-applied idempotently)
   local src="$CACHE/src"
-  if [ -f "$src/tree/.xlam-vendor-fixed" ]; then return 0; fi
-  mkdir -p "$src"
-  chmod 755 "$src"
-  (cd "$src" && rm -rf tree && \
-    { ls kubernetes_"${DEB_VERSION%-*}".orig*.tar.* >/dev/null 2>&1 \
-      || apt-get -o APT::Sandbox::User=root source --download-only "kubernetes=$DEB_VERSION"; } && \
-    dpkg-source --no-check -x "kubernetes_${DEB_VERSION}.dsc" tree >/dev/null)
+  if [ ! -f "$src/tree/.xlam-extracted" ]; then
+    mkdir -p "$src"
+    chmod 755 "$src"
+    (cd "$src" && rm -rf tree && \
+      { ls kubernetes_"${DEB_VERSION%-*}".orig*.tar.* >/dev/null 2>&1 \
+        || apt-get -o APT::Sandbox::User=root source --download-only "kubernetes=$DEB_VERSION"; } && \
+      dpkg-source --no-check -x "kubernetes_${DEB_VERSION}.dsc" tree >/dev/null)
+    touch "$src/tree/.xlam-extracted"
+  fi
   vendor_fix "$src/tree"
-  touch "$src/tree/.xlam-vendor-fixed"
 }
 
 vendor_fix() {
-  # Go >= 1.18: the vendored reflect2 v1.0.1 faults at runtime (UnsafeMapType.UnsafeIterate) the
+  # (1) Go >= 1.18: the vendored reflect2 v1.0.1 faults at runtime (UnsafeMapType.UnsafeIterate) the
   # first time a custom resource is written. Swap in Debian's reflect2 1.0.2 / json-iterator 1.1.12.
-  local tree="$1" name dst srcdir ver
+  local tree="$1" name dst srcdir ver f
   for spec in "github.com/modern-go/reflect2 v1.0.2" "github.com/json-iterator/go v1.1.12"; do
     name="${spec% *}"; ver="${spec#* }"
     srcdir="/usr/share/gocode/src/$name"
     dst="$tree/vendor/$name"
     [ -d "$srcdir" ] || die "$srcdir missing (package golang-github-*-dev)"
-    find "$dst" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' -o -name go.mod \) \
-      ! -name '*_test.go' -delete
-    find "$srcdir" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' -o -name go.mod \) \
-      ! -name '*_test.go' -exec cp {} "$dst/" \;
-    # Every mention, including the `=> name vX` replace directives.
-    sed -i -E "s#(${name//./\\.}) v[0-9]+\.[0-9]+\.[0-9]+#\1 ${ver}#g" "$tree/go.mod" "$tree/vendor/modules.txt"
+    if ! grep -q "$name $ver" "$tree/vendor/modules.txt"; then
+      find "$dst" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' -o -name go.mod \) \
+        ! -name '*_test.go' -delete
+      find "$srcdir" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' -o -name go.mod \) \
+        ! -name '*_test.go' -exec cp {} "$dst/" \;
+      # Every mention, including the `=> name vX` replace directives.
+      sed -i -E "s#(${name//./\\.}) v[0-9]+\.[0-9]+\.[0-9]+#\1 ${ver}#g" "$tree/go.mod" "$tree/vendor/modules.txt"
+    fi
     grep -q "$name $ver" "$tree/vendor/modules.txt" || die "could not bump $name in vendor/modules.txt"
   done
-  log "vendor fix applied (reflect2 v1.0.2, json-iterator v1.1.12)"
+  # (2) Go >= 1.19 stores every empty string in an interface at the address reflect.Zero uses, so
+  # the OpenAPI type validator's `reflect.DeepEqual(reflect.Zero(T), reflect.ValueOf(v))` zero test
+  # takes "" for null: the server refused "" in custom resources and CRD defaults ("must be of type
+  # string: null"). Test for nil only, as later kube-openapi releases do.
+  for f in "$tree/vendor/k8s.io/kube-openapi/pkg/validation/validate/type.go" \
+           "$tree/vendor/github.com/go-openapi/validate/type.go"; do
+    sed -i 's/if data == nil || reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data)) {/if data == nil {/' "$f"
+    grep -q "reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data))" "$f" && die "could not patch $f"
+  done
+  log "vendor fixes applied (reflect2 v1.0.2, json-iterator v1.1.12, OpenAPI empty-string type check)"
 }
 
 build() {

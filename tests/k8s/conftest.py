@@ -21,7 +21,6 @@ from tests.k8s.realserver import (
     install_crds,
     kubectl_run,
     served_by_1_20,
-    without_empty_string_defaults,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,9 +95,8 @@ def xlam_crds(admin: httpx.Client) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def kuberay_installed(admin: httpx.Client, kuberay_crds: dict[str, dict]) -> list[dict]:
-    """The vendored KubeRay RayJob and RayCluster CRDs, installed and Established; their
-    ``default: ""`` entries removed first, which a 1.20 server refuses (test_real_crds.py shows it)."""
-    return install_crds(admin, [without_empty_string_defaults(kuberay_crds[k])[0] for k in ("rayjobs", "rayclusters")])
+    """The vendored KubeRay RayJob and RayCluster CRDs, installed as they are and Established."""
+    return install_crds(admin, [kuberay_crds["rayjobs"], kuberay_crds["rayclusters"]])
 
 
 @pytest.fixture()

@@ -246,35 +246,3 @@ class KubeletStandIn:
     def stop(self) -> None:
         self.httpd.shutdown()
 
-
-def without_empty_string_defaults(crd: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """The CRD without ``default: ""`` on string fields, and how many were removed. controller-gen
-    emits them for Kubernetes >= 1.29 API types (e.g. ``LocalObjectReference.name``); a 1.20 server
-    reads an empty-string default as null and refuses the whole CRD (``default: Invalid value:
-    "null"``). A list-map key that loses its default becomes required in its item (the server
-    demands one or the other). Used for the vendored KubeRay CRDs only."""
-    out = copy.deepcopy(crd)
-    removed = 0
-
-    def strip(node: Any) -> None:
-        nonlocal removed
-        if isinstance(node, dict):
-            # A list-map key must have a default or be required (1.20 says so too): required then.
-            keys = node.get("x-kubernetes-list-map-keys") or []
-            item = node.get("items") or {}
-            for k in keys:
-                if (item.get("properties") or {}).get(k, {}).get("default") == "":
-                    item.setdefault("required", [])
-                    if k not in item["required"]:
-                        item["required"].append(k)
-            if node.get("type") == "string" and node.get("default") == "":
-                del node["default"]
-                removed += 1
-            for v in node.values():
-                strip(v)
-        elif isinstance(node, list):
-            for v in node:
-                strip(v)
-
-    strip(out)
-    return out, removed

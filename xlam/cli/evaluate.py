@@ -61,7 +61,7 @@ def _print_result(result: object) -> None:
 @eval_app.command("bfcl")
 def bfcl(
     model: Annotated[str, typer.Option(help="Checkpoint dir, .gguf file, 'smol', or a recipe name (openai: model name).")] = "smol",
-    categories: Annotated[list[str] | None, typer.Option("--categories", "-c", help="Categories or groups (non_live, live, single_turn, python, multi_turn, memory); repeatable or comma-separated.")] = None,
+    categories: Annotated[list[str] | None, typer.Option("--categories", "-c", help="Categories or groups (non_live, live, single_turn, python, multi_turn, memory, format_sensitivity); repeatable or comma-separated.")] = None,
     limit: Annotated[int | None, typer.Option(help="Items per category (first N).")] = None,
     out: Annotated[str, typer.Option(help="Output directory or fsspec URI.")] = "runs/eval",
     backend: Annotated[str, typer.Option(help="hf (local transformers) or openai (OpenAI-compatible endpoint).")] = "hf",
@@ -84,8 +84,9 @@ def bfcl(
     with bad_input_exits():
         cats = [c.strip() for item in (categories or ["non_live"]) for c in item.split(",") if c.strip()]
         multi = [c for c in cats if is_multi_turn_name(c)]
-        cats = [c for c in cats if c not in multi]
-        if not cats and not multi:
+        format_sensitivity = "format_sensitivity" in cats
+        cats = [c for c in cats if c not in multi and c != "format_sensitivity"]
+        if not cats and not multi and not format_sensitivity:
             raise ValueError("--categories names no category")
         if mode not in ("prompt", "native"):
             raise ValueError(f"--mode must be prompt or native, not {mode!r}")
@@ -103,6 +104,10 @@ def bfcl(
                 result = run_bfcl_eval(config, local, resume=resume)
             if multi:
                 result = run_multi_turn_eval(config, multi, local, resume=resume, keep_other_results=bool(cats))
+            if format_sensitivity:
+                from xlam.evaluation.format_sensitivity import run_format_sensitivity_eval
+
+                result = run_format_sensitivity_eval(config, local, resume=resume, keep_other_results=bool(cats or multi))
     _print_result(result)
     typer.echo(f"report: {out}/report.md")
 
@@ -124,8 +129,15 @@ def score(
         if mode not in ("prompt", "native"):
             raise ValueError(f"--mode must be prompt or native, not {mode!r}")
         with _output_dir(out) as local:
+            from xlam.evaluation.format_sensitivity import (
+                is_format_sensitivity_file,
+                score_format_sensitivity_file,
+            )
+
             if is_trajectory_file(outputs):  # multi-turn/memory trajectories: each line carries its mode
                 result = score_trajectories_file(outputs, local, name=name)
+            elif is_format_sensitivity_file(outputs):
+                result = score_format_sensitivity_file(outputs, local, name=name)
             else:
                 result = score_outputs_file(outputs, local, category=category, mode="native" if mode == "native" else "prompt", name=name)
     _print_result(result)

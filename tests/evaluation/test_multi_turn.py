@@ -312,3 +312,27 @@ def test_smollm2_multi_turn_smoke(tmp_path: Path) -> None:
     assert all(step["usage"]["prompt_tokens"] > 3000 and step["usage"]["completion_tokens"] <= 8 for turn in traj["turns"] for step in turn["steps"])
     rescored = score_trajectories_file(tmp_path / TRAJECTORIES_FILE, tmp_path / "rescored")
     assert rescored.categories["multi_turn_miss_func"].error_types == result.categories["multi_turn_miss_func"].error_types
+
+
+def test_interrupted_run_resumes(tmp_path: Path) -> None:
+    """A run killed mid-way keeps finished trajectories and verdicts; --resume finishes the rest, and a
+    trajectory whose verdict was lost is scored at the end; every entry has exactly one row."""
+
+    class Killed(Oracle):
+        def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResponse]:
+            if len(self.requests) > 30:
+                raise KeyboardInterrupt
+            return super().generate(requests)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_multi_turn_eval(_config(limit=6), ["multi_turn_base"], tmp_path, generator=Killed(["multi_turn_base"]), progress=False, max_active=2)
+    done = [json.loads(line)["id"] for line in (tmp_path / TRAJECTORIES_FILE).read_text().splitlines()]
+    rows = (tmp_path / "results.jsonl").read_text().splitlines()
+    assert 0 < len(done) < 6 and len(rows) == len(done)
+    (tmp_path / "results.jsonl").write_text("\n".join(rows[1:]) + ("\n" if rows[1:] else ""))  # one verdict lost
+    oracle = Oracle(["multi_turn_base"])
+    result = run_multi_turn_eval(_config(limit=6), ["multi_turn_base"], tmp_path, generator=oracle, progress=False, resume=True)
+    assert result.categories["multi_turn_base"].total == 6 and result.categories["multi_turn_base"].correct == 6
+    ids = [json.loads(line)["id"] for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 6
+    assert not {_user_key(r.messages)[0] for r in oracle.requests} & {load_questions("multi_turn_base")[int(i.rsplit("_", 1)[1])]["question"][0][-1]["content"] for i in done}

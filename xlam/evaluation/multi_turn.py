@@ -338,10 +338,10 @@ def run_multi_turn_eval(
     gen = generator or make_generator(config)
     backend = config.generator.backend
     start = time.perf_counter()
-    new_items: list[ItemResult] = []
+    _merge_results(out, cats, [], resume=resume, keep_other=keep_other_results)  # earlier rows of these categories go
     active: list[_EntryRun] = []
     try:
-        with traj_path.open("a") as sink, _progress(progress, len(queue)) as advance:
+        with traj_path.open("a") as sink, (out / RESULTS_FILE).open("a") as results, _progress(progress, len(queue)) as advance:
             while queue or active:
                 i = 0
                 while len(active) < max_active and i < len(queue):
@@ -367,13 +367,15 @@ def run_multi_turn_eval(
                     sink.write(json.dumps(traj, ensure_ascii=False, default=str) + "\n")
                     sink.flush()
                     finished.add(run.id)
-                    if not traj["prereq"]:
-                        new_items.append(score_trajectory(traj, run.entry, data.answers.get(run.id), run.category))
+                    if not traj["prereq"]:  # verdicts are appended as entries finish (an interrupted run keeps them)
+                        item = score_trajectory(traj, run.entry, data.answers.get(run.id), run.category)
+                        results.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False, default=str) + "\n")
+                        results.flush()
                     advance(1)
     finally:
         if own:
             gen.close()
-    items = _merge_results(out, cats, new_items, resume=resume, keep_other=keep_other_results)
+    items = _reconcile_results(out, cats, data)
     result = build_v4_result(
         config.display_name(), items, seconds=time.perf_counter() - start, out_dir=str(out),
         config={**config.model_dump(mode="json"), "categories": [*config.categories, *cats]}, generator=gen.describe(),
@@ -449,11 +451,28 @@ def _generate(gen: Generator, requests: list[ChatRequest]) -> list[ChatResponse]
     return out
 
 
+def _reconcile_results(out: Path, cats: list[str], data: _Data) -> list[ItemResult]:
+    """results.jsonl with one row per entry (the last one): trajectories without a verdict (a run
+    stopped between writing the two) are scored now."""
+    rows = load_items(out)
+    have = {(r.get("category"), r.get("id")) for r in rows}
+    extra: list[ItemResult] = []
+    traj_path = out / TRAJECTORIES_FILE
+    for _, traj in iter_jsonl(traj_path) if traj_path.is_file() else []:
+        key = (traj.get("category"), str(traj.get("id")))
+        if traj.get("prereq") or key[0] not in cats or key in have or key[1] not in data.entries:
+            continue
+        extra.append(score_trajectory(traj, data.entries[key[1]], data.answers.get(key[1]), str(key[0])))
+    return _merge_results(out, cats, extra, resume=True, keep_other=True)
+
+
 def _merge_results(out: Path, cats: list[str], new_items: list[ItemResult], *, resume: bool, keep_other: bool) -> list[ItemResult]:
     """Rewrite results.jsonl: kept rows (other categories, or resumed ones) + this run's rows."""
     rows = load_items(out) if (resume or keep_other) else []
     new_ids = {(i.category, i.id) for i in new_items}
-    kept = [r for r in rows if (r.get("category"), r.get("id")) not in new_ids and (resume or r.get("category") not in cats)]
+    last = {(r.get("category"), r.get("id")): i for i, r in enumerate(rows)}
+    kept = [r for i, r in enumerate(rows) if last[(r.get("category"), r.get("id"))] == i
+            and (r.get("category"), r.get("id")) not in new_ids and (resume or r.get("category") not in cats)]
     path = out / RESULTS_FILE
     tmp = path.with_suffix(".jsonl.tmp")
     with tmp.open("w") as fh:

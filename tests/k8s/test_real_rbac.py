@@ -73,6 +73,7 @@ def test_operator_can_do_its_job(as_sa: dict[str, httpx.Client], admin: httpx.Cl
     op = as_sa["operator"]
     assert_allowed(op.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions"))  # kopf's scan
     assert_allowed(op.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/trainingruns.xlam.ai"))
+    assert_allowed(op.get("/api/v1/namespaces"))  # kopf observes namespaces
     for plural in ("trainingruns", "evaluationruns", "synthesisruns"):
         assert_allowed(op.get(f"{XLAM}/{NS}/{plural}", params={"watch": "false"}))
     assert_allowed(op.post(f"/apis/ray.io/v1/namespaces/{NS}/rayjobs", params=DRY, json=rayjob()))

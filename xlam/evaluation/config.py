@@ -55,6 +55,11 @@ class EvalConfig(BaseModel):
         description="prompt: BFCL's system prompt and Python call list; native: tools through the chat template / API.",
     )
     max_tokens: int = Field(default=256, ge=1, description="Most new tokens per answer.")
+    fit_max_tokens: bool = Field(
+        default=False,
+        description="Per category: the longest accepted gold answer of the selected items (in the model's tokens) "
+        "+ 16, at least 32 and at most max_tokens (the hf backend; others keep max_tokens).",
+    )
     underscore_to_dot: bool = Field(
         default=False, description="native mode: send dotted names as a_b (APIs that forbid dots) and map them back."
     )

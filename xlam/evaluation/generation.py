@@ -41,9 +41,13 @@ def _api_safe(tool: Tool) -> Tool:
 
 
 def build_request(entry: dict[str, Any], category: str, config: EvalConfig) -> ChatRequest:
-    """Prompt mode: BFCL's system prompt and no tools; native mode: the functions as tools."""
+    """Prompt mode: BFCL's system prompt and no tools (generation stops at a complete call list);
+    native mode: the functions as tools."""
     if config.prompt_mode == "prompt":
-        return ChatRequest(messages=prompt_mode_messages(entry, category), max_tokens=config.max_tokens, temperature=0.0)
+        # BFCL's prompt-mode answer is one Python call list: stop generating once it is complete
+        # (the hf backend honours this hint; other backends ignore it).
+        return ChatRequest(messages=prompt_mode_messages(entry, category), max_tokens=config.max_tokens, temperature=0.0,
+                           metadata={"stop_at": "call_list"})
     tools = native_tools(entry, category)
     if config.underscore_to_dot:
         tools = [_api_safe(t) for t in tools]

@@ -4,6 +4,12 @@ Prompts are rendered with the model's chat template. Tools are passed natively
 (``apply_chat_template(..., tools=...)``) when the template renders them; otherwise (SmolLM2's
 template ignores tools) the tool list and the output-format instruction are put in the system
 message. Tool calls are decoded from the output text with :mod:`xlam.formats`.
+
+Speed: generation keeps the KV cache (``use_cache=True`` whatever the checkpoint's
+``generation_config`` says), batches prompts of similar length together (longest first, so padding
+is small), and a request with ``metadata={"stop_at": "call_list"}`` stops as soon as its output is
+a complete Python call list (the ``[`` it starts with is closed, outside string literals): BFCL's
+prompt-mode answers end there, so the tokens after it are never computed and the text is cut there.
 """
 
 from __future__ import annotations
@@ -64,6 +70,64 @@ def _prompt_mode_message(message: Message) -> dict[str, Any]:
     return {"role": message.role, "content": message.content or ""}
 
 
+#: ``ChatRequest.metadata["stop_at"]`` value: stop once the output is a complete call list.
+STOP_AT_CALL_LIST = "call_list"
+
+
+def call_list_end(text: str) -> int | None:
+    """End offset (exclusive) of the call list ``text`` starts with, once its ``[`` is closed.
+
+    Leading whitespace and a Markdown code fence (`````python``) are skipped; brackets inside string
+    literals do not count. ``None`` while the list is still open or when ``text`` is not a list.
+    """
+    i, n = 0, len(text)
+    while i < n and text[i] in " \t\r\n`":
+        i += 1
+    if text.startswith("python", i):
+        i += len("python")
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+    if i >= n or text[i] != "[":
+        return None
+    depth, quote = 0, ""
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def _call_list_stopper(tokenizer: Any, prompt_len: int, active: list[bool]) -> Any:
+    """A transformers ``StoppingCriteria``: row ``i`` is done once its new text is a complete call list."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class CallListStop(StoppingCriteria):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.done = [False] * len(active)
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            for row, on in enumerate(active):
+                if on and not self.done[row]:
+                    text = tokenizer.decode(input_ids[row, prompt_len:], skip_special_tokens=True)
+                    self.done[row] = call_list_end(text) is not None
+            return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)
+
+    return CallListStop()
+
+
 class HFGenerator(Generator):
     """Greedy (or sampled) generation with a local model; batches of ``config.batch_size``."""
 
@@ -106,7 +170,14 @@ class HFGenerator(Generator):
             "max_new_tokens": max(r.max_tokens for r in batch),
             "do_sample": sample,
             "pad_token_id": tok.pad_token_id,
+            "use_cache": True,
         }
+        stop_rows = [r.metadata.get("stop_at") == STOP_AT_CALL_LIST for r in batch]
+        prompt_len = enc["input_ids"].shape[1]
+        if any(stop_rows):
+            from transformers import StoppingCriteriaList
+
+            kwargs["stopping_criteria"] = StoppingCriteriaList([_call_list_stopper(tok, prompt_len, stop_rows)])
         if sample:
             kwargs.update(temperature=first.temperature, top_p=first.top_p, top_k=0)
         else:
@@ -117,7 +188,6 @@ class HFGenerator(Generator):
                 torch.manual_seed(first.seed if first.seed is not None else self.config.seed)
             out = model.generate(**enc, **kwargs)
         seconds = (time.perf_counter() - start) / len(batch)
-        prompt_len = enc["input_ids"].shape[1]
         eos = {tok.eos_token_id, tok.pad_token_id}
         gen_eos = model.generation_config.eos_token_id  # an int, a list or None
         eos.update(gen_eos if isinstance(gen_eos, list) else [] if gen_eos is None else [gen_eos])
@@ -132,6 +202,8 @@ class HFGenerator(Generator):
             cut = min((k for s in request.stop if (k := text.find(s)) >= 0), default=-1)
             if cut >= 0:
                 text, finish = text[:cut], "stop"
+            if stop_rows[i] and (end := call_list_end(text)) is not None:
+                text, finish = text[:end], "stop"
             text = text.strip()
             calls = decode_tool_calls(text) if request.tools else []
             if calls:

@@ -171,6 +171,19 @@ def _write_cache(model: Any, tokenizer: Any, target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _use_all_cores() -> None:
+    """torch intra-op threads = the CPUs this process may run on (a launcher's OMP_NUM_THREADS=1,
+    e.g. Ray's, would otherwise leave generation on one core)."""
+    import torch
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    if torch.get_num_threads() < cores:
+        torch.set_num_threads(cores)
+
+
 def load_model(model: str | None = None, *, device: str = "cpu", dtype: str = "float32") -> LoadedModel:
     """Load (once per process) the tokenizer and causal LM for ``model`` on ``device``."""
     directory, gguf_file, name = resolve_model(model)
@@ -188,6 +201,13 @@ def load_model(model: str | None = None, *, device: str = "cpu", dtype: str = "f
             lm = AutoModelForCausalLM.from_pretrained(directory, dtype=_torch_dtype(dtype))
         lm = lm.to(device)
         lm.eval()
+        # Generation always keeps the KV cache: checkpoints exported by training runs made before the
+        # export fix carry ``use_cache: false`` (a training setting) in their generation config.
+        lm.config.use_cache = True
+        if getattr(lm, "generation_config", None) is not None:
+            lm.generation_config.use_cache = True
+        if device == "cpu":
+            _use_all_cores()
         pin_chat_eos(tokenizer, lm)
         tokenizer.padding_side = "left"
         if tokenizer.pad_token_id is None:

@@ -93,7 +93,12 @@ def write_hf(config: TrainConfig, hf_config: Any, state_dict: dict[str, torch.Te
         raise RuntimeError(f"export: state dict mismatch, missing={missing[:5]} unexpected={unexpected[:5]}")
     if config.use_lora:
         model = model.merge_and_unload()
+    # Training turns the KV cache off (model.config.use_cache = False) and the skeleton's generation
+    # config was derived from that config: switch both back, or every later generate() would
+    # recompute the whole prefix for each new token.
     model.config.use_cache = True
+    if getattr(model, "generation_config", None) is not None:
+        model.generation_config.use_cache = True
     tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp, safe_serialization=True)

@@ -61,7 +61,7 @@ def _print_result(result: object) -> None:
 @eval_app.command("bfcl")
 def bfcl(
     model: Annotated[str, typer.Option(help="Checkpoint dir, .gguf file, 'smol', or a recipe name (openai: model name).")] = "smol",
-    categories: Annotated[list[str] | None, typer.Option("--categories", "-c", help="Categories or groups (non_live, live, single_turn, python, multi_turn, memory, format_sensitivity); repeatable or comma-separated.")] = None,
+    categories: Annotated[list[str] | None, typer.Option("--categories", "-c", help="Categories or groups (non_live, live, single_turn, python, multi_turn, memory, v4, format_sensitivity); repeatable or comma-separated.")] = None,
     limit: Annotated[int | None, typer.Option(help="Items per category (first N).")] = None,
     out: Annotated[str, typer.Option(help="Output directory or fsspec URI.")] = "runs/eval",
     backend: Annotated[str, typer.Option(help="hf (local transformers) or openai (OpenAI-compatible endpoint).")] = "hf",
@@ -83,6 +83,8 @@ def bfcl(
 
     with bad_input_exits():
         cats = [c.strip() for item in (categories or ["non_live"]) for c in item.split(",") if c.strip()]
+        # v4: every category of BFCL v4's overall that can run here
+        cats = [g for c in cats for g in (["single_turn", "multi_turn", "memory"] if c == "v4" else [c])]
         multi = [c for c in cats if is_multi_turn_name(c)]
         format_sensitivity = "format_sensitivity" in cats
         cats = [c for c in cats if c not in multi and c != "format_sensitivity"]

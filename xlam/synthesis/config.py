@@ -58,6 +58,10 @@ class SynthesisConfig(BaseModel):
     temperature: float = Field(default=0.7, ge=0, description="LLM sampling temperature (APIGen used 0.7).")
     max_tokens: int = Field(default=512, ge=16, description="LLM output budget per candidate.")
     source: str = Field(default="synthesis", description="The output records' source name.")
+    namespace_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Share of verified samples whose tools are renamed into a namespaced style "
+                    "(math.factorial, geometry_tools.area...; xlam.synthesis.naming), after verification.")
     mode: Literal["single_turn", "multi_turn"] = Field(
         default="single_turn", description="multi_turn: APIGen-MT dialogues over the executable environments of "
                                            "xlam.envs (settings in `multi_turn`; `tools` and the styles are unused).")

@@ -29,6 +29,7 @@ from xlam.synthesis import checks
 from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.drafts import Draft, DraftError, TemplateDrafter
 from xlam.synthesis.library import ToolLibrary, load_tool_library
+from xlam.synthesis.naming import rename_tools
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits
 
@@ -268,6 +269,8 @@ def run_synthesis(tools: str | ToolRegistry | ToolLibrary | None, out_uri: str, 
     funnel = report.groups.setdefault(f"funnel:{synth.generator_name}", {})
     by_style = report.groups.setdefault("verified_by_style", {})
     max_attempts = config.max_attempts or 6 * config.n
+    naming_rng = random.Random(f"{config.seed}:names")
+    categories = {e.name: e.category for e in library.entries}
     command = f"synthesize --generator {config.generator.backend} --n {config.n} --seed {config.seed}"
     with ExitStack() as stack:
         out = stack.enter_context(DatasetWriter(out_uri, source=config.source, command=command, overwrite=overwrite))
@@ -283,6 +286,8 @@ def run_synthesis(tools: str | ToolRegistry | ToolLibrary | None, out_uri: str, 
                 report.input_records += 1
                 funnel["generated"] = funnel.get("generated", 0) + 1
                 if outcome.ok:
+                    if naming_rng.random() < config.namespace_rate:
+                        record = rename_tools(record, categories, naming_rng)
                     out.write(record)
                     report.output_records += 1
                     funnel["verified"] = funnel.get("verified", 0) + 1

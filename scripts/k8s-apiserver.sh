@@ -3,10 +3,12 @@
 # etcd (Debian `etcd-server`) + kube-apiserver v1.20.2 (built from Debian bookworm's `kubernetes`
 # source package). No kubelet, no controller-manager, no scheduler (docs/KUBERNETES.md).
 #
-#   scripts/k8s-apiserver.sh install      apt packages, deb-src entry, source package, vendor fix,
-#                                         build; the binary is cached outside the clone at
-#                                         $XLAM_K8S_CACHE/<version>/kube-apiserver and rebuilt only
-#                                         when missing. Prints the binary's path.
+#   scripts/k8s-apiserver.sh install      apt packages, deb-src entry, source package, vendor fixes
+#                                         (Go >= 1.18/1.19, see vendor_fix), build; the binary is
+#                                         cached outside the clone at
+#                                         $XLAM_K8S_CACHE/<version>-fixes<N>/kube-apiserver (default
+#                                         ~/.cache/xlam/kube-apiserver) and built only when missing.
+#                                         Prints the binary's path (progress goes to stderr).
 #   scripts/k8s-apiserver.sh path         the cached binary's path (exit 1 if not built)
 #   scripts/k8s-apiserver.sh start DIR    install if needed, then start etcd + kube-apiserver on
 #                                         free loopback ports with state in DIR; writes
@@ -134,10 +136,11 @@ install() {
   mkdir -p "$CACHE"
   exec 8>"$CACHE/.install.lock"
   flock 8
-  apt_install
+  # stdout carries only the binary's path (start captures it): progress goes to stderr.
+  apt_install >&2
   if [ ! -x "$BINARY" ]; then
-    deb_src_entry
-    fetch_source
+    deb_src_entry >&2
+    fetch_source >&2
     build
   fi
   "$BINARY" --version >/dev/null || die "$BINARY does not run"

@@ -26,7 +26,7 @@ CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
-def wait_for(fn: Callable[[], Any], what: str, timeout: float = 30.0, interval: float = 0.2) -> Any:
+def wait_for(fn: Callable[[], Any], what: str, timeout: float = 60.0, interval: float = 0.2) -> Any:
     end = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < end:

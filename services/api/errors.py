@@ -108,6 +108,11 @@ def install_error_handlers(app: FastAPI) -> None:
         log.info("data error: %s", type(exc.orig).__name__)
         return error_response(422, "validation_error", "a value in the request cannot be stored or compared")
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def _encoding(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # a lone surrogate ("\\udc80") reached the database driver or a serializer: bad input, not a bug
+        return error_response(422, "validation_error", "strings must be valid Unicode (no lone surrogates)")
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         from services.api.middleware import request_id_var

@@ -164,8 +164,21 @@ MAX_SPEC_DEPTH = 32
 MAX_SPEC_NODES = 50_000
 
 
+MAX_SPEC_INT = 2**63 - 1
+
+
+def _text_ok(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("strings must be valid Unicode (no lone surrogates)") from None
+    if "\x00" in text:
+        raise ValueError("strings must not contain NUL characters")
+
+
 def check_json_shape(value: Any, *, max_depth: int = MAX_SPEC_DEPTH, max_nodes: int = MAX_SPEC_NODES) -> Any:
-    """Bound a JSON value's nesting and size (iteratively) before anything recurses into it."""
+    """Bound a JSON value's nesting and size (iteratively) before anything recurses into or hashes it;
+    numbers must be finite and fit in 64 bits, strings (keys too) valid Unicode without NUL."""
     stack, nodes = [(value, 1)], 0
     while stack:
         node, depth = stack.pop()
@@ -175,11 +188,17 @@ def check_json_shape(value: Any, *, max_depth: int = MAX_SPEC_DEPTH, max_nodes: 
         if nodes > max_nodes:
             raise ValueError(f"more than {max_nodes} values")
         if isinstance(node, dict):
+            for key in node:
+                _text_ok(str(key))
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str):
+            _text_ok(node)
         elif isinstance(node, float) and not math.isfinite(node):
             raise ValueError("NaN and infinite numbers are not allowed")
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_SPEC_INT:
+            raise ValueError("integers must fit in 64 bits")
     return value
 
 

@@ -437,6 +437,23 @@ def test_deep_or_huge_specs_are_422_before_hashing(client: Any, project: dict[st
     assert r.status_code in (413, 422), r.text
 
 
+def test_numbers_and_strings_that_cannot_be_hashed_or_stored_are_4xx(client: Any, project: dict[str, Any]) -> None:
+    """Found by schemathesis: integers beyond 64 bits and lone surrogates in a spec (500 while hashing
+    for the Idempotency-Key), lone surrogates in plain string fields."""
+    p, h = project["name"], project["owner"].h
+    bodies = [
+        ("POST", f"/v1/projects/{p}/runs", {"kind": "synthesis", "spec": {"output_name": "s", "x": [2**70]}}),
+        ("POST", f"/v1/projects/{p}/runs", {"kind": "synthesis", "spec": {"output_name": "s", "x": "\udc80"}}),
+        ("POST", f"/v1/projects/{p}/runs", {"kind": "synthesis", "spec": {"output_name": "s", "\ud800": 1}}),
+        ("POST", f"/v1/projects/{p}/models", {"name": "sur", "description": "a\udc80b"}),
+        ("POST", "/v1/projects", {"name": "sur-ok", "description": "\ud800"}),
+    ]
+    for method, url, body in bodies:
+        r = client.request(method, url, content=json.dumps(body),  # ASCII escapes: "\\udc80" on the wire
+                           headers={**h, "Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"})
+        assert 400 <= r.status_code < 500, (url, body, r.status_code, r.text)
+
+
 def test_cursors_are_bound_to_their_list(client: Any, project: dict[str, Any], make_user: Any) -> None:
     p, h = project["name"], project["owner"].h
     for i in range(3):

@@ -151,7 +151,7 @@ def test_training_lifecycle_registers_a_model_version_with_lineage(
     p, h = project["name"], project["editor"].h
     up = client.post(f"/v1/projects/{p}/datasets/upload", params={"name": "train-set"},
                      content=b"\n".join(r.model_dump_json().encode() for r in _records(8)), headers=h).json()
-    config = {"model": {"recipe": "tiny"}, "data": {"datasets": [up["uri"]], "max_seq_len": 256},
+    config = {"model": {"recipe": "tiny"}, "data": {"datasets": [up["uri"]], "max_seq_len": 256, "over_length": "truncate"},
               "optim": {"max_steps": 2, "warmup_steps": 0},
               "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"}}
     bad = client.post(f"/v1/projects/{p}/runs", json={"kind": "training", "spec": {

@@ -340,14 +340,18 @@ def planner_gib(recipe_name: str, layers: int | None, seq: int, rows: int, *, fu
                     engine="torch-fused" if fused else "torch").total_gib
 
 
-def exactness_check(device: torch.device, steps: int = 20, recipe_name: str = "tiny-moe") -> dict[str, Any]:
+def exactness_check(device: torch.device, steps: int = 20, recipe_name: str = "tiny-moe",
+                    only: str | None = None) -> dict[str, Any]:
     """The GPU check: the reference step and the fast step from the same weights on the same batches
-    for ``steps`` optimizer steps; max relative difference of loss and grad norm per step."""
+    for ``steps`` optimizer steps; max relative difference of loss and grad norm per step. ``only``:
+    switch on that one ``perf`` field (the rest off) instead of all of them."""
     curves: dict[bool, list[tuple[float, float]]] = {}
     seq, doc_len, ga, rows = 1024, 256, 2, 2
     for fast in (False, True):
-        config = fast_config(recipe_name, grad_accum=ga, rows=rows, seq=seq, compile_layers=False, fast=fast,
-                             cuda=device.type == "cuda")
+        config = fast_config(recipe_name, grad_accum=ga, rows=rows, seq=seq, compile_layers=False,
+                             fast=fast and only is None, cuda=device.type == "cuda")
+        if fast and only is not None:
+            config = config.model_copy(update={"perf": config.perf.model_copy(update={only: True})})
         config = config.model_copy(update={"optim": config.optim.model_copy(update={"lr": 2e-3, "warmup_steps": 3})})
         runner = build_runner(recipe_name, None, config, device)
         torch.manual_seed(7)
@@ -362,7 +366,8 @@ def exactness_check(device: torch.device, steps: int = 20, recipe_name: str = "t
         free_memory(device)
     loss_rel = max(abs(a[0] - b[0]) / abs(a[0]) for a, b in zip(curves[False], curves[True], strict=True))
     norm_rel = max(abs(a[1] - b[1]) / abs(a[1]) for a, b in zip(curves[False], curves[True], strict=True))
-    return {"steps": steps, "recipe": recipe_name, "loss_max_rel_diff": loss_rel, "grad_norm_max_rel_diff": norm_rel,
+    return {"steps": steps, "recipe": recipe_name, "only": only, "loss_max_rel_diff": loss_rel,
+            "grad_norm_max_rel_diff": norm_rel,
             "reference": curves[False], "fast": curves[True]}
 
 
@@ -668,6 +673,7 @@ def main() -> None:
     parser.add_argument("--profile", type=str, default="", help="slices to profile (xlam_ga vs fast_ga)")
     parser.add_argument("--profile-variants", type=str, default="xlam_ga,fast_ga", help="variants to profile")
     parser.add_argument("--out-dir", type=str, default=None, help="directory for profiler tables")
+    parser.add_argument("--check-paths", action="store_true", help="exactness of each fast path alone, then exit")
     parser.add_argument("--check", action="store_true", help="GPU exactness check: reference vs fast step, 20 steps")
     parser.add_argument("--worker-json", type=str, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -685,6 +691,19 @@ def main() -> None:
         dist_worker(args)
         return
     device = torch.device(args.device)
+    if args.check_paths:  # one fast path at a time against the reference
+        for only in ("varlen_attention", "fused_cross_entropy", "fused_optimizer", None):
+            c = exactness_check(device, only=only)
+            step0 = (c["fast"][0][1] - c["reference"][0][1]) / c["reference"][0][1]
+            print(f"# exactness only={only}: loss max rel {c['loss_max_rel_diff']:.2e}, grad norm max rel "
+                  f"{c['grad_norm_max_rel_diff']:.2e}, step-1 grad norm rel {step0:+.2e}", flush=True)
+            if args.out_dir:
+                (Path(args.out_dir) / f"exactness_{only or 'all'}.json").write_text(json.dumps(c, indent=1))
+        for recipe in ("smol",):
+            c = exactness_check(device, recipe_name=recipe)
+            print(f"# exactness {recipe} all: loss max rel {c['loss_max_rel_diff']:.2e}, grad norm max rel "
+                  f"{c['grad_norm_max_rel_diff']:.2e}", flush=True)
+        return
     check = exactness_check(device) if args.check else None
     if check is not None:
         print(f"# exactness (reference vs fast step, {check['steps']} steps, {check['recipe']}): loss max rel diff "

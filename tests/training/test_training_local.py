@@ -86,9 +86,10 @@ def test_exact_resume_after_sigkill(tmp_path: Path, dataset_uri: str) -> None:
 
 
 def test_dpo_with_lora_raises_the_margin(tmp_path: Path, dataset_uri: str) -> None:
-    raw = _config(tmp_path / "dpo", dataset_uri, method="dpo", data={"max_seq_len": 4096},  # a pair is 2 documents
+    raw = _config(tmp_path / "dpo", dataset_uri, method="dpo",
                   model={"recipe": "tiny"}, optim={"lr": 5e-3, "warmup_steps": 1, "max_steps": 4},
                   distributed={"engine": "torch"}, checkpoint={"every_steps": 10})
+    raw["data"]["max_seq_len"] = 4096  # a pair is two documents of one row
     result = run_training(TrainConfig.model_validate(raw))
     margins = [m["margin"] for m in result.metrics]
     assert margins[0] == pytest.approx(0.0, abs=1e-6)  # policy == reference at the start (LoRA B = 0)

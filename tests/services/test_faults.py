@@ -10,7 +10,9 @@ without touching the shared Redis.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -134,15 +136,18 @@ def test_a_finished_stage_survives_worker_and_redis_loss_and_is_not_run_again(
     restarts empty (queue lost). The next delivery registers that result: one stage execution,
     one dataset, and the run succeeds."""
     p, h = project["name"], project["editor"].h
-    slow = settings.model_copy(update={"poll_seconds": 4.0, "lease_seconds": 8.0})  # a window after the stage ends
-    worker = WorkerProcess(slow, home / "redis-worker.log")
+    worker = WorkerProcess(settings, home / "redis-worker.log")
     worker.start()
     try:
         run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(
-            bfcl_dir, ["simple_python"], unify_only=True, limit=20)}, headers=h).json()
+            bfcl_dir, copies=2, unify_only=True)}, headers=h).json()
         running = _wait_state(client, p, h, run["id"], ("running",))
         result = Path(running["external_ref"].removeprefix("local:")) / "result.json"
-        wait_for(result.exists, timeout=60, interval=0.02)
+        # Freeze the worker (its process group); the stage process has a session of its own and
+        # finishes. Then the worker dies without having seen the result, and Redis loses its queue.
+        assert worker.proc is not None
+        os.killpg(worker.proc.pid, signal.SIGSTOP)
+        wait_for(result.exists, timeout=120, interval=0.05)
         worker.kill()
         redis_server.stop()
         redis_server.start()

@@ -51,6 +51,15 @@ def endpoint_host_problem(base_url: str, allowed_hosts: list[str]) -> str | None
     return None
 
 
+class EndpointSettings(BaseSettings):
+    """Only the generator-endpoint settings (what a stage process needs; it has no platform secrets)."""
+
+    model_config = SettingsConfigDict(env_prefix="XLAM_", extra="ignore")
+
+    generator_endpoints: dict[str, GeneratorEndpoint] = Field(default_factory=dict)
+    generator_allowed_hosts: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """Every field is settable as ``XLAM_<FIELD_NAME>`` (upper case)."""
 

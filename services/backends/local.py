@@ -30,6 +30,16 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+# The worker's own credentials: a stage process (the run's code, models it loads) never needs them.
+PLATFORM_SECRETS = ("XLAM_DATABASE_URL", "XLAM_BROKER_URL", "XLAM_RESULT_BACKEND", "XLAM_SECRET_KEY",
+                    "XLAM_BOOTSTRAP_TOKEN")
+
+
+def stage_environment() -> dict[str, str]:
+    """The worker's environment minus the platform's secrets (endpoint keys stay: the stage uses them)."""
+    return {k: v for k, v in os.environ.items() if k not in PLATFORM_SECRETS}
+
+
 class LocalBackend(Backend):
     name = "local"
 
@@ -50,7 +60,7 @@ class LocalBackend(Backend):
             "artifact_root": ctx.artifact_root, "project_id": ctx.project_id,
         }))
         log = open(work / "log.txt", "ab")  # noqa: SIM115 - owned by the child
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**stage_environment(), "PYTHONUNBUFFERED": "1"}
         self._procs[ref] = subprocess.Popen(
             [sys.executable, "-m", "services.backends.stage_runner", str(work)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=work, env=env,

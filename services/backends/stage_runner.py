@@ -199,9 +199,9 @@ def resolve_endpoints(spec: Any, path: str = "spec") -> None:
     secret by the name of an environment variable mounted from a Secret). Anything else is refused
     here too (defense in depth behind the API's check; e.g. a run stored before it existed).
     """
-    from services.settings import Settings, endpoint_host_problem
+    from services.settings import EndpointSettings, endpoint_host_problem
 
-    settings: Settings | None = None
+    settings: EndpointSettings | None = None
     stack: list[tuple[Any, str]] = [(spec, path)]
     while stack:
         node, where = stack.pop()
@@ -216,7 +216,7 @@ def resolve_endpoints(spec: Any, path: str = "spec") -> None:
         name = node.get("endpoint")
         if not name:
             raise EndpointError(f"{where}: openai generators in runs must name a platform endpoint")
-        settings = settings or Settings()
+        settings = settings or EndpointSettings()
         endpoint = settings.generator_endpoints.get(str(name))
         if endpoint is None:
             raise EndpointError(f"{where}.endpoint: generator endpoint {name!r} is not configured on this worker")

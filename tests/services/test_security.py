@@ -198,6 +198,33 @@ def test_users_see_endpoint_names_but_not_hosts_or_secrets(client: Any, project:
     assert client.get("/v1/generator-endpoints").status_code == 401
 
 
+def test_stage_processes_do_not_get_the_platforms_secrets(
+        client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
+    """The run's own process (its code, the models it loads) has no database URL or server secret."""
+    p, h = project["name"], project["editor"].h
+    spec = {"source": "bfcl", "inputs": [str(bfcl_dir)] * 2, "output_name": "envcheck", "verify": None,
+            "dedup": None, "engine": "direct"}
+    run = _submit(client, p, h, "data-pipeline", spec).json()
+    running = wait_for(lambda: (r := client.get(f"/v1/projects/{p}/runs/{run['id']}", headers=h).json())["state"]
+                       == "running" and r, timeout=60)
+    work = running["external_ref"].removeprefix("local:")
+
+    def stage_environ() -> dict[str, str] | None:
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and work in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    raw = (proc / "environ").read_bytes().split(b"\0")
+                    return dict(item.decode(errors="replace").split("=", 1) for item in raw if b"=" in item)
+            except OSError:
+                continue
+        return None
+
+    env = wait_for(stage_environ, timeout=30, interval=0.05)
+    client.post(f"/v1/projects/{p}/runs/{run['id']}/cancel", headers=h)
+    assert "XLAM_DATABASE_URL" not in env and "XLAM_SECRET_KEY" not in env and "XLAM_BROKER_URL" not in env
+    assert env.get("XLAM_TEST_ENDPOINT_KEY") == ENDPOINT_KEY  # what named endpoints need stays
+
+
 def test_endpoint_settings_refuse_hosts_outside_the_allow_list() -> None:
     from pydantic import ValidationError
 

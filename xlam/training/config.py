@@ -40,6 +40,11 @@ class ModelSettings(_Strict):
     arch_overrides: dict[str, Any] = Field(
         default_factory=dict, description="Config fields to override (e.g. num_hidden_layers for a slice)."
     )
+    train_top_layers: int | None = Field(
+        default=None, ge=1,
+        description="Train only the top N decoder layers and the final norm (embeddings and the rest frozen): "
+        "the backward pass stops at layer N from the top (None: every parameter trains).",
+    )
 
     @field_validator("recipe")
     @classmethod

@@ -72,6 +72,17 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def freeze_below_top_layers(model: Any, n: int) -> None:
+    """Only the top ``n`` decoder layers and the final norm keep ``requires_grad`` (embeddings, a tied
+    LM head and the lower layers are frozen, so the backward pass ends at the lowest trained layer)."""
+    decoder = model.get_decoder()
+    model.requires_grad_(False)
+    for layer in decoder.layers[max(0, len(decoder.layers) - n):]:
+        layer.requires_grad_(True)
+    if getattr(decoder, "norm", None) is not None:
+        decoder.norm.requires_grad_(True)
+
+
 def apply_lora(model: Any, config: TrainConfig) -> Any:
     from peft import LoraConfig, get_peft_model
 
@@ -107,6 +118,8 @@ class Trainer:
             arch_overrides=config.model.arch_overrides,
         )
         model.config.use_cache = False
+        if config.model.train_top_layers is not None:
+            freeze_below_top_layers(model, config.model.train_top_layers)
         self.reference: Any = None
         if config.method == "dpo" and not config.use_lora and config.dpo.reference == "frozen":
             import copy

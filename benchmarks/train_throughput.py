@@ -371,6 +371,58 @@ def exactness_check(device: torch.device, steps: int = 20, recipe_name: str = "t
             "reference": curves[False], "fast": curves[True]}
 
 
+def grad_error_check(device: torch.device, recipe_name: str = "tiny-moe") -> list[dict[str, Any]]:
+    """Gradients of one optimizer step (2 micro-batches x 2 packed rows, before the update) in bf16 with
+    the reference path, each fast path alone and all of them, against the fp32 reference path:
+    relative L2 error of the whole gradient and relative error of its norm (runs on a CPU too)."""
+    from xlam.training.engine import TorchEngine
+    from xlam.training.kernels import router_stats
+    from xlam.training.loop import StepRunner, prepare_model
+    from xlam.training.losses import sft_loss
+
+    torch.manual_seed(7)
+    batches = [packed_batch(1024, 1000, 256, "cpu", 2) for _ in range(2)]
+    units = float(sum(int((b["targets"] != -100).sum()) for b in batches))
+
+    def grads(only: str | None, bf16: bool) -> dict[str, torch.Tensor]:
+        cfg = fast_config(recipe_name, grad_accum=2, rows=2, seq=1024, compile_layers=False, fast=only == "all",
+                          cuda=device.type == "cuda")
+        if only not in (None, "all"):
+            cfg = cfg.model_copy(update={"perf": cfg.perf.model_copy(update={only: True})})
+        model = build(recipe_name, None, torch.float32, "grouped_mm", device)
+        fast = prepare_model(model, cfg)
+        model.train()
+        engine = TorchEngine(model, cfg, device, bf16=bf16)
+        mc = model.config
+        runner = StepRunner(engine, cfg, mc, device, 1, head=fast["head"], varlen=fast["varlen"], moe=True,
+                            aux_coef=mc.router_aux_loss_coef, num_experts=mc.num_local_experts)
+        for cpu_batch in batches:
+            batch = runner.to_device(cpu_batch)
+            if runner.head is not None:
+                runner.head.xlam_targets = batch["targets"]
+            out = runner.forward(batch)
+            if runner.head is not None:
+                runner.head.xlam_targets = None
+            loss = out.logits if runner.head is not None else sft_loss(out.logits, batch["targets"])
+            stats = router_stats(out.router_logits, mc.num_local_experts, mc.num_experts_per_tok, batch["token_mask"])
+            engine.backward(loss / units + mc.router_aux_loss_coef * stats["aux_loss"] / len(batches))
+        return {n: p.grad.detach().float().cpu() for n, p in model.named_parameters() if p.grad is not None}
+
+    truth = grads(None, False)
+    den = sum(float(g.square().sum()) for g in truth.values())
+    out = []
+    for only in (None, "fused_cross_entropy", "varlen_attention", "all"):
+        g = grads(only, True)
+        err = sum(float((g[n] - truth[n]).square().sum()) for n in truth)
+        norm = sum(float(g[n].square().sum()) for n in truth)
+        row = {"bf16_paths": only or "reference", "grad_rel_error": (err / den) ** 0.5,
+               "grad_norm_rel": (norm / den) ** 0.5 - 1}
+        print(f"# bf16 gradient vs fp32 reference, {row['bf16_paths']}: rel error {row['grad_rel_error']:.3e}, "
+              f"norm {row['grad_norm_rel']:+.3e}", flush=True)
+        out.append(row)
+    return out
+
+
 def profile_step(fn: Any, device: torch.device, path: Path, rows: int = 25) -> dict[str, Any]:
     """torch.profiler over one call of ``fn`` (after warm-up): the top kernels by device time to
     ``path`` and a summary by category."""
@@ -673,6 +725,8 @@ def main() -> None:
     parser.add_argument("--profile", type=str, default="", help="slices to profile (xlam_ga vs fast_ga)")
     parser.add_argument("--profile-variants", type=str, default="xlam_ga,fast_ga", help="variants to profile")
     parser.add_argument("--out-dir", type=str, default=None, help="directory for profiler tables")
+    parser.add_argument("--grad-error", action="store_true",
+                        help="bf16 gradients of each path vs the fp32 reference (one step, tiny-moe), then exit")
     parser.add_argument("--check-paths", action="store_true", help="exactness of each fast path alone, then exit")
     parser.add_argument("--check", action="store_true", help="GPU exactness check: reference vs fast step, 20 steps")
     parser.add_argument("--worker-json", type=str, default=None, help=argparse.SUPPRESS)
@@ -691,6 +745,9 @@ def main() -> None:
         dist_worker(args)
         return
     device = torch.device(args.device)
+    if args.grad_error:
+        grad_error_check(device)
+        return
     if args.check_paths:  # one fast path at a time against the reference
         for only in ("varlen_attention", "fused_cross_entropy", "fused_optimizer", None):
             c = exactness_check(device, only=only)

@@ -231,7 +231,7 @@ class TorchEngine(Engine):
             if config.perf.fused_optimizer:
                 from xlam.training.optim import FlatMasterAdamW
 
-                groups = []
+                groups: list[dict[str, Any]] = []
                 for expert in (False, True):
                     for decay in (True, False):
                         items = [(n, p, fp32[n]) for n, p in self.named
@@ -257,7 +257,8 @@ class TorchEngine(Engine):
             from torch.nn.parallel import DistributedDataParallel
 
             if self.expert_names:  # rank-local experts: not averaged by DDP
-                DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(model, sorted(self.expert_names))
+                DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(  # type: ignore[no-untyped-call]
+                    model, sorted(self.expert_names))
             self.wrapped = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
         self.clip = opt.grad_clip
         self.accumulate = opt.grad_accum  # micro-batches per optimizer step
@@ -326,10 +327,11 @@ class TorchEngine(Engine):
             pairs = [(n, p) for n, p in self.named if p.grad is not None]
         params = [p for _, p in pairs]
         if self.expert_names:
-            norm = self._norm([p.grad for n, p in pairs if n not in self.expert_names],
-                              [p.grad for n, p in pairs if n in self.expert_names])
+            by_name = {n: p.grad for n, p in pairs if p.grad is not None}
+            norm = self._norm([g for n, g in by_name.items() if n not in self.expert_names],
+                              [g for n, g in by_name.items() if n in self.expert_names])
             if self.clip > 0:
-                torch._foreach_mul_([p.grad for p in params], (self.clip / (norm + 1e-6)).clamp(max=1.0))
+                torch._foreach_mul_(list(by_name.values()), (self.clip / (norm + 1e-6)).clamp(max=1.0))
         else:
             norm = torch.nn.utils.clip_grad_norm_(params, self.clip if self.clip > 0 else float("inf"))
         self.optimizer.step()

@@ -37,20 +37,20 @@ def _a2a(x: torch.Tensor, out_splits: list[int], in_splits: list[int], group: An
     from torch.distributed.nn.functional import all_to_all_single
 
     out = x.new_empty((sum(out_splits), *x.shape[1:]))
-    return all_to_all_single(out, x.contiguous(), out_splits, in_splits, group=group)  # type: ignore[no-any-return]
+    return all_to_all_single(out, x.contiguous(), out_splits, in_splits, group=group)  # type: ignore[no-any-return,no-untyped-call]
 
 
 class ShardedExperts(torch.nn.Module):
     """This rank's ``local`` experts of one MoE layer (experts ``first .. first+local-1`` of ``total``)."""
 
-    def __init__(self, experts: torch.nn.Module, first: int, local: int, total: int, group: Any, ep: int) -> None:
+    def __init__(self, experts: Any, first: int, local: int, total: int, group: Any, ep: int) -> None:
         super().__init__()
         self.num_experts = total
         self.local = local
         self.first = first
         self.ep = ep
         self.group = group
-        self.act_fn = experts.act_fn
+        self.act_fn: Any = experts.act_fn
         self.gate_up_proj = torch.nn.Parameter(experts.gate_up_proj.data[first:first + local].clone())
         self.down_proj = torch.nn.Parameter(experts.down_proj.data[first:first + local].clone())
 

@@ -76,7 +76,7 @@ def varlen_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cu: torc
                      scale: float) -> torch.Tensor:
     """Causal attention within documents; q [T, Hq, D], k/v [T, Hkv, D] (GQA: Hkv divides Hq)."""
     if q.is_cuda and q.dtype in (torch.bfloat16, torch.float16):
-        return _FlashVarlen.apply(q, k, v, cu.to(q.device, non_blocking=True), max_len, scale)  # type: ignore[no-any-return]
+        return _FlashVarlen.apply(q, k, v, cu.to(q.device, non_blocking=True), max_len, scale)  # type: ignore[no-any-return,no-untyped-call]
     return _per_document_sdpa(q, k, v, cu, scale)
 
 
@@ -178,7 +178,7 @@ def linear_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: to
     grad = torch.is_grad_enabled()
     need_h = grad and hidden.requires_grad
     need_w = grad and weight.requires_grad
-    return _LinearCE.apply(hidden, weight, targets, max(1, chunk), need_h, need_w)  # type: ignore[no-any-return]
+    return _LinearCE.apply(hidden, weight, targets, max(1, chunk), need_h, need_w)  # type: ignore[no-any-return,no-untyped-call]
 
 
 class FusedCEHead(torch.nn.Linear):
@@ -206,7 +206,7 @@ def fuse_lm_head(model: torch.nn.Module, chunk: int) -> FusedCEHead:
         raise TypeError("fused cross-entropy needs an lm_head without bias")
     head.__class__ = FusedCEHead
     head.xlam_chunk = chunk
-    return head  # type: ignore[no-any-return]
+    return head  # type: ignore[no-any-return,unused-ignore]
 
 
 # --- router statistics -------------------------------------------------------------------------

@@ -36,7 +36,7 @@ try:  # Triton is there wherever CUDA torch is; CPU runs use the eager update
 
     _SQRT_RN = hasattr(tl, "sqrt_rn")  # IEEE square root where this Triton has it
 
-    @triton.jit  # type: ignore[misc]
+    @triton.jit  # type: ignore[untyped-decorator,unused-ignore]
     def _adamw_kernel(p_ptr, g_ptr, w_ptr, m_ptr, v_ptr, scal_ptr, n, beta1, beta2, eps, wd,  # type: ignore[no-untyped-def]
                       BLOCK: tl.constexpr, SQRT_RN: tl.constexpr):
         offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
@@ -122,7 +122,7 @@ class FlatMasterAdamW(torch.optim.Optimizer):
     def grad_norm(self) -> torch.Tensor:
         self._regather_grads()
         norms = [torch.linalg.vector_norm(f["grad"], dtype=torch.float32) for f in self.flat]
-        return torch.linalg.vector_norm(torch.stack(norms))
+        return torch.linalg.vector_norm(torch.stack(norms))  # type: ignore[no-any-return]
 
     @torch.no_grad()
     def step(self, closure: Any = None, norm: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]

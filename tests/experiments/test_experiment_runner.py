@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from xlam.experiments import ExperimentConfig, plans, run_experiment
-from xlam.experiments.contamination import contamination
+from xlam.experiments.contamination import bfcl_index, contamination, overlaps
 from xlam.records import Record, Step, Tool, ToolCall
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,11 +53,8 @@ def test_experiment_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
     report = (tmp_path / "report.md").read_text()
     assert "| baseline |" in report and "| unverified |" in report and (tmp_path / "accuracy.png").is_file()
     info = next(iter(summary["data"].values()))
-    # three generic catalog names (compound_interest, linear_regression, word_count) also name BFCL
-    # functions (with other schemas); nothing else is shared. Query 8-grams: only generic phrases
-    # ("find the greatest common divisor of two"): 0.4% of 1,000 synthesized samples.
-    assert set(info["bfcl_function_names_shared"]) <= {"compound_interest", "linear_regression", "word_count"}
-    assert info["share_with_bfcl_query_8gram"] <= 0.05
+    # decontaminated: no BFCL function name, no BFCL query 8-gram left in the training set
+    assert info["records_with_bfcl_function_name"] == 0 and info["records_with_bfcl_query_8gram"] == 0
     # a rerun reuses every stage
     again = run_experiment(_config(), tmp_path, ["data", "train", "eval", "report"], device="cpu")
     assert again["rows"]["baseline"]["categories"] == summary["rows"]["baseline"]["categories"]
@@ -74,6 +71,9 @@ def test_contamination_finds_bfcl_names_and_query_ngrams() -> None:
                    query="Please frobnicate the quux with seven widgets and eleven gadgets today.",
                    steps=[Step(response="ok")])
     report = contamination([leaked, clean], categories=["simple_python"])
+    names, grams = bfcl_index(["simple_python"])
+    assert overlaps(clean, names, grams) == []
+    assert overlaps(leaked, names, grams)[0] == f"function name {entry['function'][0]['name']}"
     assert report["records"] == 2
     assert report["records_with_bfcl_function_name"] == 1
     assert report["records_with_bfcl_query_8gram"] == 1 and report["examples"][0]["id"] == "leak"

@@ -32,6 +32,8 @@ class DataRecipe(_Strict):
     augment: AugmentConfig | None = Field(default=None, description="Augmentation of the synthesized samples.")
     dedup: DedupConfig | None = Field(default_factory=DedupConfig, description="Exact + near dedup; null: off.")
     extra_datasets: list[str] = Field(default_factory=list, description="Further dataset URIs mixed in as they are.")
+    decontaminate: bool = Field(default=True, description="Drop records that share a function name or a query "
+                                                         "8-gram with BFCL (the evaluation set).")
 
 
 class EvalRecipe(_Strict):

@@ -73,4 +73,35 @@ def contamination(records: Iterable[Record], *, n: int = 8, categories: Sequence
     }
 
 
-__all__ = ["bfcl_index", "contamination", "ngrams"]
+def overlaps(record: Record, names: set[str], grams: set[tuple[str, ...]], n: int = 8) -> list[str]:
+    """Why ``record`` overlaps BFCL (empty when it does not)."""
+    reasons = [f"function name {name}" for name in sorted({t.name for t in record.tools} & names)]
+    texts = [record.query, *(s.user_input for s in record.steps if s.user_input)]
+    shared = set().union(*(ngrams(t, n) for t in texts)) & grams if texts else set()
+    if shared:
+        reasons.append("query 8-gram '" + " ".join(sorted(shared)[0]) + "'")
+    return reasons
+
+
+def decontaminate(in_uri: str, out_uri: str, *, n: int = 8, data_dir: str | None = None) -> dict[str, Any]:
+    """Copy ``in_uri`` to ``out_uri`` without the records that overlap BFCL; counts by reason."""
+    from xlam.datasets import DatasetWriter, read_records
+
+    names, grams = bfcl_index(SINGLE_TURN_CATEGORIES, n, data_dir)
+    kept = dropped = 0
+    reasons: dict[str, int] = {}
+    with DatasetWriter(out_uri, source="decontaminate", parents=[in_uri], command="decontaminate(bfcl)") as out:
+        for record in read_records(in_uri):
+            why = overlaps(record, names, grams, n)
+            if why:
+                dropped += 1
+                for reason in why:
+                    key = reason.split(" '")[0] if reason.startswith("query") else reason
+                    reasons[key] = reasons.get(key, 0) + 1
+            else:
+                kept += 1
+                out.write(record)
+    return {"kept": kept, "dropped": dropped, "reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))}
+
+
+__all__ = ["bfcl_index", "contamination", "decontaminate", "ngrams", "overlaps"]

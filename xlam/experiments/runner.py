@@ -111,12 +111,18 @@ class ExperimentRunner:
             sources = augmented
         sources += list(recipe.get("extra_datasets") or [])
         dedup = DedupConfig.model_validate(recipe["dedup"]) if recipe.get("dedup") is not None else None
+        merged = str(target / "merged") if recipe.get("decontaminate", True) else str(final)
         if dedup is not None:
-            run_dedup(sources, str(final), dedup, report_dir=target / "reports" / "dedup")
+            run_dedup(sources, merged, dedup, report_dir=target / "reports" / "dedup")
         else:
             from xlam.datasets import concat_datasets
 
-            concat_datasets(sources, str(final))
+            concat_datasets(sources, merged)
+        if recipe.get("decontaminate", True):
+            from xlam.experiments.contamination import decontaminate
+
+            counts = decontaminate(merged, str(final))
+            (target / "reports" / "decontaminate.json").write_text(json.dumps(counts, indent=2))
         self.timings[f"data:{plan.data_key}"] = time.perf_counter() - started
         return final
 

@@ -41,6 +41,9 @@ class EvalRecipe(_Strict):
     limit: int | None = Field(default=None, ge=1, description="Items per category (first N in file order).")
     batch_size: int = Field(default=64, ge=1, description="Prompts per generate() batch.")
     max_tokens: int = Field(default=256, ge=8)
+    fit_max_tokens: bool = Field(default=True, description="Per category: the longest gold answer + 16 tokens "
+                                                          "(at most max_tokens); a model that never stops then "
+                                                          "costs a fraction of the decode steps.")
     base: bool = Field(default=True, description="Also evaluate the untrained base model.")
 
 

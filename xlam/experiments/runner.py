@@ -169,7 +169,7 @@ class ExperimentRunner:
                                     batch_size=settings["batch_size"], tool_prompt="prompt")
         config = EvalConfig(model=model, generator=generator, categories=settings["categories"],
                             limit=settings["limit"], prompt_mode="prompt", max_tokens=settings["max_tokens"],
-                            label=name)
+                            fit_max_tokens=settings.get("fit_max_tokens", True), label=name)
         started = time.perf_counter()
         run_bfcl_eval(config, out)
         self.timings[f"eval:{name}"] = time.perf_counter() - started
@@ -188,11 +188,12 @@ class ExperimentRunner:
             for plan in selected:
                 self.train(plan)
         if "eval" in stages:
+            # trained models first: the untrained base rarely stops early, so it is the slowest to score
+            for plan in selected:
+                self.evaluate(plan.name, str(self.run_dir(plan) / "hf"), plan.eval)
             if self.config.eval.base and (not only or "base" in only or self.config.baseline_name in only):
                 base_model = str(self.config.train.get("model", {}).get("checkpoint") or "smol")
                 self.evaluate("base", base_model, self.config.eval.model_dump(mode="json"))
-            for plan in selected:
-                self.evaluate(plan.name, str(self.run_dir(plan) / "hf"), plan.eval)
         timings_file = self.work / "timings.json"
         previous = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
         timings_file.write_text(json.dumps({**previous, **self.timings}, indent=2, sort_keys=True))

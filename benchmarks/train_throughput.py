@@ -74,7 +74,9 @@ FAST = {  # key -> (grad_accum or None for --grad-accum, rows per micro-batch or
     "fast_compile_ga": (None, 1, True), "fast_compile_ga16": (16, 1, True), "fast_compile_mb4": (None, 4, True),
     "fast_mb": (None, None, False), "fast_mb_compile": (None, None, True),
 }
-DIST_VARIANTS = ["ddp_ga", "ddp_ga_sync", "zero3_ga"]
+DIST_VARIANTS = ["ddp_ga", "ddp_ga_sync", "zero3_ga", "ddp_fast", "ep_fast"]
+# ddp_fast: the fast step (StepRunner, perf defaults, --dist-rows rows per micro-batch, compiled with
+# --dist-compile) under DDP; ep_fast: the same with expert parallelism over all ranks (MoE slices only).
 
 
 def sync(device: torch.device) -> None:
@@ -291,7 +293,8 @@ def fast_config(recipe_name: str, *, grad_accum: int, rows: int, seq: int, compi
     })
 
 
-def build_runner(recipe_name: str, layers: int | None, config: Any, device: torch.device) -> Any:
+def build_runner(recipe_name: str, layers: int | None, config: Any, device: torch.device,
+                 expert_parallel: int = 1) -> Any:
     """Model + engine + :class:`xlam.training.loop.StepRunner` exactly as the loop builds them."""
     from xlam.training.engine import TorchEngine
     from xlam.training.loop import StepRunner, prepare_model
@@ -301,7 +304,13 @@ def build_runner(recipe_name: str, layers: int | None, config: Any, device: torc
     model.train()
     model_config = model.config
     moe = hasattr(model_config, "num_local_experts")
-    engine = TorchEngine(model, config, device, bf16=device.type == "cuda")
+    ep = None
+    if expert_parallel > 1:
+        from xlam.training.expert_parallel import ExpertParallel
+
+        ep = ExpertParallel(model, expert_parallel)
+        model.to(device)
+    engine = TorchEngine(model, config, device, bf16=device.type == "cuda", expert_parallel=ep)
     world = dist.get_world_size() if dist.is_initialized() else 1
     runner = StepRunner(engine, config, model_config, device, world, head=fast["head"], varlen=fast["varlen"],
                         moe=moe, aux_coef=float(getattr(model_config, "router_aux_loss_coef", 0.0) or 0.0) if moe else 0.0,
@@ -310,16 +319,19 @@ def build_runner(recipe_name: str, layers: int | None, config: Any, device: torc
 
 
 def fast_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, steps: int, *, grad_accum: int,
-              rows: int, compile_layers: bool, device: torch.device) -> tuple[float, float, float]:
-    """Seconds per optimizer step, peak GiB and the planner's estimate for the fast step."""
+              rows: int, compile_layers: bool, device: torch.device,
+              expert_parallel: int = 1) -> tuple[float, float, float]:
+    """Seconds per optimizer step (the slowest rank's median under torchrun), peak GiB (max over
+    ranks) and the planner's one-GPU estimate for the fast step."""
     cuda = device.type == "cuda"
+    world = dist.get_world_size() if dist.is_initialized() else 1
     config = fast_config(recipe_name, grad_accum=grad_accum, rows=rows, seq=seq, compile_layers=compile_layers,
-                         cuda=cuda)
+                         cuda=cuda, world=world)
     if cuda:
         torch.cuda.reset_peak_memory_stats(device)
-    runner = build_runner(recipe_name, layers, config, device)
+    runner = build_runner(recipe_name, layers, config, device, expert_parallel)
     vocab = runner.model_config.vocab_size
-    torch.manual_seed(1)
+    torch.manual_seed(1 + (dist.get_rank() if dist.is_initialized() else 0))  # each rank its own rows
     batches = [packed_batch(seq, vocab, doc_len, "cpu", rows) for _ in range(grad_accum)]
     units = float(sum(int((b["targets"] != -100).sum()) for b in batches))
 
@@ -327,7 +339,10 @@ def fast_step(recipe_name: str, layers: int | None, seq: int, doc_len: int, step
         runner.run(batches, units)
 
     seconds = time_steps(step, steps, device, warmup=3 if compile_layers else 2)
-    return seconds, peak_gib(device), planner_gib(recipe_name, layers, seq, rows, fused=True)
+    peak = peak_gib(device)
+    if dist.is_initialized():
+        peak = all_reduce_max(peak, device)
+    return seconds, peak, planner_gib(recipe_name, layers, seq, rows, fused=True)
 
 
 def planner_gib(recipe_name: str, layers: int | None, seq: int, rows: int, *, fused: bool) -> float:
@@ -597,12 +612,22 @@ def dist_worker(args: argparse.Namespace) -> None:
             fpt = flops_per_token(get_recipe(recipe).config(**({"num_hidden_layers": layers} if layers else {})),
                                   args.seq, args.doc_len)
             started = time.perf_counter()
+            if key == "ep_fast" and not get_recipe(recipe).is_moe:
+                continue
             try:
-                t, peak = xlam_step(
-                    recipe, layers, args.seq, args.doc_len, args.steps, False, grad_accum=args.grad_accum,
-                    device=device, engine_name="deepspeed" if key == "zero3_ga" else "torch",
-                    zero_stage=3 if key == "zero3_ga" else 0, sync_every_micro=key == "ddp_ga_sync")
-                tokens = args.seq * args.grad_accum * world
+                rows_per_micro = 1
+                if key in ("ddp_fast", "ep_fast"):
+                    rows_per_micro = args.dist_rows
+                    t, peak, _ = fast_step(recipe, layers, args.seq, args.doc_len, args.steps,
+                                           grad_accum=args.grad_accum, rows=rows_per_micro,
+                                           compile_layers=args.dist_compile, device=device,
+                                           expert_parallel=world if key == "ep_fast" else 1)
+                else:
+                    t, peak = xlam_step(
+                        recipe, layers, args.seq, args.doc_len, args.steps, False, grad_accum=args.grad_accum,
+                        device=device, engine_name="deepspeed" if key == "zero3_ga" else "torch",
+                        zero_stage=3 if key == "zero3_ga" else 0, sync_every_micro=key == "ddp_ga_sync")
+                tokens = args.seq * args.grad_accum * world * rows_per_micro
                 row.update({f"{key}_step_s": t, f"{key}_tokens_per_s": tokens / t,
                             f"{key}_tokens_per_s_per_gpu": tokens / t / world,
                             f"{key}_mfu": fpt * tokens / t / total_rate, f"{key}_peak_gib": peak})
@@ -628,7 +653,8 @@ def run_torchrun(args: argparse.Namespace, n: int) -> dict[str, Any] | None:
                "--seq", str(args.seq), "--doc-len", str(args.doc_len), "--steps", str(args.steps),
                "--grad-accum", str(args.grad_accum), "--only", ",".join(args.only),
                "--dist-variants", ",".join(args.dist_variants), "--zero3-only", ",".join(args.zero3_only),
-               "--dist-timeout", str(args.dist_timeout)]
+               "--dist-timeout", str(args.dist_timeout), "--dist-rows", str(args.dist_rows)]
+        cmd += ["--dist-compile"] if args.dist_compile else []
         # NVLink multicast stays off on shared hosts (the device machines' rule), also in children.
         env = {**os.environ, "NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1",
                "NVSHMEM_DISABLE_NVLS": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
@@ -646,13 +672,14 @@ def run_torchrun(args: argparse.Namespace, n: int) -> dict[str, Any] | None:
         return data
 
 
-def merge(rows: list[dict[str, Any]], n: int, data: dict[str, Any]) -> None:
-    """Add the n-GPU results to the one-GPU rows, with scaling efficiency against ``xlam_ga``."""
+def merge(rows: list[dict[str, Any]], n: int, data: dict[str, Any], fast_base: str = "fast_ga") -> None:
+    """Add the n-GPU results to the one-GPU rows, with scaling efficiency against the one-GPU step of
+    the same kind: ``xlam_ga`` for the previous step's variants, ``fast_base`` for ddp_fast/ep_fast."""
     for row in rows:
         for key, value in data["rows"].get(row["slice"], {}).items():
             row[f"gpus{n}_{key}"] = value
-        base = row.get("xlam_ga_tokens_per_s")
         for variant in DIST_VARIANTS:
+            base = row.get(f"{fast_base if variant.endswith('_fast') else 'xlam_ga'}_tokens_per_s")
             per_gpu = row.get(f"gpus{n}_{variant}_tokens_per_s_per_gpu")
             if base and per_gpu:
                 row[f"gpus{n}_{variant}_scaling_efficiency"] = per_gpu / base
@@ -719,6 +746,8 @@ def main() -> None:
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda", help="cpu: smoke test (gloo)")
     parser.add_argument("--torchrun-timeout", type=int, default=420, help="seconds per torchrun")
     parser.add_argument("--dist-timeout", type=int, default=180, help="process-group collective timeout, s")
+    parser.add_argument("--dist-rows", type=int, default=1, help="rows per micro-batch of ddp_fast/ep_fast")
+    parser.add_argument("--dist-compile", action="store_true", help="compile layers in ddp_fast/ep_fast")
     parser.add_argument("--rows", type=int, default=8, help="packed rows per micro-batch of the fast_mb variants")
     parser.add_argument("--mb-slices", type=str, default="smol", help="slices that run the fast_mb variants")
     parser.add_argument("--compile-slices", type=str, default="", help="slices that run compile variants (empty: all)")
@@ -778,7 +807,9 @@ def main() -> None:
             for row in rows:
                 row[f"gpus{n}_error"] = "torchrun wrote no results"
         else:
-            merge(rows, n, data)
+            fast_base = ("fast_compile_mb4" if args.dist_rows == 4 else "fast_compile_ga") if args.dist_compile \
+                else "fast_ga"
+            merge(rows, n, data, fast_base if args.dist_rows in (1, 4) else "fast_ga")
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=2))
     print_tables(rows, args)

@@ -87,3 +87,23 @@ def test_committed_experiment_files_validate() -> None:
     for path in files:
         config = ExperimentConfig.model_validate(yaml.safe_load(path.read_text()))
         assert plans(config)
+
+
+def test_cli_rejects_bad_experiment_files(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from xlam.cli.main import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nvariants:\n  - name: v\n    overrides: {lr: 1}\n")
+    result = CliRunner().invoke(app, ["experiment", "run", str(bad), "--workdir", str(tmp_path / "w")])
+    assert result.exit_code == 2 and "must start with data" in result.output
+    assert not (tmp_path / "w").exists()
+    good = ROOT / "experiments" / "fc-smol.yaml"
+    result = CliRunner().invoke(app, ["experiment", "run", str(good), "--workdir", str(tmp_path / "w"),
+                                      "--only", "nope"])
+    assert result.exit_code == 2 and "nope" in result.output
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    result = CliRunner().invoke(app, ["experiment", "run", str(empty), "--workdir", str(tmp_path / "w")])
+    assert result.exit_code == 2 and "empty" in result.output

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "xlam.cli.synth",
     "xlam.cli.train",
     "xlam.cli.evaluate",
+    "xlam.cli.experiment",
     "pipelines.cli",
     "services.cli",
     "services.inference.cli",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +26,13 @@ def _bad(uri: str, reason: str, field: str) -> ApiError:
     return ApiError(422, "bad_uri", f"{field}: {reason}", [{"field": field, "message": reason, "uri": uri[:200]}])
 
 
+@lru_cache(maxsize=64)
+def _real_roots(roots: tuple[str, ...]) -> tuple[str, ...]:
+    """Resolved configured roots (settings are fixed for the process; resolving them per request was
+    most of a URI check's time)."""
+    return tuple(os.path.realpath(r) for r in roots)
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
@@ -34,7 +42,7 @@ def project_storage(settings: Settings, project_id: str) -> str:
     root = settings.artifact_root
     if "://" in root:
         return root.rstrip("/") + f"/projects/{project_id}"
-    return os.path.join(os.path.realpath(root), "projects", project_id)
+    return os.path.join(_real_roots((root,))[0], "projects", project_id)
 
 
 def driver_problem(scheme: str) -> str | None:
@@ -77,9 +85,9 @@ def check_uri(uri: str, settings: Settings, *, field: str = "uri", project_id: s
         if not os.path.isabs(path):
             raise _bad(uri, "local paths must be absolute", field)
         real = os.path.realpath(path)
-        roots = [os.path.realpath(r) for r in settings.allowed_uri_roots]
+        roots = _real_roots(tuple(settings.allowed_uri_roots))
         if "://" not in settings.artifact_root:
-            artifacts = os.path.realpath(settings.artifact_root)
+            artifacts = _real_roots((settings.artifact_root,))[0]
             if _inside(real, artifacts):  # the platform's storage: only the caller's own project
                 if own is None or not _inside(real, own):
                     raise _bad(uri, "path is in the platform's storage outside this project", field)

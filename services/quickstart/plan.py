@@ -3,19 +3,58 @@
 A size names the model recipe and the work around it. The defaults are chosen so the whole loop
 finishes within the documented time on a 2-core CPU machine (see docs/QUICKSTART.md for the
 measurements); the knobs (``--train-steps``, ``--synth-n``, ``--eval-limit``) shrink or grow it.
+With a CUDA GPU the same sizes train and evaluate on it, and evaluate more items
+(:meth:`QuickstartOptions.profile`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 #: BFCL single-turn categories unified into the seed dataset: the *live* (user-contributed) sets, so
 #: the seed never contains an item the model is scored on.
 SEED_CATEGORIES = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
-#: BFCL categories the model and its base are scored on (non-live AST categories + irrelevance).
-EVAL_CATEGORIES = ("simple_python", "multiple", "parallel", "irrelevance")
+#: BFCL categories the model and its base are scored on (the non-live AST categories + irrelevance).
+EVAL_CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")
+#: The AST categories whose unweighted mean is the headline number (BFCL's non-live AST mean).
+AST_CATEGORIES = EVAL_CATEGORIES[:4]
+#: Relative weight of each APIGen style in the synthesized training data and the share of samples
+#: whose tools get namespaced names (``math.factorial``): the mix of ``experiments/fc-smol.yaml``
+#: (docs/QUALITY.md: the uniform mix, a third no-call samples, taught refusals).
+STYLE_WEIGHTS = {"simple": 0.22, "multiple": 0.22, "parallel": 0.18, "parallel_multiple": 0.18, "irrelevance": 0.16,
+                 "missing_parameter": 0.04}
+NAMESPACE_RATE = 0.5
+
+
+def gpu_available() -> bool:
+    """Whether torch sees a CUDA device (False where torch is not installed)."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def cpu_has_fast_bf16() -> bool:
+    """Whether this CPU multiplies bf16 natively (AMX or AVX512-BF16): bf16 weights then run 2-6x
+    faster than fp32 on CPU; elsewhere bf16 is emulated and slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags
+
+
+#: The smol sizes' budget on CPU (measured in docs/QUICKSTART.md).
+SMOL_SYNTH_N = 160
+SMOL_SFT_STEPS = 48
+SMOL_LR = 2e-4
+#: Trained decoder layers (of 30): the backward pass and the optimizer cover a third of the model,
+#: which learnt the call format as well per step as full fine-tuning at ~1/3 of the CPU time.
+SMOL_TOP_LAYERS = 10
 
 
 class SizeProfile(BaseModel):
@@ -23,44 +62,56 @@ class SizeProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    recipe: str = Field(description="xlam.training recipe trained by SFT then DPO.")
+    recipe: str = Field(description="xlam.training recipe trained by SFT (then DPO when dpo_steps > 0).")
     description: str
     base_model: str = Field(description="EvalConfig.model of the baseline scored next to the trained model.")
     base_label: str
     synth_n: int = Field(ge=1, description="Verified APIGen samples to synthesize.")
     sft_steps: int = Field(ge=1)
-    dpo_steps: int = Field(ge=1)
+    dpo_steps: int = Field(ge=0, description="0: no DPO run (the SFT version is evaluated and promoted).")
     sft_seq_len: int = Field(default=1024, ge=64, description="Tokens per packed SFT row.")
     dpo_seq_len: int = Field(default=2048, ge=64, description="Tokens per DPO pair row (2 x prompt + both answers).")
+    grad_accum: int = Field(default=1, ge=1, description="Packed rows per SFT optimizer step.")
+    train_top_layers: int | None = Field(
+        default=None, ge=1, description="SFT trains only the top N decoder layers (None: all parameters).")
     lr: float = Field(gt=0)
-    eval_limit: int = Field(ge=1, description="BFCL items per category.")
-    eval_max_tokens: int = Field(ge=8)
+    eval_limit: int = Field(ge=1, description="BFCL items per category (the first N in file order).")
+    eval_max_tokens: int | None = Field(
+        default=None, ge=8,
+        description="New tokens per BFCL answer; None: fitted to the longest gold answer of the evaluated items + 16.")
+    eval_batch_size: int = Field(default=16, ge=1, description="Prompts per generate() batch.")
+    use_gpu: bool = Field(default=False, description="Train and evaluate on the CUDA GPU.")
+    precision: str = Field(default="fp32", description="Training precision (fp32 | bf16).")
+    eval_dtype: str = Field(default="float32", description="Evaluation weights dtype (float32 | bfloat16).")
 
 
 SIZES: dict[str, SizeProfile] = {
     "tiny-moe": SizeProfile(
         recipe="tiny-moe",
-        description="random 2-layer Mixtral (4 experts, top-2): trains in seconds; shows the loop, not skill",
+        description="random 2-layer Mixtral (4 experts, top-2): the fastest smoke run of the loop, no skill",
         base_model="smol", base_label="SmolLM2-135M-Instruct (reference)",
         synth_n=96, sft_steps=30, dpo_steps=10, lr=1e-3,
         eval_limit=2, eval_max_tokens=64,
     ),
     "smol": SizeProfile(
         recipe="smol",
-        description="SmolLM2-135M-Instruct, fully fine-tuned (SFT) then DPO with LoRA",
+        description="SmolLM2-135M-Instruct, fully fine-tuned (SFT) on BFCL-style prompts of synthesized data",
         base_model="smol", base_label="SmolLM2-135M-Instruct (base)",
-        synth_n=96, sft_steps=12, dpo_steps=4, lr=2e-5,
-        eval_limit=3, eval_max_tokens=96,
+        synth_n=SMOL_SYNTH_N, sft_steps=SMOL_SFT_STEPS, dpo_steps=0, lr=SMOL_LR, grad_accum=1,
+        train_top_layers=SMOL_TOP_LAYERS, eval_limit=20,
     ),
     "smol-moe": SizeProfile(
         recipe="smol-moe",
-        description="SmolLM2-135M sparse-upcycled to 4 experts (top-2), SFT then DPO with LoRA",
-        base_model="smol", base_label="SmolLM2-135M-Instruct (base)",
-        synth_n=96, sft_steps=8, dpo_steps=3, lr=2e-5,
-        eval_limit=3, eval_max_tokens=96,
+        description="SmolLM2-135M sparse-upcycled to 4 experts (top-2), fully fine-tuned (SFT)",
+        base_model="smol", base_label="SmolLM2-135M-Instruct (base, before upcycling)",
+        synth_n=SMOL_SYNTH_N, sft_steps=SMOL_SFT_STEPS, dpo_steps=0, lr=SMOL_LR, grad_accum=1,
+        train_top_layers=SMOL_TOP_LAYERS, eval_limit=20,
     ),
 }
-DEFAULT_SIZE = "tiny-moe"
+DEFAULT_SIZE = "smol"
+#: With a GPU: items per category evaluated (instead of the CPU budget) and prompts per batch.
+GPU_EVAL_LIMIT = 100
+GPU_EVAL_BATCH = 32
 
 
 class QuickstartOptions(BaseModel):
@@ -77,12 +128,22 @@ class QuickstartOptions(BaseModel):
     eval_limit: int | None = Field(default=None, ge=1)
     eval_max_tokens: int | None = Field(default=None, ge=8, description="New tokens per BFCL answer.")
     keep_running: bool = Field(default=False, description="Leave the API and worker up at the end (Ctrl-C stops).")
+    launcher: Literal["local", "ray"] = Field(
+        default="local",
+        description="local: one training worker in the run's process, plain torch engine (no Ray/DeepSpeed start-up); "
+        "ray: Ray Train (1 worker) + DeepSpeed ZeRO-2, the same per-worker loop.")
     project: str = "quickstart"
     model_name: str = "xlam-quickstart"
 
-    def profile(self) -> SizeProfile:
+    def profile(self, *, gpu: bool | None = None) -> SizeProfile:
+        """The size's budget with this machine's devices and the options applied."""
         base = SIZES[self.size]
         update: dict[str, object] = {}
+        if gpu if gpu is not None else gpu_available():
+            update.update(use_gpu=True, precision="bf16", eval_dtype="bfloat16", eval_batch_size=GPU_EVAL_BATCH,
+                          eval_limit=max(base.eval_limit, GPU_EVAL_LIMIT) if base.recipe != "tiny-moe" else base.eval_limit)
+        elif cpu_has_fast_bf16():
+            update.update(precision="bf16", eval_dtype="bfloat16")
         if self.train_steps is not None:
             update.update(sft_steps=self.train_steps, dpo_steps=max(1, self.train_steps // 3))
         if self.synth_n is not None:

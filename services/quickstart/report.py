@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,8 +107,9 @@ def loss_chart(qs: Quickstart, out: Path) -> Path | None:
     if not sft and not dpo:
         return None
     offset = max((s for s, _ in sft), default=0)
-    series = {"SFT": [(float(s), float(v)) for s, v in sft],
-              "DPO (continues from SFT)": [(float(s + offset), float(v)) for s, v in dpo]}
+    series = {"SFT": [(float(s), float(v)) for s, v in sft]}
+    if dpo:
+        series["DPO (continues from SFT)"] = [(float(s + offset), float(v)) for s, v in dpo]
     return line_chart(series, out / "loss.png", title=f"Training loss ({qs.profile.recipe})", xlabel="optimizer step",
                       ylabel="loss")
 
@@ -117,16 +119,45 @@ def accuracy(run: dict[str, Any]) -> dict[str, float]:
     return {k.removeprefix("bfcl."): float(v) for k, v in metrics.items()}
 
 
+def trained_version(qs: Quickstart) -> dict[str, Any]:
+    """The version that was evaluated and promoted: DPO's where DPO ran, else SFT's."""
+    return dict(qs.facts["dpo" if "dpo" in qs.facts else "sft"]["version"])
+
+
+def ast_mean(acc: dict[str, float]) -> float:
+    """BFCL's non-live AST mean over the evaluated AST categories (unweighted)."""
+    from services.quickstart.plan import AST_CATEGORIES
+
+    return sum(acc.get(c, 0.0) for c in AST_CATEGORIES) / len(AST_CATEGORIES)
+
+
 def accuracy_chart(qs: Quickstart, out: Path, categories: list[str]) -> Path | None:
     ev = qs.facts.get("evaluation")
     if not ev:
         return None
     base, trained = accuracy(ev["base"]), accuracy(ev["trained"])
-    label = f"{qs.opts.model_name} v{qs.facts['dpo']['version']['version']}"
-    values = {ev["base_label"]: {c: base.get(c, 0.0) for c in categories},
-              label: {c: trained.get(c, 0.0) for c in categories}}
-    return bar_chart(values, out / "bfcl_accuracy.png", title="BFCL accuracy per category (subset)",
-                     ylabel="accuracy")
+    label = f"{qs.opts.model_name} v{trained_version(qs)['version']} (trained)"
+    columns = [*categories, "non-live AST mean"]
+    base["non-live AST mean"], trained["non-live AST mean"] = ast_mean(base), ast_mean(trained)
+    values = {ev["base_label"]: {c: 100 * base.get(c, 0.0) for c in columns},
+              label: {c: 100 * trained.get(c, 0.0) for c in columns}}
+    return bar_chart(values, out / "bfcl_accuracy.png",
+                     title=f"BFCL before/after training ({ev.get('limit', '?')} items per category)",
+                     ylabel="accuracy (%)")
+
+
+def before_after_table(qs: Quickstart) -> str:
+    """Category | base | trained | change, plus the non-live AST mean; accuracies in %."""
+    from services.quickstart.plan import EVAL_CATEGORIES
+
+    ev = qs.facts["evaluation"]
+    base, trained = accuracy(ev["base"]), accuracy(ev["trained"])
+    rows = [[c, f"{100 * base.get(c, 0):.0f}", f"{100 * trained.get(c, 0):.0f}",
+             f"{100 * (trained.get(c, 0) - base.get(c, 0)):+.0f}"] for c in EVAL_CATEGORIES]
+    b, t = ast_mean(base), ast_mean(trained)
+    rows.append(["**non-live AST mean**", f"**{100 * b:.1f}**", f"**{100 * t:.1f}**", f"**{100 * (t - b):+.1f}**"])
+    return _table(rows, ["category", ev["base_label"], f"{qs.opts.model_name} v{trained_version(qs)['version']}",
+                         "change (points)"])
 
 
 def lineage(qs: Quickstart) -> tuple[list[Node], list[tuple[str, str]]]:
@@ -168,8 +199,11 @@ def lineage(qs: Quickstart) -> tuple[list[Node], list[tuple[str, str]]]:
     edges.append((tools_id, qs.facts["synthesis"]["run"]["id"]))
     previous: str | None = None
     for method in ("sft", "dpo"):
+        if method not in qs.facts:
+            continue
         mv, run = qs.facts[method]["version"], qs.facts[method]["run"]
-        rid = add(Node(run["id"], f"training run ({method.upper()})\nRay Train + DeepSpeed\n{run['id'][-8:]}", "run"))
+        how = "Ray Train + DeepSpeed" if run["spec"]["config"]["distributed"]["launcher"] == "ray" else "torch, 1 worker"
+        rid = add(Node(run["id"], f"training run ({method.upper()})\n{how}\n{run['id'][-8:]}", "run"))
         vid = add(Node(mv["id"], f"{qs.opts.model_name} v{mv['version']}\n({method.upper()})", "model"))
         edges.append((rid, vid))
         for ds_id in mv["dataset_ids"]:
@@ -191,6 +225,33 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _budget_text(ev: dict[str, Any]) -> str:
+    budgets = ev.get("max_tokens")
+    if not isinstance(budgets, dict):
+        return f"at most {budgets} new tokens"
+    text = ", ".join(f"{c} {n}" for c, n in budgets.items())
+    if ev.get("fitted"):
+        return f"new tokens at most the longest gold answer of the category's items + 16 ({text})"
+    return f"new tokens at most {text}"
+
+
+def _training_line(qs: Quickstart, method: str) -> str:
+    fact = qs.facts[method]
+    loss_pts = fact["loss"]
+    cfg = fact["run"]["spec"]["config"]
+    d = cfg["distributed"]
+    how = (f"Ray Train ({d['num_workers']} worker) + DeepSpeed ZeRO-{d['zero_stage']}" if d["launcher"] == "ray"
+           else f"one local worker, plain torch engine ({'GPU' if d.get('use_gpu') else 'CPU'})")
+    top = cfg["model"].get("train_top_layers")
+    trained = f"top {top} decoder layers trained" if top else "all parameters trained"
+    return (f"- **{method.upper()}**: `{cfg['model']['recipe']}` ({trained}), {cfg['optim']['max_steps']} steps "
+            f"(x{cfg['optim'].get('grad_accum', 1)} packed rows of {cfg['data']['max_seq_len']} tokens), "
+            f"lr {cfg['optim']['lr']:g}, {cfg.get('precision', 'auto')}, prompts rendered "
+            f"`{cfg['data'].get('prompt_mode', 'auto')}`, {how}, loss "
+            + (f"{loss_pts[0][1]:.4f} -> {loss_pts[-1][1]:.4f}" if loss_pts else "n/a")
+            + f"; version v{fact['version']['version']} at `{fact['version']['artifact_uri']}`")
+
+
 def write_report(qs: Quickstart) -> Path:
     from services.quickstart.plan import EVAL_CATEGORIES
 
@@ -203,17 +264,37 @@ def write_report(qs: Quickstart) -> Path:
     lineage_png = lineage_chart(nodes, edges, out / "lineage.png", title="Lineage: BFCL sources -> model version")
     final = qs.facts["final_version"]
     p = qs.profile
+    ev = qs.facts["evaluation"]
+    device = "GPU" if p.use_gpu else f"CPU ({os.cpu_count()} cores)"
+    total_cpu = qs.facts.get("total_cpu_seconds")
     md = [
         "# xLAM quickstart report",
         "",
-        f"Size **{qs.opts.size}** ({p.description}). Control plane: {qs.facts['api_url']} (project "
-        f"`{qs.opts.project}`; SQLite, Celery worker on a SQLite broker, local backend). "
-        f"Total {qs.facts.get('total_seconds', 0):.0f}s.",
+        f"Size **{qs.opts.size}** ({p.description}) on {device}. Total {qs.facts.get('total_seconds', 0):.0f}s"
+        + (f" ({total_cpu:.0f} CPU-s)" if total_cpu else "") + ".",
+        "",
+        "## BFCL before / after training",
+        "",
+        f"{ev.get('limit', p.eval_limit)} items per category (the first in file order), BFCL prompt mode "
+        f"(BFCL's system prompt, Python call lists scored by the AST checker), greedy decoding, "
+        f"{_budget_text(ev)}, stopped at a complete call list. Accuracy in %. Training used only the "
+        "platform's own synthesized data (no BFCL item), so every evaluated item is unseen.",
+        "",
+        before_after_table(qs),
+        "",
+        f"![bfcl]({acc.name})" if acc else "",
+        "",
+        f"Control plane: {qs.facts['api_url']} (project `{qs.opts.project}`; SQLite, Celery worker on a SQLite "
+        "broker, local backend).",
         "",
         "## Steps",
         "",
-        _table([[s["step"], "reused" if s["reused"] else f"{s['seconds']:.1f}s", s["detail"].replace("|", "/")]
-                for s in qs.facts["steps"]], ["step", "time", "result"]),
+        "CPU-s: CPU seconds of the quickstart, the API, the worker and the run processes during the step; "
+        "load: the 1-minute load average at its end.",
+        "",
+        _table([[s["step"], "reused" if s["reused"] else f"{s['seconds']:.1f}s",
+                 f"{s.get('cpu_seconds', 0):.1f}", f"{s.get('load', 0):.1f}", s["detail"].replace("|", "/")]
+                for s in qs.facts["steps"]], ["step", "time", "CPU-s", "load", "result"]),
         "",
         "## Data funnel",
         "",
@@ -229,23 +310,8 @@ def write_report(qs: Quickstart) -> Path:
             md += [f"<details><summary><code>{r.stage}</code> counts per rule/reason</summary>", "",
                    _table([[f"`{k}`", str(v)] for k, v in top], ["rule / reason", "count"]), "", "</details>", ""]
     md += ["## Training", ""]
-    for method in ("sft", "dpo"):
-        fact = qs.facts[method]
-        loss_pts = fact["loss"]
-        cfg = fact["run"]["spec"]["config"]
-        md.append(f"- **{method.upper()}**: `{p.recipe}`, {cfg['optim']['max_steps']} steps, "
-                  f"lr {cfg['optim']['lr']:g}, Ray Train ({cfg['distributed']['num_workers']} worker) + DeepSpeed "
-                  f"ZeRO-{cfg['distributed']['zero_stage']}, loss "
-                  + (f"{loss_pts[0][1]:.4f} -> {loss_pts[-1][1]:.4f}" if loss_pts else "n/a")
-                  + f"; version v{fact['version']['version']} at `{fact['version']['artifact_uri']}`")
-    md += ["", f"![loss]({loss.name})" if loss else "", "", "## BFCL evaluation (subset)", ""]
-    ev = qs.facts["evaluation"]
-    base, trained = accuracy(ev["base"]), accuracy(ev["trained"])
-    md += [f"{p.eval_limit} items per category (the first in file order), {p.eval_max_tokens} new tokens max. "
-           "The seed data comes from BFCL's *live* categories, so no evaluated item is in the training data.", "",
-           _table([[c, f"{base.get(c, 0):.2f}", f"{trained.get(c, 0):.2f}"] for c in EVAL_CATEGORIES],
-                  ["category", ev["base_label"], f"{qs.opts.model_name} v{final['version']}"]),
-           "", f"![bfcl]({acc.name})" if acc else "", ""]
+    md += [_training_line(qs, method) for method in ("sft", "dpo") if method in qs.facts]
+    md += ["", f"![loss]({loss.name})" if loss else "", ""]
     md += ["## Model version", "",
            f"`{qs.opts.model_name}` **v{final['version']}** (alias `latest`), id `{final['id']}`, run "
            f"`{final['run_id']}`, datasets {', '.join(f'`{d}`' for d in final['dataset_ids'])}.", "",

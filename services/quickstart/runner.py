@@ -7,7 +7,9 @@ Steps (each named in progress output and in errors):
 3. ``tool library``: the harvested executable tools, written as a dataset and registered;
 4. ``synthesis``: an APIGen ``synthesis`` run (template generator, execution-checked);
 5. ``preference pairs``: chosen/rejected pairs built from the synthesized records, registered;
-6. ``SFT`` and ``DPO``: two ``training`` runs (Ray Train + DeepSpeed on CPU); each registers a version;
+6. ``SFT`` (and ``DPO`` where the size has DPO steps): ``training`` runs on BFCL prompt-mode renderings
+   of the synthesized records (one local worker with the plain torch engine, or Ray Train +
+   DeepSpeed with ``--launcher ray``); each registers a version;
 7. ``evaluation``: two ``evaluation`` runs on a BFCL subset (base and trained model);
 8. ``promote``: the evaluated version gets the ``latest`` alias;
 9. ``report``: ``report.md`` and PNGs (:mod:`services.quickstart.report`).
@@ -22,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -32,7 +35,14 @@ from typing import Any
 
 from rich.console import Console
 
-from services.quickstart.plan import EVAL_CATEGORIES, SEED_CATEGORIES, QuickstartOptions, SizeProfile
+from services.quickstart.plan import (
+    EVAL_CATEGORIES,
+    NAMESPACE_RATE,
+    SEED_CATEGORIES,
+    STYLE_WEIGHTS,
+    QuickstartOptions,
+    SizeProfile,
+)
 from services.quickstart.stack import LocalStack, StackError
 
 MARKER = ".xlam-quickstart"
@@ -79,6 +89,23 @@ def prepare_out_dir(out: Path, fresh: bool) -> Path:
     return out
 
 
+def _proc_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a live process and its reaped children (``/proc/PID/stat``: utime, stime,
+    cutime, cstime); 0 where unreadable (not Linux, process gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _load() -> float:
+    try:
+        return round(os.getloadavg()[0], 1)
+    except OSError:
+        return float("nan")
+
+
 class Quickstart:
     """One quickstart; :meth:`run` returns the report path."""
 
@@ -96,9 +123,19 @@ class Quickstart:
 
     # --- step bookkeeping -------------------------------------------------------------------
     @contextmanager
+    def cpu_seconds(self) -> float:
+        """CPU seconds so far of this process, the API, the worker and every run process they reaped."""
+        own = os.times()
+        total = own.user + own.system + own.children_user + own.children_system
+        if self.stack is not None:
+            total += sum(_proc_cpu_seconds(p.pid) for p in self.stack.procs.values())
+        return total
+
+    @contextmanager
     def step(self, name: str) -> Iterator[dict[str, Any]]:
         info: dict[str, Any] = {"step": name, "reused": False, "detail": ""}
         started = time.monotonic()
+        cpu0 = self.cpu_seconds()
         try:
             with self.console.status(f"[bold]{name}[/]: starting") as status:
                 info["_status"] = status
@@ -112,6 +149,8 @@ class Quickstart:
         finally:
             info.pop("_status", None)
             info["seconds"] = round(time.monotonic() - started, 1)
+            info["cpu_seconds"] = round(self.cpu_seconds() - cpu0, 1)
+            info["load"] = _load()
         self.facts["steps"].append(info)
         mark = "[green]reused[/]" if info["reused"] else f"{info['seconds']:.1f}s"
         self.console.print(f"[green]✓[/] [bold]{name}[/] ({mark}) {info['detail']}", highlight=False)
@@ -268,7 +307,8 @@ class Quickstart:
         with self.step("synthesis") as info:
             spec = {"output_name": "apigen-synthesized",
                     "config": {"n": self.profile.synth_n, "seed": 0, "generator": {"backend": "template"},
-                               "tools": "default", "execute": True, "seed_uri": seed["uri"]}}
+                               "tools": "default", "execute": True, "seed_uri": seed["uri"],
+                               "style_weights": STYLE_WEIGHTS, "namespace_rate": NAMESPACE_RATE}}
             run = self.submit_and_wait(info, "synthesis", "quickstart-synthesis", spec)
             ds = self.client.get_dataset(self.pid, run["outputs"]["datasets"][-1]["id"])
             info["detail"] = f"{ds['name']} v{ds['version']}: {ds['num_records']} execution-checked records"
@@ -295,14 +335,23 @@ class Quickstart:
     def _train_config(self, method: str, datasets: list[str], checkpoint: str | None) -> dict[str, Any]:
         p = self.profile
         steps = p.sft_steps if method == "sft" else p.dpo_steps
+        if self.opts.launcher == "ray":
+            distributed = {"launcher": "ray", "num_workers": 1, "engine": "deepspeed", "zero_stage": 2,
+                           "use_gpu": p.use_gpu}
+        else:  # one worker: the same per-worker loop in the run's own process, no Ray/DeepSpeed start-up
+            distributed = {"launcher": "local", "num_workers": 1, "engine": "torch", "use_gpu": p.use_gpu}
         return {
             "name": f"quickstart-{p.recipe}-{method}", "method": method, "seed": 0,
-            "model": {"recipe": p.recipe, **({"checkpoint": checkpoint} if checkpoint else {})},
+            "precision": p.precision,
+            "model": {"recipe": p.recipe, **({"checkpoint": checkpoint} if checkpoint else {}),
+                      **({"train_top_layers": p.train_top_layers} if p.train_top_layers and method == "sft" else {})},
+            # BFCL's prompt-mode rendering (system prompt with the tools as BFCL JSON, Python call-list
+            # targets): exactly the prompts the evaluation shows the model.
             "data": {"datasets": datasets, "max_seq_len": p.sft_seq_len if method == "sft" else p.dpo_seq_len,
-                     "over_length": "truncate"},
+                     "over_length": "truncate", "prompt_mode": "bfcl", "output_format": "python_calls"},
             "optim": {"lr": p.lr if method == "sft" else p.lr / 2, "min_lr": 0.0, "warmup_steps": max(1, steps // 10),
-                      "max_steps": steps},
-            "distributed": {"launcher": "ray", "num_workers": 1, "engine": "deepspeed", "zero_stage": 2},
+                      "max_steps": steps, "grad_accum": p.grad_accum if method == "sft" else 1},
+            "distributed": distributed,
             "checkpoint": {"every_steps": max(steps, 1)},
         }
 
@@ -320,10 +369,31 @@ class Quickstart:
             self.facts[method] = {"run": run, "version": mv, "loss": loss}
             return mv
 
+    def eval_budgets(self) -> dict[str, int]:
+        """New tokens per answer and category: the profile's fixed budget, or each category's longest
+        gold answer of the evaluated items (SmolLM2 tokens) + 16, at least 32 (what the evaluation run
+        computes itself with ``fit_max_tokens``; used here for the report)."""
+        p = self.profile
+        if p.eval_max_tokens is not None:
+            return dict.fromkeys(EVAL_CATEGORIES, p.eval_max_tokens)
+        from xlam.evaluation import EvalConfig
+        from xlam.evaluation.harness import fitted_max_tokens_by_category
+        from xlam.training.models import load_tokenizer
+        from xlam.training.recipes import get_recipe
+
+        config = EvalConfig(categories=list(EVAL_CATEGORIES), limit=p.eval_limit)
+        return fitted_max_tokens_by_category(config, load_tokenizer(get_recipe("smol")))
+
     def evaluate(self, version: dict[str, Any]) -> None:
         with self.step("evaluation") as info:
             p = self.profile
-            common = {"categories": list(EVAL_CATEGORIES), "limit": p.eval_limit, "max_tokens": p.eval_max_tokens}
+            budgets = self.eval_budgets()
+            generator = {"backend": "hf", "dtype": p.eval_dtype, "batch_size": p.eval_batch_size,
+                         "device": "cuda" if p.use_gpu else "cpu"}
+            fitted = p.eval_max_tokens is None
+            common = {"categories": list(EVAL_CATEGORIES), "limit": p.eval_limit,
+                      "max_tokens": p.eval_max_tokens or 256, "fit_max_tokens": fitted,
+                      "prompt_mode": "prompt", "generator": generator}
             base_spec = {"config": {**common, "model": p.base_model, "label": p.base_label}}
             trained_spec = {"config": {**common, "model": version["artifact_uri"],
                                        "label": f"{self.opts.model_name} v{version['version']}"},
@@ -334,10 +404,13 @@ class Quickstart:
             info["reused"] = reused and info["reused"]
             b = base["outputs"]["evaluation"]["metrics"]
             t = trained["outputs"]["evaluation"]["metrics"]
-            info["detail"] = (f"{len(EVAL_CATEGORIES)} categories x {p.eval_limit} items; "
+            info["detail"] = (f"{len(EVAL_CATEGORIES)} categories x {p.eval_limit} items, "
+                              f"{min(budgets.values())}-{max(budgets.values())} new tokens max; "
                               + ", ".join(f"{k.removeprefix('bfcl.')} {b.get(k, 0):.2f}->{t.get(k, 0):.2f}"
                                           for k in (f"bfcl.{c}" for c in EVAL_CATEGORIES)))
-            self.facts["evaluation"] = {"base": base, "trained": trained, "base_label": p.base_label}
+            self.facts["evaluation"] = {"base": base, "trained": trained, "base_label": p.base_label,
+                                        "max_tokens": budgets, "fitted": fitted, "limit": p.eval_limit,
+                                        "categories": list(EVAL_CATEGORIES)}
 
     def promote(self, version: dict[str, Any]) -> dict[str, Any]:
         with self.step("promote") as info:
@@ -348,8 +421,9 @@ class Quickstart:
             if current and current["version"] == version["version"]:
                 info["reused"] = True
             else:
+                method = "SFT + DPO" if self.profile.dpo_steps else "SFT"
                 self.client.set_alias(self.pid, self.opts.model_name, "latest", version["version"],
-                                      reason=f"xlam quickstart ({self.opts.size}): SFT + DPO, BFCL-evaluated")
+                                      reason=f"xlam quickstart ({self.opts.size}): {method}, BFCL-evaluated")
             final = self.version(self.opts.model_name, version["version"])
             info["detail"] = f"{self.opts.model_name}@latest -> v{final['version']} ({len(final['metrics'])} metrics)"
             self.facts["final_version"] = final
@@ -368,19 +442,23 @@ class Quickstart:
         self.out = prepare_out_dir(self.out, self.opts.fresh)
         self.deadline = time.monotonic() + self.opts.max_minutes * 60
         started = time.monotonic()
+        device = "GPU" if self.profile.use_gpu else f"CPU ({os.cpu_count()} cores)"
         self.console.print(f"[bold]xlam quickstart[/] size [cyan]{self.opts.size}[/] ({self.profile.description}) "
-                           f"-> {self.out}", highlight=False)
+                           f"on {device} -> {self.out}", highlight=False)
         try:
             self.start_control_plane()
             seed = self.seed_data()
             tools = self.tool_library()
             synthesized = self.synthesis(seed, tools)
             pairs = self.preference_pairs(synthesized)
-            sft = self.train("sft", [seed["uri"], synthesized["uri"]], None)
-            dpo = self.train("dpo", [pairs["uri"]], sft["artifact_uri"])
-            self.evaluate(dpo)
-            self.promote(dpo)
+            # the platform's own synthesized data only (the BFCL-live seed records stay out of training)
+            final = self.train("sft", [synthesized["uri"]], None)
+            if self.profile.dpo_steps:
+                final = self.train("dpo", [pairs["uri"]], final["artifact_uri"])
+            self.evaluate(final)
+            self.promote(final)
             self.facts["total_seconds"] = round(time.monotonic() - started, 1)
+            self.facts["total_cpu_seconds"] = round(sum(s.get("cpu_seconds", 0.0) for s in self.facts["steps"]), 1)
             report = self.write_report()
             if on_ready is not None:
                 on_ready(self)

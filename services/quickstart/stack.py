@@ -87,6 +87,10 @@ class LocalStack:
             "XLAM_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         })
+        # torch's OpenMP threads sleep instead of spinning while they wait: on a busy machine
+        # (more runnable threads than cores) spinning made training and generation 5-20x slower
+        # (docs/QUICKSTART.md); on an idle one it costs nothing measurable.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         return env
 
     @property

@@ -1,4 +1,5 @@
-"""End to end: ``xlam quickstart`` at its smallest size, through a real API + Celery worker + Ray/DeepSpeed.
+"""End to end: ``xlam quickstart`` at its smallest size (tiny-moe: SFT then DPO), through a real API +
+Celery worker, training with the local one-worker launcher (plain torch engine).
 
 One quickstart run (module fixture) serves every assertion: while its control plane is still up
 (the ``on_ready`` hook) the test reads the registry, lineage and metrics through the REST API;
@@ -8,6 +9,7 @@ reuses every finished step without creating anything new.
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import subprocess
@@ -61,8 +63,13 @@ def test_report_and_charts(quickstart: dict[str, Any]) -> None:
     out: Path = quickstart["out"]
     text = quickstart["report"].read_text()
     assert quickstart["report"] == out / "report.md"
-    for heading in ("## Data funnel", "## Training", "## BFCL evaluation", "## Model version", "## Lineage"):
+    for heading in ("## BFCL before / after training", "## Steps", "## Data funnel", "## Training",
+                    "## Model version", "## Lineage"):
         assert heading in text
+    # the report leads with the before/after table and its chart
+    assert text.index("## BFCL before / after training") < text.index("## Steps")
+    assert text.index("non-live AST mean") < text.index("## Steps")
+    assert text.index("](bfcl_accuracy.png)") < text.index("## Steps")
     for png in ("funnel.png", "funnel_rules.png", "loss.png", "bfcl_accuracy.png", "lineage.png"):
         path = out / png
         assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
@@ -86,7 +93,8 @@ def test_model_version_alias_lineage_and_metrics(quickstart: dict[str, Any]) -> 
     # Lineage: DPO <- preference pairs <- synthesized <- (seed data <- BFCL files, tool catalog).
     ds = quickstart["datasets"]
     assert final["dataset_ids"] == [ds["preference-pairs"]["id"]]
-    assert set(versions[1]["dataset_ids"]) == {ds["bfcl-live-seed"]["id"], ds["apigen-synthesized"]["id"]}
+    # SFT trains on the platform's own synthesized data only (the BFCL-live seed is its parent, not training data)
+    assert versions[1]["dataset_ids"] == [ds["apigen-synthesized"]["id"]]
     assert [p["id"] for p in quickstart["lineage"]["preference-pairs"]["parents"]] == [ds["apigen-synthesized"]["id"]]
     assert [p["id"] for p in quickstart["lineage"]["apigen-synthesized"]["parents"]] == [ds["bfcl-live-seed"]["id"]]
     seed_run = runs[ds["bfcl-live-seed"]["producing_run_id"]]
@@ -95,6 +103,18 @@ def test_model_version_alias_lineage_and_metrics(quickstart: dict[str, Any]) -> 
     # Training metrics (loss per step) were recorded for both phases.
     facts = quickstart["facts"]
     assert len(facts["sft"]["loss"]) == SMALL["train_steps"] and facts["dpo"]["loss"]
+    # one local worker (no Ray/DeepSpeed start-up), BFCL prompt-mode renderings with Python call-list targets
+    sft_cfg = runs[versions[1]["run_id"]]["spec"]["config"]
+    assert sft_cfg["distributed"]["launcher"] == "local" and sft_cfg["distributed"]["engine"] == "torch"
+    assert sft_cfg["data"]["prompt_mode"] == "bfcl" and sft_cfg["data"]["output_format"] == "python_calls"
+    # evaluation.base / evaluation.trained stay in quickstart.json for scripts
+    saved = json.loads((quickstart["out"] / "quickstart.json").read_text())
+    for key in ("base", "trained"):
+        metrics = saved["evaluation"][key]["outputs"]["evaluation"]["metrics"]
+        assert set(metrics) >= {f"bfcl.{c}" for c in EVAL_CATEGORIES}
+    # CPU seconds are measured per step (the run processes' CPU included)
+    steps = {s["step"]: s for s in facts["steps"]}
+    assert steps["SFT"]["cpu_seconds"] > 0 and steps["evaluation"]["cpu_seconds"] > 0
 
 
 def test_processes_stopped_and_state_left_on_disk(quickstart: dict[str, Any]) -> None:

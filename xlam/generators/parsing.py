@@ -1,20 +1,18 @@
 """Tool-call decoding of model text and the prompt-mode tool instruction.
 
 Decoding delegates to :func:`xlam.formats.decode_calls` (the single source of truth shared with
-evaluation), auto-detecting the format. When the formats module is not importable (a partial
-install), text is returned without calls rather than guessed at.
+evaluation), auto-detecting the format.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Sequence
-from types import ModuleType
 
+from xlam import formats
 from xlam.records import Tool, ToolCall
 
-# The bare JSON list format the ActionStudio converter trains with (used if xlam.formats is absent).
+# The bare JSON list format the ActionStudio converter trains with (for names that are not formats).
 FALLBACK_INSTRUCTION = (
     "If a tool is needed, reply with only a JSON list of calls, "
     '[{"name": "<tool name>", "arguments": {"<param>": <value>}}, ...]; '
@@ -22,19 +20,10 @@ FALLBACK_INSTRUCTION = (
 )
 
 
-def _formats() -> ModuleType | None:
-    try:
-        return importlib.import_module("xlam.formats")
-    except ImportError:
-        return None
-
 
 def decode_tool_calls(text: str, fmt: str | None = None) -> list[ToolCall]:
     """Calls found in ``text`` (auto-detected format when ``fmt`` is None); [] for plain text."""
     if not text.strip():
-        return []
-    formats = _formats()
-    if formats is None or not hasattr(formats, "decode_calls"):
         return []
     try:
         calls: list[ToolCall] = formats.decode_calls(text, fmt)
@@ -45,14 +34,11 @@ def decode_tool_calls(text: str, fmt: str | None = None) -> list[ToolCall]:
 
 def format_instruction(name: str) -> str:
     """The instruction of output format ``name`` (a :mod:`xlam.formats` name)."""
-    formats = _formats()
-    if formats is not None and hasattr(formats, "get_format"):
-        try:
-            instruction: str = formats.get_format(name).instruction
-            return instruction
-        except (KeyError, ValueError):
-            pass
-    return FALLBACK_INSTRUCTION
+    try:
+        instruction: str = formats.get_format(name).instruction
+        return instruction
+    except (KeyError, ValueError):  # not a registered format name: the generic JSON instruction
+        return FALLBACK_INSTRUCTION
 
 
 def tools_system_prompt(tools: Sequence[Tool], output_format: str) -> str:

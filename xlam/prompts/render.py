@@ -8,10 +8,10 @@ the tool rendering (prompt-format augmentation, xLAM paper section 3.2).
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any
 
+from xlam.formats import get_format
 from xlam.prompts.style import SECTION_TITLES, PromptStyle
 from xlam.prompts.tools import render_tools
 from xlam.records import Record, Step, ToolCall
@@ -54,8 +54,7 @@ def format_instruction(record: Record, style: PromptStyle) -> str:
     if record.format_instruction:
         return record.format_instruction
     if style.output_format:
-        formats = importlib.import_module("xlam.formats")  # EVAL's package; imported lazily
-        return str(formats.get_format(style.output_format).instruction)
+        return str(get_format(style.output_format).instruction)
     return ""
 
 

@@ -8,12 +8,12 @@ so a restored pipeline yields exactly the batches the uninterrupted one would ha
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from typing import Any
 
 import torch
 
+from xlam import mixture
 from xlam.records import Record
 from xlam.training.config import TrainConfig
 from xlam.training.packing import Packer, collate, preference_row, sft_row
@@ -22,7 +22,6 @@ from xlam.training.tokenization import RecordRenderer, RenderStats
 
 def mix_config(config: TrainConfig) -> Any:
     """The ``xlam.mixture.MixConfig`` of a run (``data.datasets`` is equal-weight shorthand)."""
-    mixture = importlib.import_module("xlam.mixture")
     if config.data.mixture is not None:
         return mixture.MixConfig.model_validate({"seed": config.seed, **config.data.mixture})
     sources = [
@@ -50,7 +49,6 @@ class TokenBatches:
     """Micro-batches for one worker (stateful: see ``state_dict``)."""
 
     def __init__(self, config: TrainConfig, tokenizer: Any, rank: int, world_size: int) -> None:
-        mixture = importlib.import_module("xlam.mixture")
         self.config = config
         self.dpo = config.method == "dpo"
         d = config.data

@@ -29,14 +29,15 @@ per_user_turn; see :mod:`xlam.training.multi_turn`).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlam import formats, prompts
 from xlam.bfcl.prompts import preprocess_functions, system_prompt
 from xlam.records import Record, Step, Tool
 from xlam.records.conversation import observation_text
+from xlam.training import multi_turn
 
 IGNORE = -100
 
@@ -161,7 +162,6 @@ class RecordRenderer:
 
     # --- targets -----------------------------------------------------------------------------
     def _format(self, record: Record) -> Any:
-        formats = importlib.import_module("xlam.formats")
         if self.bfcl:
             return formats.get_format("python_calls")
         return formats.get_format(record.meta.get("output_format") or self.output_format)
@@ -250,7 +250,6 @@ class RecordRenderer:
         return out
 
     def _prompt_segments(self, record: Record, texts: list[str]) -> list[tuple[str, bool]]:
-        prompts = importlib.import_module("xlam.prompts")
         style = prompts.PromptStyle(**{"output_format": self._format(record).name, **self.prompt_style_fields})
         out: list[tuple[str, bool]] = []
         history = 0
@@ -311,7 +310,6 @@ class RecordRenderer:
         """Multi-turn expansion: ``per_user_turn`` = one example per user turn, loss on all its assistant
         turns; ``per_turn`` with late tools = one example per assistant turn. Each example's prompt offers
         the tools available at its turn."""
-        multi_turn = importlib.import_module("xlam.training.multi_turn")
         by_user_turn = self.expansion == "per_user_turn"
         cache: dict[frozenset[str], list[tuple[list[int], bool]]] = {}
         produced = False

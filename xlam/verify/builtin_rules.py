@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Any
 
 import orjson
 from rapidfuzz import fuzz, process
 
+from xlam import formats
 from xlam.records import Category, Record, Step
 from xlam.verify.grounding import GroundingContext
 from xlam.verify.rules import RuleContext, rule
@@ -63,7 +63,6 @@ def unparseable_output(ctx: RuleContext) -> None:
         return
     texts = raw if isinstance(raw, list) else [raw]
     fmt_name = ctx.config.output_format or ctx.record.meta.get("output_format")
-    formats = importlib.import_module("xlam.formats")
     parsed: list[Step] = []
     for i, text in enumerate(texts):
         field = "meta.raw_output" + (f"[{i}]" if isinstance(raw, list) else "")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from xlam.datasets import read_records
-from xlam.preference import CORRUPTIONS, PreferenceConfig, builtin_check, check_step, run_preference
-from xlam.records import Category, Step, Tool, ToolCall
+from xlam.preference import CORRUPTIONS, PreferenceConfig, check_step, run_preference
+from xlam.records import Category, GroundTruth, Record, Step, Tool, ToolCall
 from xlam.synthesis import SynthesisConfig, run_synthesis
 
 
@@ -35,22 +35,24 @@ def test_pairs_are_correct_and_balanced(verified: str, tmp_path: Path) -> None:
         assert pair.steps == parents[pair.provenance.parents[0]].steps  # chosen is the verified answer
         assert check_step(pair, pair.steps[0]).valid
         assert not check_step(pair, pair.rejected.step).valid
-        assert not builtin_check(pair.inferred_category(), pair.rejected.step.tool_calls,
-                                 pair.ground_truth.calls if pair.ground_truth else [], pair.tools).valid
         if pair.rejected.kind == "call_on_irrelevance":
             assert pair.inferred_category() in (Category.IRRELEVANCE, Category.CLARIFICATION)
     assert (tmp_path / "report" / "preference.report.md").exists()
 
 
-def test_builtin_checker_follows_bfcl_rules() -> None:
+def test_step_checker_follows_bfcl_rules() -> None:
     tool = Tool(name="area", description="Area.", parameters={
         "type": "object", "required": ["width"],
         "properties": {"width": {"type": "number"}, "unit": {"type": "string", "default": "m"},
                        "count": {"type": "integer"}}})
     gt = [{"area": {"width": [3.0], "unit": ["", "m"], "count": [""]}}]
 
+    def record(category: Category) -> Record:
+        return Record(id="r", source="t", category=category, tools=[tool], query="area of a 3 m wide room?",
+                      steps=[Step(response="x")], ground_truth=GroundTruth(calls=gt if category != Category.IRRELEVANCE else []))
+
     def ok(*calls: ToolCall, category: Category = Category.SIMPLE) -> bool:
-        return builtin_check(category, list(calls), gt, [tool]).valid
+        return check_step(record(category), Step(tool_calls=list(calls))).valid
 
     assert ok(ToolCall(name="area", arguments={"width": 3}))  # int accepted for float
     assert ok(ToolCall(name="area", arguments={"width": 3.0, "unit": "M"}))  # normalised string
@@ -59,8 +61,8 @@ def test_builtin_checker_follows_bfcl_rules() -> None:
     assert not ok(ToolCall(name="area", arguments={"width": 3.0, "depth": 2}))
     assert not ok(ToolCall(name="area", arguments={}))
     assert not ok(ToolCall(name="volume", arguments={"width": 3.0}))
-    assert builtin_check(Category.IRRELEVANCE, [], [], [tool]).valid
-    assert not builtin_check(Category.IRRELEVANCE, [ToolCall(name="area", arguments={"width": 1})], [], [tool]).valid
+    assert check_step(record(Category.IRRELEVANCE), Step(response="I cannot.")).valid
+    assert not ok(ToolCall(name="area", arguments={"width": 1}), category=Category.IRRELEVANCE)
 
 
 def test_weak_generator_failures_become_rejected(verified: str, tmp_path: Path) -> None:

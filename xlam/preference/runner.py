@@ -43,7 +43,6 @@ class PreferenceConfig(BaseModel):
         default=None, description="A weaker generator whose failed answers become rejected responses.")
     weak_limit: int | None = Field(default=None, ge=1, description="Most records sent to the weak generator.")
     weak_max_tokens: int = Field(default=256, ge=8)
-    checker: Literal["auto", "builtin"] = Field(default="auto", description="auto: EVAL's BFCL checker if installed.")
     on_error: Literal["fail", "skip"] = Field(default="skip", description="Records the checker cannot score.")
 
 
@@ -104,13 +103,12 @@ def _weak_answers(records: list[Record], config: GeneratorConfig, max_tokens: in
 def build_pairs(records: list[Record], config: PreferenceConfig, report: StageReport) -> Iterator[Record]:
     """Pairs for ``records`` (verified, balanced); tallies go to ``report``."""
     rng = random.Random(config.seed)
-    prefer_eval = config.checker == "auto"
     usable: list[Record] = []
     for record in records:
         if not record.steps or record.inferred_category() not in _CHECKABLE or record.ground_truth is None:
             report.bump("skipped:not_checkable")
             continue
-        chosen = check_step(record, record.steps[0], prefer_eval=prefer_eval)
+        chosen = check_step(record, record.steps[0])
         if not chosen.valid:
             report.bump(f"skipped:chosen_fails:{chosen.error_type}")
             if config.on_error == "fail":
@@ -124,7 +122,7 @@ def build_pairs(records: list[Record], config: PreferenceConfig, report: StageRe
                 report.bump(f"not_applicable:{kind}")
                 continue
             step, reason = made
-            verdict = check_step(record, step, prefer_eval=prefer_eval)
+            verdict = check_step(record, step)
             if verdict.valid:
                 report.bump(f"unverified:{kind}")  # the corruption happened to be acceptable: drop it
                 continue
@@ -133,7 +131,7 @@ def build_pairs(records: list[Record], config: PreferenceConfig, report: StageRe
     if config.weak_generator is not None:
         subset = usable[: config.weak_limit] if config.weak_limit else usable
         for record, step in _weak_answers(subset, config.weak_generator, config.weak_max_tokens):
-            verdict = check_step(record, step, prefer_eval=prefer_eval)
+            verdict = check_step(record, step)
             if verdict.valid:
                 report.bump("weak_generation:passed")
                 continue

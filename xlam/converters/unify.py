@@ -17,7 +17,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from xlam.converters.base import Converter, ExportError
+from xlam.converters.base import Converter
 from xlam.converters.registry import get_converter
 from xlam.datasets import DatasetWriter, read_records
 from xlam.datasets.storage import resolve
@@ -198,10 +198,7 @@ def export_records(in_uri: str, to: str, out_path: str | Path) -> int:
     try:
         with tmp.open("wb") as fh:
             for record in read_records(in_uri):
-                try:
-                    row = converter.export(record)
-                except ExportError:
-                    raise
+                row = converter.export(record)
                 fh.write(orjson.dumps(row) + b"\n")
                 count += 1
         tmp.replace(out)

@@ -103,11 +103,3 @@ def load_json(text: str, *, what: str) -> Any:
     except json.JSONDecodeError as exc:
         raise FormatParseError(f"{what}: invalid JSON: {exc}") from exc
 
-
-def indent_continuation(text: str, prefix: str = "  ") -> str:
-    """Indent every line after the first (so multi-line text cannot forge a structural line)."""
-    return text.replace("\n", "\n" + prefix)
-
-
-def dedent_continuation(text: str, prefix: str = "  ") -> str:
-    return text.replace("\n" + prefix, "\n")

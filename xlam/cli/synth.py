@@ -16,9 +16,7 @@ from xlam.cli.groups import data_app
 
 def register(app: typer.Typer) -> None:
     """Commands are attached to ``data_app`` at import time; the multi-turn ones live in ``synth_mt``."""
-    import importlib
-
-    importlib.import_module("xlam.cli.synth_mt")
+    from xlam.cli import synth_mt  # noqa: F401  (its commands attach to data_app on import)
 
 
 

@@ -45,3 +45,15 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+
+@app.command()
+def version() -> None:
+    """Print the platform version."""
+    from xlam import __version__
+
+    typer.echo(__version__)
+
+
+if __name__ == "__main__":
+    app()

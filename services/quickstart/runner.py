@@ -40,6 +40,7 @@ from services.quickstart.plan import (
     NAMESPACE_RATE,
     SEED_CATEGORIES,
     STYLE_WEIGHTS,
+    STYLES,
     QuickstartOptions,
     SizeProfile,
 )
@@ -122,7 +123,6 @@ class Quickstart:
         self.facts: dict[str, Any] = {"size": options.size, "profile": self.profile.model_dump(), "steps": []}
 
     # --- step bookkeeping -------------------------------------------------------------------
-    @contextmanager
     def cpu_seconds(self) -> float:
         """CPU seconds so far of this process, the API, the worker and every run process they reaped."""
         own = os.times()
@@ -308,7 +308,8 @@ class Quickstart:
             spec = {"output_name": "apigen-synthesized",
                     "config": {"n": self.profile.synth_n, "seed": 0, "generator": {"backend": "template"},
                                "tools": "default", "execute": True, "seed_uri": seed["uri"],
-                               "style_weights": STYLE_WEIGHTS, "namespace_rate": NAMESPACE_RATE}}
+                               "styles": list(STYLES), "style_weights": STYLE_WEIGHTS,
+                               "namespace_rate": NAMESPACE_RATE}}
             run = self.submit_and_wait(info, "synthesis", "quickstart-synthesis", spec)
             ds = self.client.get_dataset(self.pid, run["outputs"]["datasets"][-1]["id"])
             info["detail"] = f"{ds['name']} v{ds['version']}: {ds['num_records']} execution-checked records"

@@ -133,7 +133,7 @@ def run_bfcl_eval(
     size = max(1, _batch_size(gen, chunk_size))
     start = time.perf_counter()
     try:
-        with items_path.open("a") as sink, _progress(progress, len(selected)) as advance:
+        with items_path.open("a") as sink, progress_bar(progress, len(selected)) as advance:
             for b in range(0, len(order), size):
                 chunk = [selected[i] for i in order[b : b + size]]
                 requests = [all_requests[i] for i in order[b : b + size]]
@@ -163,11 +163,11 @@ def run_bfcl_eval(
     return result
 
 
-class _progress:
+class progress_bar:
     """A rich progress bar (or nothing) that yields an ``advance(n)`` callable."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total = enabled, total
+    def __init__(self, enabled: bool, total: int, label: str = "BFCL eval") -> None:
+        self.enabled, self.total, self.label = enabled, total, label
         self._bar: Any = None
 
     def __enter__(self) -> Any:
@@ -177,7 +177,7 @@ class _progress:
 
         self._bar = Progress(transient=False)
         self._bar.__enter__()
-        task = self._bar.add_task("BFCL eval", total=self.total)
+        task = self._bar.add_task(self.label, total=self.total)
         return lambda n: self._bar.advance(task, n)
 
     def __exit__(self, *exc: object) -> None:

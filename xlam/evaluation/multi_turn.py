@@ -74,6 +74,7 @@ from xlam.bfcl.prompts import system_prompt
 from xlam.bfcl.scoring import ItemResult, category_scores
 from xlam.errors import RecordError, XlamError
 from xlam.evaluation.config import EvalConfig
+from xlam.evaluation.harness import machine_description, progress_bar
 from xlam.evaluation.results import (
     REPORT_FILE,
     RESULTS_FILE,
@@ -341,7 +342,7 @@ def run_multi_turn_eval(
     _merge_results(out, cats, [], resume=resume, keep_other=keep_other_results)  # earlier rows of these categories go
     active: list[_EntryRun] = []
     try:
-        with traj_path.open("a") as sink, (out / RESULTS_FILE).open("a") as results, _progress(progress, len(queue)) as advance:
+        with traj_path.open("a") as sink, (out / RESULTS_FILE).open("a") as results, progress_bar(progress, len(queue), "BFCL multi-turn") as advance:
             while queue or active:
                 i = 0
                 while len(active) < max_active and i < len(queue):
@@ -379,7 +380,7 @@ def run_multi_turn_eval(
     result = build_v4_result(
         config.display_name(), items, seconds=time.perf_counter() - start, out_dir=str(out),
         config={**config.model_dump(mode="json"), "categories": [*config.categories, *cats]}, generator=gen.describe(),
-        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), machine=_machine(),
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), machine=machine_description(),
     )
     write_v4_result_files(result, out)
     return result
@@ -392,35 +393,6 @@ def _preflight(cats: list[str], data: _Data) -> None:
     for cat in cats:
         for name in sorted({c for e in data.order[cat] for c in e.get("involved_classes", [])}):
             environment_class(name)
-
-
-def _machine() -> str:
-    import os
-    import platform
-
-    return f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs"
-
-
-class _progress:
-    """A rich progress bar over entries (or nothing) that yields an ``advance(n)`` callable."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total = enabled, total
-        self._bar: Any = None
-
-    def __enter__(self) -> Any:
-        if not self.enabled:
-            return lambda n: None
-        from rich.progress import Progress
-
-        self._bar = Progress(transient=False)
-        self._bar.__enter__()
-        task = self._bar.add_task("BFCL multi-turn", total=self.total)
-        return lambda n: self._bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
 
 
 def _start(entry: dict[str, Any], category: str, config: EvalConfig, backend: str, memory_root: Path) -> _EntryRun:

@@ -9,11 +9,12 @@ import json
 import textwrap
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.synthesis.chat_server import reply, serve
 from xlam.datasets import read_records
 from xlam.generators import GeneratorConfig
 from xlam.synthesis import SynthesisConfig, run_synthesis
@@ -41,27 +42,13 @@ class _Scripted(BaseHTTPRequestHandler):
             index = next(self.counter)
             self.prompts.append(body["messages"][-1]["content"])
         text = SCRIPT[index % len(SCRIPT)]
-        payload = {"id": f"c{index}", "object": "chat.completion", "model": body.get("model", "scripted"),
-                   "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                   "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply(self, index, text, body.get("model", "scripted"))
 
 
 @pytest.fixture()
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(_Scripted) as url:
+        yield url
 
 
 def test_openai_generator_through_all_check_stages(endpoint: str, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -7,13 +7,13 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.synthesis.chat_server import reply, serve
 from xlam.datasets import read_records
 from xlam.generators import GeneratorConfig
 from xlam.synthesis.multi_turn import MultiTurnConfig, check_trajectory, run_multi_turn_synthesis
@@ -33,26 +33,13 @@ class _Rephraser(BaseHTTPRequestHandler):
         message = re.search(r"Message: (.*)\Z", prompt, re.S).group(1)  # type: ignore[union-attr]
         index = next(self.counter)
         text = "I need some help with my account." if index % 3 == 2 else f"So, here's my request: {message}"
-        payload = {"id": f"c{index}", "object": "chat.completion", "model": "rephraser",
-                   "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                   "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply(self, index, text, "rephraser")
 
 
 @pytest.fixture()
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Rephraser)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
+    with serve(_Rephraser) as url:
+        yield url
 
 
 def test_llm_rephrased_user_turns_keep_every_value(endpoint: str, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""A local OpenAI-compatible chat endpoint for synthesis tests (loopback only, real HTTP)."""
+"""Local HTTP endpoints for synthesis tests (loopback only, real HTTP): an OpenAI-compatible chat
+reply helper and a server runner."""
 
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ def reply(handler: BaseHTTPRequestHandler, index: int, text: str, model: str) ->
 
 
 @contextmanager
-def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve ``handler`` on a free loopback port; yields the ``/v1`` base URL."""
+def serve(handler: type[BaseHTTPRequestHandler], path: str = "/v1") -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port; yields the base URL (``path`` appended)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
     finally:
         server.shutdown()
         server.server_close()

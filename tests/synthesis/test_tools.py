@@ -6,14 +6,14 @@ import enum
 import json
 import random
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Literal
 
 import jsonschema
 import pytest
 
+from tests.synthesis.chat_server import serve
 from xlam.records import ToolCall
 from xlam.synthesis.values import sample_arguments
 from xlam.tools import SandboxLimits, ToolRegistry, execute_calls
@@ -175,14 +175,8 @@ class _Api(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def api_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(_Api, "/api") as url:
+        yield url
 
 
 OPENAPI = {

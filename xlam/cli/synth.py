@@ -6,12 +6,29 @@ Bad input exits with code 2 and prints where and why.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from xlam.cli.errors import bad_input_exits, read_config_file
 from xlam.cli.groups import data_app
+
+if TYPE_CHECKING:
+    from xlam.generators import GeneratorConfig
+
+
+def generator_from_flags(fields: dict[str, Any], backend: str, seed: int, model: str | None,
+                         base_url: str | None) -> GeneratorConfig:
+    """The config file's ``generator`` section overridden by the command-line flags."""
+    from xlam.generators import GeneratorConfig
+
+    gen = dict(fields.get("generator") or {})
+    gen.update({"backend": backend, "seed": seed})
+    if model:
+        gen["model"] = model
+    if base_url:
+        gen["base_url"] = base_url
+    return GeneratorConfig(**gen)
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +66,6 @@ def synthesize_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output datasets.")] = False,
 ) -> None:
     """Synthesize verified function-calling samples (format -> execution -> semantic checks)."""
-    from xlam.generators import GeneratorConfig
     from xlam.synthesis import SynthesisConfig, pass_rate_table, run_synthesis
 
     with bad_input_exits():
@@ -57,13 +73,7 @@ def synthesize_cmd(
         fields.update({"n": n, "seed": seed, "tools": tools})
         if styles:
             fields["styles"] = [s.strip() for s in styles.split(",") if s.strip()]
-        gen = dict(fields.get("generator") or {})
-        gen.update({"backend": generator, "seed": seed})
-        if model:
-            gen["model"] = model
-        if base_url:
-            gen["base_url"] = base_url
-        fields["generator"] = GeneratorConfig(**gen)
+        fields["generator"] = generator_from_flags(fields, generator, seed, model, base_url)
         if api_base_url:
             fields["base_url"] = api_base_url
         if allow:

@@ -12,6 +12,7 @@ import typer
 
 from xlam.cli.errors import bad_input_exits, fail
 from xlam.cli.groups import data_app
+from xlam.cli.synth import generator_from_flags
 
 
 def _load(path: str | None, what: str = "config") -> dict[str, Any]:
@@ -46,7 +47,6 @@ def synthesize_mt_cmd(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output datasets.")] = False,
 ) -> None:
     """Synthesize verified multi-turn dialogues over executable environments (APIGen-MT)."""
-    from xlam.generators import GeneratorConfig
     from xlam.synthesis.multi_turn import (
         MultiTurnConfig,
         funnel_table,
@@ -65,13 +65,7 @@ def synthesize_mt_cmd(
             fields["max_turns"] = max_turns
         if env_config:
             fields["environment_configs"] = _load(env_config, "environment config")
-        gen = dict(fields.get("generator") or {})
-        gen.update({"backend": generator, "seed": seed})
-        if model:
-            gen["model"] = model
-        if base_url:
-            gen["base_url"] = base_url
-        fields["generator"] = GeneratorConfig(**gen)
+        fields["generator"] = generator_from_flags(fields, generator, seed, model, base_url)
         cfg = MultiTurnConfig(**fields)
         given = load_blueprints(blueprints) if blueprints else None
         if variants < 1:

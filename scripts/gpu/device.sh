@@ -40,11 +40,32 @@ case "${1:?}" in
     status=0
     # stop before the device call's own limit so the results still get packed
     # run from the archived code's folder: python puts the working directory first on sys.path
-    (cd "$src" && timeout "${XLAM_GPU_TIMEOUT:-540}" python3 -m xlam.experiments "$file" --workdir "$work" --stages train,eval,report "$@") || status=$?
+    limit=${XLAM_GPU_TIMEOUT:-540}
+    if [ -n "${XLAM_GPU_LANES:-}" ]; then
+      # Lanes share the GPU: "a,b;c;base" runs variants a then b in one process, c in a second and the
+      # base model's evaluation in a third, at the same time (a 135M model leaves most of the GPU idle
+      # while one process launches small kernels or decodes). The report stage runs once at the end.
+      IFS=';' read -ra lanes <<< "$XLAM_GPU_LANES"
+      (while sleep 30; do nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader; done) \
+        > "$work/gpu-usage.log" 2>&1 &
+      monitor=$!
+      pids=()
+      for i in "${!lanes[@]}"; do
+        (cd "$src" && timeout "$((limit - 20))" python3 -m xlam.experiments "$file" --workdir "$work" \
+          --stages train,eval --only "${lanes[$i]}" "$@") > "$work/lane-$i.log" 2>&1 &
+        pids+=($!)
+      done
+      for p in "${pids[@]}"; do wait "$p" || status=$?; done
+      kill "$monitor" 2>/dev/null || true
+      for i in "${!lanes[@]}"; do echo "== lane $i: ${lanes[$i]}"; tail -n 15 "$work/lane-$i.log"; done
+      (cd "$src" && timeout 60 python3 -m xlam.experiments "$file" --workdir "$work" --stages report) || status=$?
+    else
+      (cd "$src" && timeout "$limit" python3 -m xlam.experiments "$file" --workdir "$work" --stages train,eval,report "$@") || status=$?
+    fi
     if [ -n "${OUT:-}" ]; then
       # everything scored so far, partial evaluations included (results.jsonl holds each item's output)
       tar -C "$work" --ignore-failed-read -czf "$OUT/results.tar.gz" report.md summary.json accuracy.png \
-        timings.json outputs eval runs/*/result.json 2>/dev/null || true
+        timings.json outputs eval runs/*/result.json lane-*.log gpu-usage.log 2>/dev/null || true
       cp "$work/report.md" "$OUT/" 2>/dev/null || true
     fi
     exit $status

@@ -171,8 +171,12 @@ class ExperimentRunner:
                             limit=settings["limit"], prompt_mode="prompt", max_tokens=settings["max_tokens"],
                             fit_max_tokens=settings.get("fit_max_tokens", True), label=name)
         started = time.perf_counter()
-        run_bfcl_eval(config, out)
-        self.timings[f"eval:{name}"] = time.perf_counter() - started
+        # resume: a call cut off mid-evaluation (a GPU lease ends) keeps every item already scored
+        result = run_bfcl_eval(config, out, resume=True, progress=False)
+        seconds = time.perf_counter() - started
+        self.timings[f"eval:{name}"] = seconds
+        log.info("eval %s: %d items in %.0f s (%.1f items/s, model load included)", name, result.items, seconds,
+                 result.items / max(seconds, 1e-9))
         return out
 
     # --- all -----------------------------------------------------------------------------------

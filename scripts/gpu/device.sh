@@ -34,7 +34,7 @@ case "${1:?}" in
     mkdir -p "$work"
     if [ -f "$store/data.tar.gz" ]; then tar -xzf "$store/data.tar.gz" -C "$work" && rm "$store/data.tar.gz"; fi
     export PYTHONPATH="$site:$src" USE_HUB_KERNELS=0 HF_HUB_OFFLINE=1 XLAM_CACHE_DIR=$store/cache PYTHONUNBUFFERED=1
-    export TOKENIZERS_PARALLELISM=false
+    export TOKENIZERS_PARALLELISM=false PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name(0))'
     nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
     status=0
@@ -51,8 +51,11 @@ case "${1:?}" in
       monitor=$!
       pids=()
       for i in "${!lanes[@]}"; do
-        (cd "$src" && timeout "$((limit - 20))" python3 -m xlam.experiments "$file" --workdir "$work" \
-          --stages train,eval --only "${lanes[$i]}" "$@") > "$work/lane-$i.log" 2>&1 &
+        lane=${lanes[$i]} delay=0
+        # "150:a,b" starts the lane after 150 s (so at most two trainings hold GPU memory at once)
+        if [[ $lane =~ ^([0-9]+):(.*)$ ]]; then delay=${BASH_REMATCH[1]} lane=${BASH_REMATCH[2]}; fi
+        (sleep "$delay" && cd "$src" && timeout "$((limit - 20 - delay))" python3 -m xlam.experiments "$file" \
+          --workdir "$work" --stages train,eval --only "$lane" "$@") > "$work/lane-$i.log" 2>&1 &
         pids+=($!)
       done
       for p in "${pids[@]}"; do wait "$p" || status=$?; done

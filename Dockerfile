@@ -31,6 +31,7 @@ RUN pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_INDEX_URL}" \
  && pip install -c image/constraints.txt "setuptools>=69" wheel
 COPY pyproject.toml README.md /src/
 COPY xlam /src/xlam
+COPY platform_contracts /src/platform_contracts
 COPY services /src/services
 COPY pipelines /src/pipelines
 COPY operators /src/operators

@@ -13,12 +13,13 @@ from typing import Any
 from operators import reconcile
 from operators.builders import kfp_run
 from operators.builders.common import storage_parts
-from operators.control_plane import RUN_ID_LABEL, ControlPlaneClient, ControlPlaneError
-from operators.crd_schemas import TERMINAL_PHASES
+from operators.control_plane import ControlPlaneClient, ControlPlaneError
 from operators.kfp_client import KfpClient
-from operators.kube import KubeApi, KubeError
 from operators.settings import OperatorSettings
 from operators.status import PhaseUpdate, next_status
+from platform_contracts.k8s.crd_schemas import TERMINAL_PHASES
+from platform_contracts.k8s.kube import KubeApi, KubeError
+from platform_contracts.k8s.labels import RUN_ID_LABEL
 
 log = logging.getLogger("xlam.operator")
 

@@ -38,7 +38,7 @@ def crds() -> None:
     """Print the CustomResourceDefinitions (YAML) to stdout."""
     import yaml
 
-    from operators.crd_schemas import all_crds
+    from platform_contracts.k8s.crd_schemas import all_crds
 
     typer.echo(yaml.safe_dump_all(all_crds(), sort_keys=False))
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-RUN_ID_LABEL = "xlam.ai/run-id"
-PROJECT_ANNOTATION = "xlam.ai/project"
+from platform_contracts.client import ApiClientError, XlamClient
+from platform_contracts.k8s.labels import PROJECT_ANNOTATION
 
 
 class ControlPlaneError(RuntimeError):
@@ -72,21 +72,23 @@ def registration_body(cr: dict[str, Any]) -> dict[str, Any]:
 
 
 class ControlPlaneClient:
+    """Run registration on the typed API client (no retries here: kopf retries retryable errors)."""
+
     def __init__(self, api_url: str, *, token: str | None = None, project: str = "default",
                  client: httpx.Client | None = None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.project = project
-        self._http = client or httpx.Client(base_url=api_url.rstrip("/"), headers=headers, timeout=15.0)
+        self.api = XlamClient(api_url, token, timeout=15.0, retries=1, http=client)
 
     def register(self, cr: dict[str, Any]) -> str:
         """Register (or find) the control-plane run of ``cr``; returns its run id."""
         project = ((cr.get("metadata") or {}).get("annotations") or {}).get(PROJECT_ANNOTATION) or self.project
+        body = registration_body(cr)
         try:
-            resp = self._http.post(f"/v1/projects/{project}/runs", json=registration_body(cr),
-                                   headers={"Idempotency-Key": idempotency_key(cr["metadata"]["uid"])})
+            run = self.api.submit_run(project, body["kind"], body["spec"], name=body["name"],
+                                      idempotency_key=idempotency_key(cr["metadata"]["uid"]), backend=body["backend"])
         except httpx.HTTPError as exc:
             raise ControlPlaneError(f"control plane unreachable: {exc}", retryable=True) from exc
-        if resp.status_code >= 400:
-            raise ControlPlaneError(f"control plane refused registration: HTTP {resp.status_code}: "
-                                    f"{resp.text[:300]}", retryable=resp.status_code >= 500 or resp.status_code == 429)
-        return str(resp.json()["id"])
+        except ApiClientError as exc:
+            raise ControlPlaneError(f"control plane refused registration: HTTP {exc.status}: {exc.message[:300]}",
+                                    retryable=exc.status >= 500 or exc.status == 429) from exc
+        return str(run["id"])

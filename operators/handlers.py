@@ -16,14 +16,15 @@ import kopf
 
 from operators import actions, reconcile
 from operators.control_plane import ControlPlaneClient, ControlPlaneError
-from operators.crd_schemas import GROUP, TERMINAL_PHASES, VERSION
 from operators.kfp_client import KfpClient, KfpError
-from operators.kube import KubeApi, KubeError
 from operators.settings import OperatorSettings
 from operators.sizing import SizingError
 from operators.status import PhaseUpdate, next_status
+from platform_contracts.k8s.crd_schemas import GROUP, TERMINAL_PHASES, VERSION
+from platform_contracts.k8s.kube import KubeApi, KubeError
+from platform_contracts.k8s.labels import KIND_LABEL, MANAGED_BY, MANAGED_BY_LABEL
 
-MANAGED = {"app.kubernetes.io/managed-by": "xlam-operator"}
+MANAGED = {MANAGED_BY_LABEL: MANAGED_BY}
 
 
 class Context:
@@ -136,7 +137,7 @@ def evaluation_start(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
     _apply(patch, actions.start_evaluation(Context.kube(), cr, Context.settings))
 
 
-@kopf.on.event("batch", "v1", "jobs", labels={**MANAGED, "xlam.ai/kind": "EvaluationRun"})
+@kopf.on.event("batch", "v1", "jobs", labels={**MANAGED, KIND_LABEL: "EvaluationRun"})
 @_translate
 def job_event(body: kopf.Body, type: str | None, **_: Any) -> None:
     _sync_owner("EvaluationRun", body, type, reconcile.evaluation_status_patch)

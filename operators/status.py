@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from operators.crd_schemas import TERMINAL_PHASES
+from platform_contracts.k8s.crd_schemas import TERMINAL_PHASES
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """How the end-to-end pipeline's training step runs the distributed job.
 
 ``TrainingLauncher`` is the interface: launch a training config, follow its state, cancel it.
-``local`` runs ``xlam train run`` as a subprocess (local Ray); the Kubernetes path (``rayjob``:
-create a RayJob through the Kubernetes API and follow its status) plugs in through
-:func:`register_launcher` from ``operators``.
+``local`` runs ``xlam train run`` as a subprocess (local Ray); ``rayjob``
+(:mod:`pipelines.rayjob_launcher`) creates a ``TrainingRun`` custom resource through the shared
+Kubernetes contract and follows its phase (the operator runs it as a KubeRay RayJob).
 """
 
 from __future__ import annotations
@@ -108,19 +108,16 @@ class LocalLauncher(TrainingLauncher):
                 proc.kill()
 
 
-_LAUNCHERS: dict[str, Callable[[], TrainingLauncher]] = {"local": LocalLauncher}
+def _rayjob() -> TrainingLauncher:
+    from pipelines.rayjob_launcher import RayJobLauncher  # imported on use: it needs the Kubernetes contract
+
+    return RayJobLauncher()
 
 
-def register_launcher(name: str, factory: Callable[[], TrainingLauncher]) -> None:
-    _LAUNCHERS[name] = factory
+_LAUNCHERS: dict[str, Callable[[], TrainingLauncher]] = {"local": LocalLauncher, "rayjob": _rayjob}
 
 
 def get_launcher(name: str) -> TrainingLauncher:
-    if name not in _LAUNCHERS and name == "rayjob":
-        # The Kubernetes implementation lives with the operator; importing it registers it.
-        import importlib
-
-        importlib.import_module("operators.rayjob_launcher")
     if name not in _LAUNCHERS:
         raise ValueError(f"unknown launcher {name!r}; known: {', '.join(sorted(_LAUNCHERS))}")
     return _LAUNCHERS[name]()

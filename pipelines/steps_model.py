@@ -149,7 +149,7 @@ def register(model_path: str, model_uri: str, evaluation_json: str, api_url: str
     """Register the model version in the control plane (token from ``XLAM_API_TOKEN``) and move ``latest``."""
     if not api_url:
         return "skipped: no control plane configured (api_url is empty)"
-    from services.client import ApiClientError, XlamClient
+    from platform_contracts.client import ApiClientError, XlamClient
 
     evaluation = Summary.model_validate_json(evaluation_json)
     card_path = Path(model_path) / "model_card.json"

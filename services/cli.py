@@ -36,7 +36,7 @@ def _load_config() -> dict[str, Any]:
 
 
 def _client() -> Any:
-    from services.client import XlamClient
+    from platform_contracts.client import XlamClient
 
     cfg = _load_config()
     url = os.environ.get("XLAM_API_URL") or cfg.get("url")
@@ -56,7 +56,7 @@ def _project(project: str | None) -> str:
 
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    from services.client import ApiClientError
+    from platform_contracts.client import ApiClientError
 
     try:
         return fn(*args, **kwargs)
@@ -163,7 +163,7 @@ def login(
     project: ProjectOpt = None,
 ) -> None:
     """Check the token against the API and store it (file mode 0600)."""
-    from services.client import XlamClient
+    from platform_contracts.client import XlamClient
 
     token = token or sys.stdin.readline().strip()
     with XlamClient(url, token) as c:

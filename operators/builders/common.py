@@ -5,11 +5,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-MANAGED_BY = "xlam-operator"
-RUN_LABEL = "xlam.ai/run"
-KIND_LABEL = "xlam.ai/kind"
-UID_LABEL = "xlam.ai/run-uid"
-QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+from platform_contracts.k8s.labels import (
+    COMPONENT_LABEL,
+    KIND_LABEL,
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    PART_OF,
+    PART_OF_LABEL,
+    QUEUE_LABEL,
+    RUN_LABEL,
+    UID_LABEL,
+)
+
 TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "20Gi"}}
 TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}
 
@@ -33,9 +40,9 @@ def owner_reference(cr: dict[str, Any]) -> dict[str, Any]:
 def labels(cr: dict[str, Any], component: str) -> dict[str, str]:
     meta = cr["metadata"]
     out = {
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": "xlam",
-        "app.kubernetes.io/component": component,
+        MANAGED_BY_LABEL: MANAGED_BY,
+        PART_OF_LABEL: PART_OF,
+        COMPONENT_LABEL: component,
         RUN_LABEL: meta["name"],
         KIND_LABEL: cr["kind"],
         UID_LABEL: meta["uid"],

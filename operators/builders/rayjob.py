@@ -177,7 +177,7 @@ def build_rayjob(cr: dict[str, Any], sizing: Sizing, settings: OperatorSettings)
         "shutdownAfterJobFinishes": True,  # also required for Kueue admission (kuberay#1813)
         "ttlSecondsAfterFinished": int(spec.get("ttlSecondsAfterFinished", 3600)),
         "backoffLimit": int(spec.get("backoffLimit", 0)),
-        "metadata": {"xlam.ai/run": cr["metadata"]["name"], "xlam.ai/run-uid": cr["metadata"]["uid"]},
+        "metadata": {common.RUN_LABEL: cr["metadata"]["name"], common.UID_LABEL: cr["metadata"]["uid"]},
         "submitterPodTemplate": _submitter_template(cr, settings),
         "submitterConfig": {"backoffLimit": 2},
         "rayClusterSpec": {

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
-
 from services.backends.base import Backend, BackendStatus, RunContext
 
-BACKENDS = {"local": "services.backends.local:LocalBackend", "kubernetes": "services.backends.kubernetes:KubernetesBackend"}
+BACKENDS = ("local", "kubernetes")
 
 
 def get_backend(name: str) -> Backend:
-    """Instantiate the backend called ``name`` (imported lazily)."""
-    if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
-    module, cls = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return]
+    """Instantiate the backend called ``name`` (imported on use: the kubernetes one needs the
+    Kubernetes client, which a local-only deployment does not install)."""
+    if name == "local":
+        from services.backends.local import LocalBackend
+
+        return LocalBackend()
+    if name == "kubernetes":
+        from services.backends.kubernetes import KubernetesBackend
+
+        return KubernetesBackend()
+    raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
 
 
 __all__ = ["BACKENDS", "Backend", "BackendStatus", "RunContext", "get_backend"]

@@ -14,11 +14,12 @@ submitted), maps the resource's status to :class:`BackendStatus`, and deletes it
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Phase = Literal["pending", "running", "succeeded", "failed", "cancelled", "lost"]
+from platform_contracts.runstate import BackendPhase as Phase
+from platform_contracts.runstate import BackendStatus
 
 
 @dataclass
@@ -40,17 +41,7 @@ class RunContext:
         return f"{self.run_id.replace('_', '-')}-a{self.attempt}"
 
 
-@dataclass
-class BackendStatus:
-    phase: Phase
-    message: str = ""
-    outputs: dict[str, Any] = field(default_factory=dict)
-    """On success: ``{"datasets": [{"name", "uri", "inputs"}], "models": [{"name", "artifact_uri",
-    "metrics", "card", "inputs"}], "evaluation": {...}}``."""
-
-    @property
-    def terminal(self) -> bool:
-        return self.phase in ("succeeded", "failed", "cancelled", "lost")
+__all__ = ["Backend", "BackendStatus", "Phase", "RunContext"]
 
 
 class Backend(ABC):

@@ -253,7 +253,7 @@ class Quickstart:
 
     # --- the steps ---------------------------------------------------------------------------
     def start_control_plane(self) -> None:
-        from services.client import XlamClient
+        from platform_contracts.client import XlamClient
         from xlam.assets import bfcl_data_dir
 
         with self.step("control plane") as info:

@@ -3,7 +3,7 @@
 cached yet). No kubelet, controller-manager or scheduler: docs/KUBERNETES.md says what that means.
 
 Helpers: raw REST (``httpx``, status codes and bodies exactly as the server returns them), the
-project's own ``operators.kube.KubeApi`` on any token, ServiceAccount tokens through the
+project's own ``platform_contracts.k8s.kube.KubeApi`` on any token, ServiceAccount tokens through the
 TokenRequest API (the 1.20 server has no controller-manager, so no token Secrets), kubeconfigs.
 """
 
@@ -86,10 +86,10 @@ class RealApiServer:
         return path
 
     def kube(self, token: str | None = None) -> Any:
-        """The project's own client (``operators.kube.KubeApi``) authenticated with ``token``."""
+        """The project's own client (``platform_contracts.k8s.kube.KubeApi``) authenticated with ``token``."""
         from kubernetes import client
 
-        from operators.kube import KubeApi
+        from platform_contracts.k8s.kube import KubeApi
 
         cfg = client.Configuration()
         cfg.host = self.url

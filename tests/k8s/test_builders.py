@@ -14,9 +14,9 @@ import yaml
 
 from operators import reconcile
 from operators.builders import eval_job, kfp_run, rayjob
-from operators.crd_schemas import ROOT
 from operators.settings import OperatorSettings
 from operators.sizing import Sizing, SizingError, resolve_sizing
+from platform_contracts.k8s.crd_schemas import ROOT
 from xlam.training.config import parse_train_config
 
 SETTINGS = OperatorSettings(image="registry.test/xlam:1.2.3")

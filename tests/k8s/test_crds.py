@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from operators.crd_schemas import KINDS, PHASES, ROOT, all_crds, openapi_schema, rendered_files
-from operators.validation import apply_defaults, cel_available, validate
+from platform_contracts.k8s.crd_schemas import KINDS, PHASES, ROOT, all_crds, openapi_schema, rendered_files
+from platform_contracts.k8s.validation import apply_defaults, cel_available, validate
 
 EXAMPLES = sorted((ROOT / "examples" / "k8s").glob("*.yaml"))
 
@@ -17,8 +17,8 @@ EXAMPLES = sorted((ROOT / "examples" / "k8s").glob("*.yaml"))
 def test_committed_crd_copies_match_the_generator() -> None:
     for rel, text in rendered_files().items():
         path = ROOT / rel
-        assert path.exists(), f"{rel} missing: run python -m operators.crd_schemas --write"
-        assert path.read_text() == text, f"{rel} is stale: run python -m operators.crd_schemas --write"
+        assert path.exists(), f"{rel} missing: run python -m platform_contracts.k8s.crd_schemas --write"
+        assert path.read_text() == text, f"{rel} is stale: run python -m platform_contracts.k8s.crd_schemas --write"
 
 
 def test_crd_shape() -> None:

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from operators import reconcile
-from operators.crd_schemas import ROOT
 from operators.settings import IMAGE_REPOSITORY, OperatorSettings
+from platform_contracts.k8s.crd_schemas import ROOT
 from tests.k8s.render import OVERLAYS, helm_template, kustomize
 from tests.k8s.test_builders import example, explicit
 

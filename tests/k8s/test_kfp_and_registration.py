@@ -166,7 +166,7 @@ def test_registration_specs_validate_in_the_control_plane(name: str) -> None:
     import yaml
 
     from operators.control_plane import control_plane_spec, run_kind
-    from operators.crd_schemas import ROOT
+    from platform_contracts.k8s.crd_schemas import ROOT
     from services.runspecs import validate_spec
 
     cr = yaml.safe_load((ROOT / "examples" / "k8s" / name).read_text())

@@ -12,8 +12,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from operators.crd_schemas import all_crds
 from operators.settings import DEFAULT_IMAGE, IMAGE_REPOSITORY
+from platform_contracts.k8s.crd_schemas import all_crds
 from tests.k8s.render import OVERLAYS, ROOT, diff, helm_template, key, kustomize, normalise
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from operators import reconcile
-from operators.crd_schemas import ROOT, openapi_schema
 from operators.settings import OperatorSettings
-from operators.validation import apply_defaults, validate
+from platform_contracts.k8s.crd_schemas import ROOT, openapi_schema
+from platform_contracts.k8s.validation import apply_defaults, validate
 from tests.k8s.realserver import MERGE
 
 pytestmark = pytest.mark.apiserver

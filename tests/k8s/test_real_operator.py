@@ -264,7 +264,7 @@ def test_conflicting_write_is_a_retryable_error(apiserver: RealApiServer, http: 
     import kopf
 
     from operators.handlers import _translate
-    from operators.kube import KubeError
+    from platform_contracts.k8s.kube import KubeError
 
     http.post(TR, json=training_run("conflict")).raise_for_status()
     stale = get(http, f"{TR}/conflict")["metadata"]["resourceVersion"]
@@ -343,7 +343,7 @@ def test_synthesis_run_creates_one_kfp_run_and_terminates_it_on_delete(http: htt
 # ----------------------------------------------------------------- the control plane's kubernetes backend
 @pytest.fixture(scope="module")
 def worker_kube(apiserver: RealApiServer, xlam_installed: dict[str, Any]) -> Any:
-    """``operators.kube.KubeApi`` as the worker's ServiceAccount (the backend runs in the worker)."""
+    """``platform_contracts.k8s.kube.KubeApi`` as the worker's ServiceAccount (the backend runs in the worker)."""
     return apiserver.kube(apiserver.sa_token(NS, "xlam-worker"))
 
 
@@ -367,9 +367,10 @@ def _ctx(run_id: str, attempt: int, tmp_path: Path, **spec: Any) -> Any:
 
 def test_kubernetes_backend_with_the_operator(http: httpx.Client, worker_kube: Any, kubelet: KubeletStandIn,
                                               tmp_path: Path) -> None:
-    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+    from platform_contracts.k8s.runs import K8sRunSettings
+    from services.backends.kubernetes import KubernetesBackend
 
-    backend = KubernetesBackend(api=worker_kube, settings=K8sBackendSettings(
+    backend = KubernetesBackend(api=worker_kube, settings=K8sRunSettings(
         namespace=NS, storage_uri="s3://bucket", nodes=1, gpus_per_node=0))
     ctx = _ctx("run_01JTRAIN", 1, tmp_path)
     ref = backend.submit(ctx)
@@ -414,10 +415,11 @@ def test_kubernetes_backend_with_the_operator(http: httpx.Client, worker_kube: A
 
 
 def test_backend_rejects_invalid_runs_before_the_cluster(http: httpx.Client, worker_kube: Any, tmp_path: Path) -> None:
+    from platform_contracts.k8s.runs import K8sRunSettings
     from services.backends.base import RunContext
-    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+    from services.backends.kubernetes import KubernetesBackend
 
-    backend = KubernetesBackend(api=worker_kube, settings=K8sBackendSettings(namespace=NS, storage_uri="s3://b"))
+    backend = KubernetesBackend(api=worker_kube, settings=K8sRunSettings(namespace=NS, storage_uri="s3://b"))
     ctx = RunContext(run_id="run_bad", project_id="p", kind="training", spec={"config": {"model": {"recipe": "gpt-9"}}},
                      attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://b")
     with pytest.raises(ValueError, match="recipe"):
@@ -428,12 +430,13 @@ def test_backend_rejects_invalid_runs_before_the_cluster(http: httpx.Client, wor
 def test_backend_adopts_a_kubectl_created_run(http: httpx.Client, worker_kube: Any, tmp_path: Path) -> None:
     """A TrainingRun applied with kubectl and registered by the operator (label xlam.ai/run-id) is
     adopted by the worker's backend on the first attempt instead of a second resource being created."""
-    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+    from platform_contracts.k8s.runs import K8sRunSettings
+    from services.backends.kubernetes import KubernetesBackend
 
     cr = training_run("kubectl-made")
     cr["metadata"]["labels"] = {"xlam.ai/run-id": "run_01JKUBECTL"}
     http.post(TR, json=cr).raise_for_status()
-    backend = KubernetesBackend(api=worker_kube, settings=K8sBackendSettings(namespace=NS, storage_uri="s3://b"))
+    backend = KubernetesBackend(api=worker_kube, settings=K8sRunSettings(namespace=NS, storage_uri="s3://b"))
     ctx = _ctx("run_01JKUBECTL", 1, tmp_path)
     assert backend.submit(ctx) == f"k8s:{NS}/TrainingRun/kubectl-made"
     assert get(http, f"{TR}/run-01jkubectl-a1") is None
@@ -444,10 +447,11 @@ def test_backend_adopts_a_kubectl_created_run(http: httpx.Client, worker_kube: A
 
 def test_backend_outside_its_namespace_is_forbidden(worker_kube: Any, namespace: str, tmp_path: Path) -> None:
     """The worker's Role is bound in `xlam` only: elsewhere the server answers 403, not retried."""
-    from operators.kube import KubeError
-    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+    from platform_contracts.k8s.kube import KubeError
+    from platform_contracts.k8s.runs import K8sRunSettings
+    from services.backends.kubernetes import KubernetesBackend
 
-    backend = KubernetesBackend(api=worker_kube, settings=K8sBackendSettings(namespace=namespace, storage_uri="s3://b"))
+    backend = KubernetesBackend(api=worker_kube, settings=K8sRunSettings(namespace=namespace, storage_uri="s3://b"))
     with pytest.raises(KubeError) as err:
         backend.submit(_ctx("run_01JELSEWHERE", 1, tmp_path))
     assert err.value.status == 403 and not err.value.retryable
@@ -456,13 +460,14 @@ def test_backend_outside_its_namespace_is_forbidden(worker_kube: Any, namespace:
 
 def test_rayjob_launcher_creates_a_training_run_and_follows_its_phase(http: httpx.Client, worker_kube: Any,
                                                                       tmp_path: Path) -> None:
-    """The pipeline's ``rayjob`` launcher (TrainingRun through the backend), with the operator running."""
-    from operators.rayjob_launcher import RayJobLauncher
-    from pipelines.launchers import _LAUNCHERS
-    from services.backends.kubernetes import K8sBackendSettings, KubernetesBackend
+    """The pipeline's ``rayjob`` launcher (a TrainingRun through the shared Kubernetes contract), with the
+    operator running."""
+    from pipelines.launchers import get_launcher
+    from pipelines.rayjob_launcher import RayJobLauncher
+    from platform_contracts.k8s.runs import K8sRunSettings, KubeRuns
 
-    assert _LAUNCHERS["rayjob"] is RayJobLauncher  # importing the module registers it
-    backend = KubernetesBackend(api=worker_kube, settings=K8sBackendSettings(
+    assert isinstance(get_launcher("rayjob"), RayJobLauncher)  # registered in pipelines.launchers
+    backend = KubeRuns(api=worker_kube, settings=K8sRunSettings(
         namespace=NS, storage_uri="s3://bucket", nodes=1, gpus_per_node=0))
     launcher = RayJobLauncher(backend, project="p")
     cfg = {"name": "tiny-moe-sft", "method": "sft", "model": {"recipe": "tiny-moe"},

@@ -3,7 +3,7 @@
 What the API server would do before storing a custom resource, minus admission webhooks:
 structural validation (jsonschema), defaulting (``default``), then the CEL
 ``x-kubernetes-validations`` rules (with ``cel-python`` when installed). Used by the tests and by
-``services.backends.kubernetes`` to reject a bad run before it reaches a cluster.
+``platform_contracts.k8s.runs`` (the control plane's kubernetes backend) to reject a bad run before it reaches a cluster.
 """
 
 from __future__ import annotations

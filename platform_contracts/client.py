@@ -1,4 +1,7 @@
-"""Python client for the control-plane REST API (retries on transient failures).
+"""The one typed Python client of the control-plane REST API (retries on transient failures).
+
+Used by the ``xlam api`` commands, the kfp pipeline's register step, the operator's run
+registration (``operators.control_plane``) and the quickstart.
 
 >>> c = XlamClient("http://127.0.0.1:8000", token="xlam_...")
 >>> run = c.submit_run("fc-team", "data-pipeline", {"source": "bfcl", ...})
@@ -37,10 +40,13 @@ def _transient(exc: BaseException) -> bool:
 
 
 class XlamClient:
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30.0, retries: int = 4) -> None:
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30.0, retries: int = 4,
+                 http: httpx.Client | None = None) -> None:
+        """``retries``: attempts for retryable requests (1: never retry); ``http``: a ready client
+        (tests pass one with a mock transport)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        self.http = http or httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
         self.retries = retries
 
     def close(self) -> None:

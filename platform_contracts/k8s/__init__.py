@@ -1,0 +1,1 @@
+"""The Kubernetes contract shared by the control plane, the pipelines and the operator."""

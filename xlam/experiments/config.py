@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from xlam.augment.config import AugmentConfig
 from xlam.dedup.config import DedupConfig
 from xlam.synthesis.config import SynthesisConfig
+from xlam.synthesis.multi_turn.config import MultiTurnConfig
 
 Stage = Literal["data", "train", "eval", "report"]
 STAGES: tuple[Stage, ...] = ("data", "train", "eval", "report")
@@ -31,13 +32,17 @@ class DataRecipe(_Strict):
                                                    "checks (False: keep every well-formed draft: the ablation).")
     augment: AugmentConfig | None = Field(default=None, description="Augmentation of the synthesized samples.")
     dedup: DedupConfig | None = Field(default_factory=DedupConfig, description="Exact + near dedup; null: off.")
+    multi_turn: MultiTurnConfig | None = Field(
+        default=None, description="APIGen-MT dialogues over the platform's own stateful environments, mixed in "
+        "(train with data.expansion: per_user_turn so every assistant turn is a target).")
     extra_datasets: list[str] = Field(default_factory=list, description="Further dataset URIs mixed in as they are.")
     decontaminate: bool = Field(default=True, description="Drop records that share a function name or a query "
                                                          "8-gram with BFCL (the evaluation set).")
 
 
 class EvalRecipe(_Strict):
-    categories: list[str] = Field(default_factory=lambda: ["non_live"], description="BFCL categories or groups.")
+    categories: list[str] = Field(default_factory=lambda: ["non_live"], description="BFCL categories or groups "
+                                  "(multi-turn ones such as multi_turn_base run through the multi-turn harness).")
     limit: int | None = Field(default=None, ge=1, description="Items per category (first N in file order).")
     batch_size: int = Field(default=64, ge=1, description="Prompts per generate() batch.")
     max_tokens: int = Field(default=256, ge=8)

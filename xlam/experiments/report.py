@@ -17,7 +17,8 @@ from xlam.reports import bar_chart
 
 CALL_CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple")
 SHOWN = (*CALL_CATEGORIES, "irrelevance", "live_simple", "live_multiple", "live_parallel",
-         "live_parallel_multiple", "live_irrelevance")
+         "live_parallel_multiple", "live_irrelevance", "multi_turn_base", "multi_turn_miss_func",
+         "multi_turn_miss_param", "multi_turn_long_context")
 
 
 def export_outputs(eval_dir: Path, target: Path) -> Path:

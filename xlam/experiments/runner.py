@@ -42,6 +42,9 @@ def set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
     node[leaf] = value
 
 
+_OPTIONAL_LATER = frozenset({"multi_turn"})
+
+
 @dataclass
 class Plan:
     """One variant resolved: its data recipe (as a dict), train fields and eval settings."""
@@ -53,7 +56,9 @@ class Plan:
 
     @property
     def data_key(self) -> str:
-        blob = json.dumps(self.data, sort_keys=True, default=str).encode()
+        # fields added later hash only when set, so existing data sets keep their keys
+        recipe = {k: v for k, v in self.data.items() if not (k in _OPTIONAL_LATER and v is None)}
+        blob = json.dumps(recipe, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
 
@@ -101,6 +106,14 @@ class ExperimentRunner:
         run_synthesis(None, verified, synth, rejects_uri=None if recipe["verify"] else rejects,
                       report_dir=target / "reports" / "synthesis")
         sources = [verified] if recipe["verify"] else [verified, rejects]
+        if recipe.get("multi_turn") is not None:
+            from xlam.synthesis.multi_turn.config import MultiTurnConfig
+            from xlam.synthesis.multi_turn.runner import run_multi_turn_synthesis
+
+            dialogues = str(target / "synth-mt")
+            run_multi_turn_synthesis(dialogues, MultiTurnConfig.model_validate(
+                {"seed": self.config.seed, **recipe["multi_turn"]}), report_dir=target / "reports" / "synthesis-mt")
+            sources.append(dialogues)
         if recipe.get("augment") is not None:
             augmented = []
             for i, uri in enumerate(sources):
@@ -158,21 +171,30 @@ class ExperimentRunner:
     def evaluate(self, name: str, model: str, settings: dict[str, Any]) -> Path:
         from xlam.evaluation.config import EvalConfig
         from xlam.evaluation.harness import run_bfcl_eval
+        from xlam.evaluation.multi_turn import expand_multi_turn_categories, is_multi_turn_name
         from xlam.generators import GeneratorConfig
 
         out = self.eval_dir(name)
-        if (out / "summary.json").is_file():
+        multi = [c for c in settings["categories"] if is_multi_turn_name(c)]
+        single = [c for c in settings["categories"] if c not in multi]
+        if _scored(out, single, expand_multi_turn_categories(multi)):
             return out
         device = self.device or _default_device()
         generator = GeneratorConfig(backend="hf", model=model, device=device,
                                     dtype="bfloat16" if device.startswith("cuda") else "float32",
                                     batch_size=settings["batch_size"], tool_prompt="prompt")
-        config = EvalConfig(model=model, generator=generator, categories=settings["categories"],
+        config = EvalConfig(model=model, generator=generator, categories=single or ["simple_python"],
                             limit=settings["limit"], prompt_mode="prompt", max_tokens=settings["max_tokens"],
                             fit_max_tokens=settings.get("fit_max_tokens", True), label=name)
         started = time.perf_counter()
         # resume: a call cut off mid-evaluation (a GPU lease ends) keeps every item already scored
-        result = run_bfcl_eval(config, out, resume=True, progress=False)
+        if single:
+            result = run_bfcl_eval(config, out, resume=True, progress=False)
+        if multi:  # trajectories through BFCL's executable environments, scored as its multi-turn checker
+            from xlam.evaluation.multi_turn import run_multi_turn_eval
+
+            result = run_multi_turn_eval(config, multi, out, resume=True, keep_other_results=bool(single),
+                                         progress=False)
         seconds = time.perf_counter() - started
         self.timings[f"eval:{name}"] = seconds
         log.info("eval %s: %d items in %.0f s (%.1f items/s, model load included)", name, result.items, seconds,
@@ -207,6 +229,18 @@ class ExperimentRunner:
 
             summary = write_report(self.config, self.work, plans(self.config))
         return summary
+
+
+def _scored(out: Path, single: Sequence[str], multi: Sequence[str]) -> bool:
+    """Whether ``out`` holds a finished evaluation of these categories (a later call adding a
+    category, e.g. multi-turn, scores only what is missing: evaluations resume)."""
+    if not (out / "summary.json").is_file():
+        return False
+    from xlam.evaluation.config import expand_categories
+    from xlam.evaluation.results import load_result
+
+    done = set(load_result(out).categories)
+    return set(expand_categories(list(single)) if single else []) | set(multi) <= done
 
 
 def _default_device() -> str:

@@ -2,19 +2,21 @@
 # Pack what a lent GPU machine (torch + transformers, no network, no pydantic/orjson/gguf) needs to run
 # an experiment file, in transfers of at most 64 MiB each (the device tool's limit per call):
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
-#   .gpu/c2/  the second part, its sha256, the wheels the core library needs there, and the data sets
+#   .gpu/c2/  the second part, its sha256, the wheels the core library needs there, the code
+#   .gpu/c3/  the data sets (each call also carries the repository itself, ~6 MB)
 # Usage: scripts/gpu/pack.sh WORKDIR   (WORKDIR: an experiment work dir whose data stage has run)
-# Then, on the device, two consecutive calls (the machine stays warm 30 s between calls):
+# Then, on the device, consecutive calls (the machine stays warm 30 s between calls):
 #   call 1 (carry .gpu/c1): bash scripts/gpu/device.sh receive c1
-#   call 2 (carry .gpu/c2): bash scripts/gpu/device.sh receive c2 && bash scripts/gpu/device.sh run FILE [--only ...]
+#   call 2 (carry .gpu/c2): bash scripts/gpu/device.sh receive c2
+#   call 3 (carry .gpu/c3): bash scripts/gpu/device.sh receive c3 && bash scripts/gpu/device.sh run FILE [--only ...]
 # See scripts/gpu/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${1:?usage: scripts/gpu/pack.sh WORKDIR}
 PY=${PY:-.venv/bin/python}
 PART1_BYTES=${PART1_BYTES:-56000000}
-rm -rf .gpu/c1 .gpu/c2
-mkdir -p .gpu/c1 .gpu/c2/wheels
+rm -rf .gpu/c1 .gpu/c2 .gpu/c3
+mkdir -p .gpu/c1 .gpu/c2/wheels .gpu/c3
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 
 gguf=$($PY -c 'from xlam.assets import smollm2_gguf; print(smollm2_gguf())')
@@ -41,5 +43,10 @@ git archive --format=tar HEAD xlam experiments | gzip -1 > .gpu/c2/src.tar.gz
 git rev-parse HEAD > .gpu/c2/src.commit
 
 # The experiment's data sets (built by its data stage here, on the CPU).
-(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json) > .gpu/c2/data.tar.gz
-du -sh .gpu/c1 .gpu/c2
+(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json) > .gpu/c3/data.tar.gz
+du -sh .gpu/c1 .gpu/c2 .gpu/c3
+limit=$((64 * 1024 * 1024 - $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)))
+for part in .gpu/c1 .gpu/c2 .gpu/c3; do
+  size=$(du -sb "$part" | cut -f1)
+  [ "$size" -le "$limit" ] || { echo "$part: $size bytes, over the $limit a call may carry beside the repository" >&2; exit 1; }
+done

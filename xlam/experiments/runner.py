@@ -169,7 +169,7 @@ class ExperimentRunner:
         return self.work / "eval" / name
 
     def evaluate(self, name: str, model: str, settings: dict[str, Any]) -> Path:
-        from xlam.evaluation.config import EvalConfig
+        from xlam.evaluation.config import EvalConfig, expand_categories
         from xlam.evaluation.harness import run_bfcl_eval
         from xlam.evaluation.multi_turn import expand_multi_turn_categories, is_multi_turn_name
         from xlam.generators import GeneratorConfig
@@ -189,7 +189,12 @@ class ExperimentRunner:
         started = time.perf_counter()
         # resume: a call cut off mid-evaluation (a GPU lease ends) keeps every item already scored
         if single:
-            result = run_bfcl_eval(config, out, resume=True, progress=False)
+            # non-live first, then live (long prompts): a call cut off by its lease keeps whole categories
+            concrete = expand_categories(single)
+            phases = [[c for c in concrete if not c.startswith("live")], concrete]
+            for cats in [p for i, p in enumerate(phases) if p and (i == 0 or p != phases[0])]:
+                result = run_bfcl_eval(config.model_copy(update={"categories": cats}), out, resume=True,
+                                       progress=False)
         if multi:  # trajectories through BFCL's executable environments, scored as its multi-turn checker
             from xlam.evaluation.multi_turn import run_multi_turn_eval
 

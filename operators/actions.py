@@ -17,9 +17,9 @@ from operators.control_plane import ControlPlaneClient, ControlPlaneError
 from operators.kfp_client import KfpClient
 from operators.settings import OperatorSettings
 from operators.status import PhaseUpdate, next_status
-from platform_contracts.k8s.crd_schemas import TERMINAL_PHASES
 from platform_contracts.k8s.kube import KubeApi, KubeError
 from platform_contracts.k8s.labels import RUN_ID_LABEL
+from platform_contracts.runstate import TERMINAL_PHASES
 
 log = logging.getLogger("xlam.operator")
 

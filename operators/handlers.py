@@ -20,9 +20,10 @@ from operators.kfp_client import KfpClient, KfpError
 from operators.settings import OperatorSettings
 from operators.sizing import SizingError
 from operators.status import PhaseUpdate, next_status
-from platform_contracts.k8s.crd_schemas import GROUP, TERMINAL_PHASES, VERSION
+from platform_contracts.k8s.crd_schemas import GROUP, VERSION
 from platform_contracts.k8s.kube import KubeApi, KubeError
 from platform_contracts.k8s.labels import KIND_LABEL, MANAGED_BY, MANAGED_BY_LABEL
+from platform_contracts.runstate import TERMINAL_PHASES
 
 MANAGED = {MANAGED_BY_LABEL: MANAGED_BY}
 

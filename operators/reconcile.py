@@ -12,7 +12,7 @@ from operators.builders import common, eval_job, rayjob
 from operators.settings import OperatorSettings
 from operators.sizing import Sizing, resolve_sizing
 from operators.status import PhaseUpdate, map_job_status, map_kfp_state, map_rayjob_status, next_status
-from platform_contracts.k8s.crd_schemas import TERMINAL_PHASES
+from platform_contracts.runstate import TERMINAL_PHASES
 
 
 class ChildConflict(ValueError):

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from platform_contracts.k8s.crd_schemas import TERMINAL_PHASES
+from platform_contracts.runstate import TERMINAL_PHASES, ResourcePhase
 
 
 @dataclass(frozen=True)
 class PhaseUpdate:
     """A mapped child state: our phase plus the reason/message to show."""
 
-    phase: str
+    phase: ResourcePhase
     reason: str = ""
     message: str = ""
 
@@ -68,7 +68,7 @@ def map_rayjob_status(rayjob_status: dict[str, Any] | None, *, cancel_requested:
     return PhaseUpdate("Submitted", "RayJobStarting", where)
 
 
-KFP_STATES = {
+KFP_STATES: dict[str, ResourcePhase] = {
     "RUNTIME_STATE_UNSPECIFIED": "Submitted",
     "PENDING": "Submitted",
     "RUNNING": "Running",

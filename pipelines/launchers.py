@@ -22,12 +22,12 @@ from typing import Any
 
 import yaml
 
-TERMINAL = ("succeeded", "failed", "cancelled")
+from platform_contracts.runstate import LAUNCH_TERMINAL, LaunchPhase
 
 
 @dataclass
 class LaunchState:
-    state: str  # pending | running | succeeded | failed | cancelled
+    state: LaunchPhase
     message: str = ""
     result: dict[str, Any] = field(default_factory=dict)
 
@@ -54,7 +54,7 @@ class TrainingLauncher(ABC):
             if on_state and st.state != last:
                 on_state(st)
             last = st.state
-            if st.state in TERMINAL:
+            if st.state in LAUNCH_TERMINAL:
                 return st
             if timeout is not None and time.monotonic() - start > timeout:
                 self.cancel(job_id)

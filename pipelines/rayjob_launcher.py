@@ -21,9 +21,7 @@ from typing import Any
 
 from pipelines.launchers import LaunchState, TrainingLauncher
 from platform_contracts.k8s.runs import KubeRuns
-
-_PHASES = {"pending": "pending", "running": "running", "succeeded": "succeeded", "failed": "failed",
-           "cancelled": "cancelled", "lost": "failed"}
+from platform_contracts.runstate import launch_phase
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class RayJobLauncher(TrainingLauncher):
         if models:
             result["hf_export_dir"] = models[0].get("artifact_uri")
             result["metrics"] = [models[0].get("metrics") or {}]
-        return LaunchState(_PHASES.get(status.phase, "running"), status.message, result)
+        return LaunchState(launch_phase(status.phase), status.message, result)
 
     def cancel(self, job_id: str) -> None:
         self.runs.cancel(job_id)

@@ -22,7 +22,7 @@ import httpx
 import orjson
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-TERMINAL = ("succeeded", "failed", "cancelled")
+from platform_contracts.runstate import TERMINAL
 
 
 class ApiClientError(Exception):

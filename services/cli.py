@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from platform_contracts.runstate import TERMINAL
 from xlam.cli.groups import api_app
 
 datasets_app = typer.Typer(help="Datasets: list, register by URI, upload JSONL.", no_args_is_help=True)
@@ -263,7 +264,7 @@ def runs_watch(run_id: str, project: ProjectOpt = None) -> None:
                 console.print(line["line"], markup=False, highlight=False)
             cursor = page["next_cursor"]
             status.update(f"{run['kind']} {run_id}: [bold]{run['state']}[/] (attempt {run['attempt']})")
-            if run["state"] in ("succeeded", "failed", "cancelled") and not page["data"]:
+            if run["state"] in TERMINAL and not page["data"]:
                 break
             time.sleep(1.0)
     console.print(f"{run_id}: {run['state']} {run['message']}")

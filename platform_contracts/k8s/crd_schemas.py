@@ -2,7 +2,8 @@
 
 ``python -m platform_contracts.k8s.crd_schemas --write`` renders them to ``operators/crds/``,
 ``manifests/base/crds/`` and ``charts/xlam/crds/``; a test checks the committed copies are in sync.
-The status ``phase`` vocabulary is the control plane's run state machine.
+The status ``phase`` vocabulary is the control plane's run state machine
+(:mod:`platform_contracts.runstate`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from typing import Any
 
 import yaml
 
+from platform_contracts.runstate import PHASES
 from xlam.training.planner import GPUS as PLANNER_GPUS
 from xlam.training.recipes import RECIPES as TRAINING_RECIPES
 
 GROUP = "xlam.ai"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
-PHASES = ["Queued", "Submitted", "Running", "Succeeded", "Failed", "Cancelling", "Cancelled"]
-TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Cancelled"})
 # From the core's registries (never restated by hand): the CRD enums follow every recipe and GPU type.
 RECIPES = list(TRAINING_RECIPES)
 GPU_TYPES = list(PLANNER_GPUS)
@@ -107,7 +107,7 @@ CONDITION = _obj(
 
 STATUS = _obj(
     {
-        "phase": {"type": "string", "enum": PHASES},
+        "phase": {"type": "string", "enum": list(PHASES)},
         "reason": {"type": "string"},
         "message": {"type": "string"},
         "observedGeneration": {"type": "integer"},

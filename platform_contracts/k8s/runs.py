@@ -35,12 +35,10 @@ from platform_contracts.k8s.labels import (
     RUN_LABEL,
 )
 from platform_contracts.k8s.validation import validate
-from platform_contracts.runstate import BackendStatus
+from platform_contracts.runstate import BACKEND_PHASE_OF, BackendStatus
 
 KIND_OF_RUN = {"training": "TrainingRun", "evaluation": "EvaluationRun", "synthesis": "SynthesisRun",
                "data-pipeline": "SynthesisRun"}
-PHASE_TO_BACKEND = {"Queued": "pending", "Submitted": "pending", "Running": "running", "Cancelling": "running",
-                    "Succeeded": "succeeded", "Failed": "failed", "Cancelled": "cancelled"}
 
 
 class RunRequest(Protocol):
@@ -217,9 +215,9 @@ class KubeRuns:
         if cr is None:
             return BackendStatus("lost", f"{kind} {ns}/{name} no longer exists")
         status = cr.get("status") or {}
-        phase = PHASE_TO_BACKEND.get(status.get("phase") or "Queued", "pending")
+        phase = BACKEND_PHASE_OF.get(status.get("phase") or "Queued", "pending")
         message = " ".join(x for x in (status.get("reason"), status.get("message")) if x)
-        return BackendStatus(phase, message, outputs_of(cr) if phase == "succeeded" else {})  # type: ignore[arg-type]
+        return BackendStatus(phase, message, outputs_of(cr) if phase == "succeeded" else {})
 
     def cancel(self, ref: str) -> None:
         ns, kind, name = parse_ref(ref)

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from platform_contracts.runstate import RunState
+
 ID_SHAPE = re.compile(r"^[A-Za-z]{1,6}_[0-9A-Fa-f]{26}$")
 
 
@@ -31,7 +33,6 @@ Uri = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z]{1,6}_[0-9a-f]{26}$", max_length=40)]
 Role = Literal["viewer", "editor", "admin"]
 RunKind = Literal["data-pipeline", "synthesis", "training", "evaluation"]
-RunState = Literal["queued", "submitted", "running", "succeeded", "failed", "cancelling", "cancelled"]
 
 T = TypeVar("T")
 

@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from platform_contracts.runstate import RUN_STATES
 from services.db.base import Base, JSONType, UTCDateTime, utcnow
-from services.state import RUN_STATES
 
 ROLES = ("viewer", "editor", "admin")
 RUN_KINDS = ("data-pipeline", "synthesis", "training", "evaluation")

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from platform_contracts.runstate import ALLOWED_FROM
 from services.db.base import utcnow
 from services.db.models import Run, RunEvent, RunLog, RunMetric
-from services.state import ALLOWED_FROM
 
 _TIMESTAMP_FOR = {"submitted": "submitted_at", "running": "started_at", "succeeded": "finished_at",
                   "failed": "finished_at", "cancelled": "finished_at"}

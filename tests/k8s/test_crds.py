@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platform_contracts.k8s.crd_schemas import KINDS, PHASES, ROOT, all_crds, openapi_schema, rendered_files
+from platform_contracts.k8s.crd_schemas import KINDS, ROOT, all_crds, openapi_schema, rendered_files
 from platform_contracts.k8s.validation import apply_defaults, cel_available, validate
+from platform_contracts.runstate import PHASES
 
 EXAMPLES = sorted((ROOT / "examples" / "k8s").glob("*.yaml"))
 
@@ -28,7 +29,7 @@ def test_crd_shape() -> None:
         assert version["subresources"] == {"status": {}}
         assert crd["spec"]["names"]["shortNames"]
         status = version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
-        assert status["phase"]["enum"] == PHASES
+        assert status["phase"]["enum"] == list(PHASES)
         for field in ("conditions", "observedGeneration", "controlPlane", "metrics"):
             assert field in status
         cols = [c["name"] for c in version["additionalPrinterColumns"]]

@@ -15,10 +15,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from platform_contracts.runstate import TERMINAL, RunState
 from services.api.deps import Editor, ProjectAccess, SessionDep, SettingsDep, Viewer
 from services.api.errors import ERROR_RESPONSES, ApiError, not_found
 from services.api.pagination import decode_cursor, decode_int_cursor, encode_cursor
-from services.api.schemas import LogLine, MetricPoint, Page, RunEventOut, RunKind, RunOut, RunState, RunSubmit
+from services.api.schemas import LogLine, MetricPoint, Page, RunEventOut, RunKind, RunOut, RunSubmit
 from services.api.spec_policy import check_spec
 from services.api.uris import check_uri
 from services.db.base import new_id, utcnow
@@ -26,7 +27,6 @@ from services.db.models import ModelVersion, RegisteredModel, Run, RunEvent, Run
 from services.db.runs import transition
 from services.runspecs import SpecError, input_uris, validate_spec
 from services.settings import Settings
-from services.state import TERMINAL
 from services.worker.enqueue import enqueue_run, revoke_run
 
 router = APIRouter(prefix="/v1/projects/{project_id}/runs", tags=["runs"], responses=ERROR_RESPONSES)

@@ -39,7 +39,7 @@ def _output_name(cr: dict[str, Any]) -> str:
 
 
 def control_plane_spec(cr: dict[str, Any]) -> dict[str, Any]:
-    """The control plane's run spec (services/runspecs.py envelopes) for this resource."""
+    """The control plane's run spec (a platform_contracts.runspecs envelope, JSON form) for this resource."""
     spec = cr.get("spec") or {}
     kind = run_kind(cr)
     if kind == "training":

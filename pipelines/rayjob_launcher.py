@@ -21,7 +21,9 @@ from typing import Any
 
 from pipelines.launchers import LaunchState, TrainingLauncher
 from platform_contracts.k8s.runs import KubeRuns
+from platform_contracts.runspecs import TrainingSpec
 from platform_contracts.runstate import launch_phase
+from xlam.training import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class TrainingRequest:
 
     run_id: str
     project_id: str
-    spec: dict[str, Any]
+    spec: TrainingSpec
     kind: str = "training"
     attempt: int = 1
 
@@ -51,7 +53,8 @@ class RayJobLauncher(TrainingLauncher):
         request = TrainingRequest(
             run_id=f"kfp-{train_config.get('name', 'train')}-{digest}",
             project_id=self.project,
-            spec={"model_name": str(train_config.get("name", "xlam-model")), "config": train_config},
+            spec=TrainingSpec(model_name=str(train_config.get("name", "xlam-model")),
+                              config=TrainConfig.model_validate(train_config)),
         )
         return self.runs.submit(request)
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel
 
 from platform_contracts.k8s.crd_schemas import API_VERSION, openapi_schema
 from platform_contracts.k8s.kube import KubeApi, KubeError
@@ -37,6 +39,9 @@ from platform_contracts.k8s.labels import (
 from platform_contracts.k8s.validation import validate
 from platform_contracts.runstate import BACKEND_PHASE_OF, BackendStatus
 
+if TYPE_CHECKING:
+    from platform_contracts.runspecs import AnySpec
+
 KIND_OF_RUN = {"training": "TrainingRun", "evaluation": "EvaluationRun", "synthesis": "SynthesisRun",
                "data-pipeline": "SynthesisRun"}
 
@@ -52,7 +57,7 @@ class RunRequest(Protocol):
     @property
     def kind(self) -> str: ...
     @property
-    def spec(self) -> dict[str, Any]: ...
+    def spec(self) -> AnySpec: ...
     @property
     def attempt(self) -> int: ...
     @property
@@ -108,37 +113,40 @@ def build_resource(ctx: RunRequest, s: K8sRunSettings) -> dict[str, Any]:
     kind = KIND_OF_RUN.get(ctx.kind)
     if kind is None:
         raise ValueError(f"run kind {ctx.kind!r} has no Kubernetes resource")
-    spec_in = ctx.spec
+    run = ctx.spec  # the kind's envelope of core config models
     annotations: dict[str, str] = {PROJECT_ANNOTATION: ctx.project_id, ATTEMPT_ANNOTATION: str(ctx.attempt)}
     spec: dict[str, Any] = {"controlPlaneRunId": ctx.run_id, "storage": s.storage()}
-    if ctx.kind == "training":
-        config = dict(spec_in.get("config") or {})  # an xlam.training.TrainConfig document
-        recipe = (config.get("model") or {}).get("recipe", "tiny")
-        spec.update(recipe=recipe, method=config.get("method", "sft"), config=config,
+
+    def doc(config: BaseModel) -> dict[str, Any]:
+        # The fields the run set (a stored run: all of them): the operator fills in what is left
+        # (planner recommendations, name, output places) only where the config is silent.
+        return config.model_dump(mode="json", exclude_unset=True)
+
+    if run.kind == "training":
+        spec.update(recipe=run.config.model.recipe, method=run.config.method, config=doc(run.config),
                     resources={"sizing": "Planner", "gpuType": s.gpu_type, "gpusPerNode": s.gpus_per_node})
         if s.nodes is not None:
             spec["resources"].update(sizing="Explicit", nodes=s.nodes)
-        annotations[MODEL_NAME_ANNOTATION] = str(spec_in.get("model_name", ""))
-    elif ctx.kind == "evaluation":
-        config = dict(spec_in.get("config") or {})
-        spec.update(model=str(config.get("model", "")), config=config,
-                    resources={"gpus": s.eval_gpus})
+        annotations[MODEL_NAME_ANNOTATION] = run.model_name
+    elif run.kind == "evaluation":
+        config = doc(run.config)
+        spec.update(model=str(run.config.model or ""), config=config, resources={"gpus": s.eval_gpus})
         for key in ("categories", "limit"):
             if config.get(key) is not None:
                 spec[key] = config[key]
-    elif ctx.kind == "synthesis":
+    elif run.kind == "synthesis":
         spec.update(type="Synthesis", pipeline={"name": "xlam-synthesis"},
-                    parameters={"tools": spec_in.get("tools_uri") or "default",
-                                "synthesis_config": dict(spec_in.get("config") or {})})
-        annotations[OUTPUT_NAME_ANNOTATION] = str(spec_in.get("output_name", ""))
+                    parameters={"tools": run.tools_uri or "default", "synthesis_config": doc(run.config)})
+        annotations[OUTPUT_NAME_ANNOTATION] = run.output_name
     else:  # data-pipeline
-        params: dict[str, Any] = {"sources": [{"source": spec_in["source"], "inputs": list(spec_in["inputs"])}],
-                                  "unify_config": dict(spec_in.get("unify") or {})}
-        for key in ("verify", "dedup"):
-            if spec_in.get(key) is not None:
-                params[f"{key}_config"] = dict(spec_in[key])
+        params: dict[str, Any] = {"sources": [{"source": run.source, "inputs": list(run.inputs)}],
+                                  "unify_config": doc(run.unify)}
+        if run.verify is not None:
+            params["verify_config"] = doc(run.verify)
+        if run.dedup is not None:
+            params["dedup_config"] = doc(run.dedup)
         spec.update(type="DataPipeline", pipeline={"name": "xlam-data"}, parameters=params)
-        annotations[OUTPUT_NAME_ANNOTATION] = str(spec_in.get("output_name", ""))
+        annotations[OUTPUT_NAME_ANNOTATION] = run.output_name
     if kind != "SynthesisRun" and s.scheduling():
         spec["scheduling"] = s.scheduling()
     return {"apiVersion": API_VERSION, "kind": kind,

@@ -51,11 +51,25 @@ _STATUS_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 4
                  428: "precondition_required", 429: "rate_limited"}
 
 
+_RUN_KINDS = frozenset({"data-pipeline", "synthesis", "training", "evaluation"})
+
+
+def error_field(loc: tuple[Any, ...]) -> str:
+    """The field path of a request error. Inside a run spec (a union discriminated by the run kind) the
+    kind's tag is dropped and the path starts at ``spec`` (``spec.config.optim.max_steps``), as the
+    spec's other checks name it; the spec as a whole stays ``body.spec``."""
+    if len(loc) > 3 and loc[:2] == ("body", "spec") and loc[2] in _RUN_KINDS:
+        return pydantic_field_path(("spec", *loc[3:]))
+    if len(loc) == 3 and loc[:2] == ("body", "spec") and loc[2] in _RUN_KINDS:
+        return "body.spec"
+    return pydantic_field_path(loc)
+
+
 def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = tuple(err.get("loc", ()))
-        out.append({"field": pydantic_field_path(loc), "message": err.get("msg", ""), "type": err.get("type", "")})
+        out.append({"field": error_field(loc), "message": err.get("msg", ""), "type": err.get("type", "")})
     return out
 
 

@@ -7,8 +7,17 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
+from platform_contracts.runspecs import RunKind, RunSpec
 from platform_contracts.runstate import RunState
 
 ID_SHAPE = re.compile(r"^[A-Za-z]{1,6}_[0-9A-Fa-f]{26}$")
@@ -32,7 +41,6 @@ Description = Annotated[str, StringConstraints(max_length=2000)]
 Uri = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z]{1,6}_[0-9a-f]{26}$", max_length=40)]
 Role = Literal["viewer", "editor", "admin"]
-RunKind = Literal["data-pipeline", "synthesis", "training", "evaluation"]
 
 T = TypeVar("T")
 
@@ -206,9 +214,19 @@ def check_json_shape(value: Any, *, max_depth: int = MAX_SPEC_DEPTH, max_nodes: 
 class RunSubmit(Request):
     kind: RunKind
     name: Annotated[str, StringConstraints(max_length=128)] = ""
-    spec: dict[str, Any] = Field(description="Typed config of the kind (validated at submit; at most "
-                                             f"{MAX_SPEC_DEPTH} levels deep and {MAX_SPEC_NODES} values).")
+    spec: RunSpec = Field(description="The typed config of the kind (platform_contracts.runspecs: the core "
+                                      "library's config models; validated here, at most "
+                                      f"{MAX_SPEC_DEPTH} levels deep and {MAX_SPEC_NODES} values). Its `kind` is "
+                                      "the body's `kind` and need not be sent.")
     backend: Literal["local", "kubernetes"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spec_kind(cls, data: Any) -> Any:
+        """The union is discriminated by the body's ``kind`` (the wire format keeps it beside the spec)."""
+        if isinstance(data, dict) and isinstance(data.get("spec"), dict) and isinstance(data.get("kind"), str):
+            return {**data, "spec": {**data["spec"], "kind": data["kind"]}}
+        return data
 
     @field_validator("spec", mode="before")
     @classmethod

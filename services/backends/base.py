@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platform_contracts.runspecs import AnySpec
 from platform_contracts.runstate import BackendPhase as Phase
 from platform_contracts.runstate import BackendStatus
 
@@ -29,7 +30,7 @@ class RunContext:
     run_id: str
     project_id: str
     kind: str
-    spec: dict[str, Any]
+    spec: AnySpec  # the kind's envelope of core config models (platform_contracts.runspecs)
     attempt: int
     claim: int
     work_dir: Path

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from platform_contracts.runspecs import dump_spec
 from services.backends.base import Backend, BackendStatus, RunContext
 
 _PR_SET_PDEATHSIG = 1
@@ -56,7 +57,7 @@ class LocalBackend(Backend):
         if ref in self._procs:
             return ref
         (work / "spec.json").write_text(json.dumps({
-            "run_id": ctx.run_id, "kind": ctx.kind, "spec": ctx.spec, "attempt": ctx.attempt,
+            "run_id": ctx.run_id, "kind": ctx.kind, "spec": dump_spec(ctx.spec), "attempt": ctx.attempt,
             "artifact_root": ctx.artifact_root, "project_id": ctx.project_id,
         }))
         log = open(work / "log.txt", "ab")  # noqa: SIM115 - owned by the child

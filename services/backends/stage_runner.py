@@ -1,7 +1,7 @@
 """Executes one run's core-library stages; the local backend starts it as a subprocess.
 
-``python -m services.backends.stage_runner WORK_DIR`` reads ``WORK_DIR/spec.json``, runs the
-stages, streams logs to stdout, metric points to ``metrics.jsonl`` and writes ``result.json``
+``python -m services.backends.stage_runner WORK_DIR`` reads ``WORK_DIR/spec.json`` (the run's typed
+spec, :mod:`platform_contracts.runspecs`, parsed once here), runs the stages with its core config models, streams logs to stdout, metric points to ``metrics.jsonl`` and writes ``result.json``
 (atomically) at the end: ``{"status": "succeeded", "outputs": {...}}`` or
 ``{"status": "failed", "error": "..."}``.
 """
@@ -15,7 +15,10 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from platform_contracts.runspecs import DataPipelineSpec, EvaluationSpec, SynthesisSpec, TrainingSpec
 
 
 class MetricSink:
@@ -74,18 +77,19 @@ def _kfp_inputs(inputs: list[str], categories: list[str] | None) -> list[str]:
     return out
 
 
-def run_kfp_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
+def run_kfp_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
     """The ``xlam-data`` kfp pipeline on kfp's local SubprocessRunner; registers the mixed output."""
     from pipelines.runner import run_local
 
     root = work / "kfp"
-    inputs = list(spec["inputs"])
-    if spec["source"] == "bfcl":
-        inputs = _kfp_inputs(inputs, (spec.get("unify") or {}).get("categories"))
-    params = {"sources": [{"source": spec["source"], "inputs": inputs}], "num_shards": spec["num_shards"],
-              "unify_config": spec.get("unify") or {}, "augment_config": spec.get("augment") or {},
-              "verify_config": spec.get("verify") or {}, "dedup_config": spec.get("dedup") or {},
-              "mix_config": spec.get("mix") or {}}
+    inputs = list(spec.inputs)
+    if spec.source == "bfcl":
+        inputs = _kfp_inputs(inputs, spec.unify.categories)
+    params = {"sources": [{"source": spec.source, "inputs": inputs}], "num_shards": spec.num_shards,
+              "unify_config": spec.unify.model_dump(mode="json"), "augment_config": spec.augment,
+              "verify_config": spec.verify.model_dump(mode="json") if spec.verify else {},
+              "dedup_config": spec.dedup.model_dump(mode="json") if spec.dedup else {},
+              "mix_config": spec.mix}
     params = _no_nulls(params)
     print(f"[kfp] xlam-data on the local runner, pipeline root {root}", flush=True)
     run_local("xlam-data", params, pipeline_root=root, enable_caching=False)
@@ -96,83 +100,81 @@ def run_kfp_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) ->
     from xlam.datasets import read_manifest
 
     sink.emit("kfp.output_records", read_manifest(uri).num_records)
-    return {"datasets": [{"name": spec["output_name"], "uri": uri, "inputs": list(spec["inputs"])}]}
+    return {"datasets": [{"name": spec.output_name, "uri": uri, "inputs": list(spec.inputs)}]}
 
 
-def run_data_pipeline(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
+def run_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
     """unify -> verify -> dedup with the core stage runners (each step's config from the spec)."""
-    if spec.get("engine") == "kfp":
+    if spec.engine == "kfp":
         return run_kfp_data_pipeline(spec, work, sink)
-    from xlam.converters import UnifyConfig, run_unify
+    from xlam.converters import run_unify
 
     reports = work / "reports"
     current = str(work / "data" / "unified")
-    print(f"[unify] {spec['source']} <- {len(spec['inputs'])} input(s)", flush=True)
-    report = run_unify(spec["source"], [_resolve_input(u) for u in spec["inputs"]], current, UnifyConfig(**spec.get("unify") or {}),
+    print(f"[unify] {spec.source} <- {len(spec.inputs)} input(s)", flush=True)
+    report = run_unify(spec.source, [_resolve_input(u) for u in spec.inputs], current, spec.unify,
                        report_dir=reports / "unify")
     _report_metrics(sink, "unify", report)
-    if spec.get("verify") is not None:
-        from xlam.verify import VerifyConfig, run_verify
+    if spec.verify is not None:
+        from xlam.verify import run_verify
 
         out = str(work / "data" / "verified")
-        report = run_verify(current, out, VerifyConfig(**spec["verify"]), rejects_uri=str(work / "data" / "verify-rejects"),
+        report = run_verify(current, out, spec.verify, rejects_uri=str(work / "data" / "verify-rejects"),
                             report_dir=str(reports / "verify"))
         _report_metrics(sink, "verify", report)
         current = out
-    if spec.get("dedup") is not None:
-        from xlam.dedup import DedupConfig, run_dedup
+    if spec.dedup is not None:
+        from xlam.dedup import run_dedup
 
         out = str(work / "data" / "deduped")
-        report = run_dedup([current], out, DedupConfig(**spec["dedup"]), report_dir=reports / "dedup")
+        report = run_dedup([current], out, spec.dedup, report_dir=reports / "dedup")
         _report_metrics(sink, "dedup", report)
         current = out
-    return {"datasets": [{"name": spec["output_name"], "uri": current, "inputs": list(spec["inputs"])}]}
+    return {"datasets": [{"name": spec.output_name, "uri": current, "inputs": list(spec.inputs)}]}
 
 
-def run_synthesis_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
-    from xlam.synthesis import SynthesisConfig, run_synthesis
+def run_synthesis_kind(spec: SynthesisSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+    from xlam.synthesis import run_synthesis
 
-    tools: Any = spec.get("tools_uri")  # None: the config's ``tools`` (default: the built-in catalog)
     out = str(work / "data" / "synthesized")
-    report = run_synthesis(tools, out, SynthesisConfig(**spec.get("config") or {}),
+    # tools_uri None: the config's ``tools`` (default: the built-in catalog)
+    report = run_synthesis(spec.tools_uri, out, spec.config,
                            rejects_uri=str(work / "data" / "synthesis-rejects"), report_dir=work / "reports" / "synthesis")
     _report_metrics(sink, "synthesis", report)
-    inputs = [spec["tools_uri"]] if spec.get("tools_uri") else []
-    if (spec.get("config") or {}).get("seed_uri"):  # lineage: the verified seed records
-        inputs.append(spec["config"]["seed_uri"])
-    return {"datasets": [{"name": spec["output_name"], "uri": out, "inputs": inputs}]}
+    inputs = [spec.tools_uri] if spec.tools_uri else []
+    if spec.config.seed_uri:  # lineage: the verified seed records
+        inputs.append(str(spec.config.seed_uri))
+    return {"datasets": [{"name": spec.output_name, "uri": out, "inputs": inputs}]}
 
 
-def run_training_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
-    from xlam.training import TrainConfig, run_training
+def run_training_kind(spec: TrainingSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+    from xlam.training import TrainConfig, TrainResult, run_training
 
-    raw = dict(spec.get("config") or {})
+    raw = spec.config.model_dump(mode="json")
     raw["output_dir"] = str(work / "train")  # server-controlled: runs never write outside their work dir
     raw["checkpoint"] = {**(raw.get("checkpoint") or {}), "storage_path": None}  # None: under output_dir
     raw["distributed"] = {**(raw.get("distributed") or {}), "ray_address": None}  # the platform's (local) Ray
-    config = TrainConfig(**raw)
-    result = run_training(config)
-    history = getattr(result, "metrics", None) or getattr(result, "history", None) or []
+    config = TrainConfig.model_validate(raw)  # the server's places, validated with the rest
+    result: TrainResult = run_training(config)
     final: dict[str, float] = {}
-    for i, point in enumerate(history if isinstance(history, list) else []):
-        if isinstance(point, dict):
-            step = int(point.get("step", i))
-            for key, value in point.items():
-                if key != "step" and isinstance(value, int | float):
-                    sink.emit(f"train.{key}", value, step)
-                    final[key] = float(value)
-    artifact = str(getattr(result, "hf_export_dir", None) or getattr(result, "checkpoint_uri", None) or config.output_dir)
-    card = getattr(result, "model_card", "") or ""
+    for i, point in enumerate(result.metrics):
+        step = int(point.get("step", i))
+        for key, value in point.items():
+            if key != "step" and isinstance(value, int | float):
+                sink.emit(f"train.{key}", value, step)
+                final[key] = float(value)
+    artifact = str(result.hf_export_dir or result.checkpoint_uri or config.output_dir)
+    card = json.dumps(result.model_card) if result.model_card else ""
     inputs = [str(u) for u in config.data.datasets]
     inputs += [str(src.get("uri")) for src in (config.data.mixture or {}).get("sources", []) if isinstance(src, dict)]
-    return {"models": [{"name": spec["model_name"], "artifact_uri": artifact, "metrics": final,
-                        "card": card if isinstance(card, str) else json.dumps(card), "inputs": inputs}]}
+    return {"models": [{"name": spec.model_name, "artifact_uri": artifact, "metrics": final,
+                        "card": card, "inputs": inputs}]}
 
 
-def run_evaluation_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> dict[str, Any]:
-    from xlam.evaluation import EvalConfig, run_bfcl_eval
+def run_evaluation_kind(spec: EvaluationSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+    from xlam.evaluation import run_bfcl_eval
 
-    result = run_bfcl_eval(EvalConfig(**spec.get("config") or {}), work / "eval")
+    result = run_bfcl_eval(spec.config, work / "eval")
     summary: dict[str, float] = {}
     for category, score in result.categories.items():
         sink.emit(f"bfcl.{category}", score.accuracy)
@@ -184,7 +186,7 @@ def run_evaluation_kind(spec: dict[str, Any], work: Path, sink: MetricSink) -> d
     print(f"[evaluation] {result.items} items in {result.seconds:.1f}s: "
           + ", ".join(f"{k}={v:.3f}" for k, v in summary.items()), flush=True)
     return {"evaluation": {"metrics": summary, "out_dir": str(work / "eval"),
-                           "model_version_id": spec.get("model_version_id")}}
+                           "model_version_id": spec.model_version_id}}
 
 
 class EndpointError(RuntimeError):
@@ -243,7 +245,7 @@ def error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-KINDS = {"data-pipeline": run_data_pipeline, "synthesis": run_synthesis_kind, "training": run_training_kind,
+KINDS: dict[str, Any] = {"data-pipeline": run_data_pipeline, "synthesis": run_synthesis_kind, "training": run_training_kind,
          "evaluation": run_evaluation_kind}
 
 
@@ -260,8 +262,10 @@ def main(argv: list[str]) -> int:
     print(f"run {job['run_id']} attempt {job['attempt']}: {job['kind']} in {work}", flush=True)
     sink = MetricSink(work / "metrics.jsonl")
     try:
-        resolve_endpoints(job["spec"])
-        outputs = KINDS[job["kind"]](job["spec"], work, sink)
+        from platform_contracts.runspecs import parse_spec
+
+        resolve_endpoints(job["spec"])  # on the JSON form: fills in the platform endpoints' places
+        outputs = KINDS[job["kind"]](parse_spec(job["kind"], job["spec"]), work, sink)
     except BaseException as exc:  # report every failure, including KeyboardInterrupt/SystemExit
         message = error_message(exc)
         if message.endswith(f"{type(exc).__name__}: {exc}"):

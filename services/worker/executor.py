@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from platform_contracts.runspecs import parse_spec
 from services.backends import BackendStatus, RunContext, get_backend
 from services.db.models import Run
 from services.db.runs import append_logs, append_metrics, claim, renew_lease, transition
@@ -36,7 +37,12 @@ def execute(settings: Settings, run_id: str) -> str:
         if run is None:
             state = s.scalar(select(Run.state).where(Run.id == run_id))
             return f"skipped: run is {state or 'missing'}"
-        ctx = RunContext(run_id=run.id, project_id=run.project_id, kind=run.kind, spec=dict(run.spec),
+        try:
+            spec = parse_spec(run.kind, run.spec)  # the stored JSON form back to its models, once per claim
+        except ValueError as exc:  # pydantic's ValidationError: stored by an older, different server
+            transition(s, run_id, "failed", owner=owner, message=f"the stored spec no longer validates: {exc}"[:5000])
+            return "failed: spec"
+        ctx = RunContext(run_id=run.id, project_id=run.project_id, kind=run.kind, spec=spec,
                          attempt=run.attempt, claim=run.claims,
                          work_dir=Path(settings.artifact_root) / "projects" / run.project_id / "runs" / run.id
                          / f"attempt-{run.attempt}" / f"claim-{run.claims}",

@@ -167,7 +167,7 @@ def test_registration_specs_validate_in_the_control_plane(name: str) -> None:
 
     from operators.control_plane import control_plane_spec, run_kind
     from platform_contracts.k8s.crd_schemas import ROOT
-    from services.runspecs import validate_spec
+    from platform_contracts.runspecs import validate_spec
 
     cr = yaml.safe_load((ROOT / "examples" / "k8s" / name).read_text())
     cr["metadata"]["uid"] = "u-1"
@@ -176,7 +176,7 @@ def test_registration_specs_validate_in_the_control_plane(name: str) -> None:
 
 def test_data_pipeline_registration_spec() -> None:
     from operators.control_plane import control_plane_spec, run_kind
-    from services.runspecs import validate_spec
+    from platform_contracts.runspecs import validate_spec
 
     cr = synthesis_cr()
     cr["spec"].update(type="DataPipeline", pipeline={"name": "xlam-data"},

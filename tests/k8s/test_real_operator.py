@@ -356,12 +356,13 @@ def kubelet(admin: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def _ctx(run_id: str, attempt: int, tmp_path: Path, **spec: Any) -> Any:
+    from platform_contracts.runspecs import parse_spec
     from services.backends.base import RunContext
 
     return RunContext(run_id=run_id, project_id="proj", kind="training",
-                      spec={"model_name": "xlam-tiny", "config": {
+                      spec=parse_spec("training", {"model_name": "xlam-tiny", "config": {
                           "model": {"recipe": "tiny"}, "method": "sft", "optim": {"max_steps": 5},
-                          "data": {"datasets": ["s3://bucket/mix"]}}, **spec},
+                          "data": {"datasets": ["s3://bucket/mix"]}}, **spec}),
                       attempt=attempt, claim=1, work_dir=tmp_path, artifact_root="s3://bucket/artifacts")
 
 
@@ -416,13 +417,19 @@ def test_kubernetes_backend_with_the_operator(http: httpx.Client, worker_kube: A
 
 def test_backend_rejects_invalid_runs_before_the_cluster(http: httpx.Client, worker_kube: Any, tmp_path: Path) -> None:
     from platform_contracts.k8s.runs import K8sRunSettings
+    from platform_contracts.runspecs import parse_spec
     from services.backends.base import RunContext
     from services.backends.kubernetes import KubernetesBackend
 
-    backend = KubernetesBackend(api=worker_kube, settings=K8sRunSettings(namespace=NS, storage_uri="s3://b"))
-    ctx = RunContext(run_id="run_bad", project_id="p", kind="training", spec={"config": {"model": {"recipe": "gpt-9"}}},
-                     attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://b")
+    # An unknown recipe cannot even become a run spec (the backends receive validated models) ...
     with pytest.raises(ValueError, match="recipe"):
+        parse_spec("training", {"model_name": "m", "config": {"model": {"recipe": "gpt-9"}, "data": {"datasets": ["s3://b/x"]}}})
+    # ... and what the CRD refuses (here the storage URI's scheme) is refused before the cluster sees it.
+    backend = KubernetesBackend(api=worker_kube, settings=K8sRunSettings(namespace=NS, storage_uri="ftp://b"))
+    ctx = RunContext(run_id="run_bad", project_id="p", kind="training", spec=parse_spec("training", {
+        "model_name": "m", "config": {"model": {"recipe": "tiny"}, "data": {"datasets": ["s3://b/x"]}}}),
+                     attempt=1, claim=1, work_dir=tmp_path, artifact_root="s3://b")
+    with pytest.raises(ValueError, match="invalid TrainingRun"):
         backend.submit(ctx)
     assert get(http, f"{TR}/run-bad-a1") is None
 

@@ -346,11 +346,11 @@ def test_retail_and_calendar_refusals() -> None:
 
 def test_control_plane_synthesis_run_kind(tmp_path: Path) -> None:
     """A control-plane synthesis run spec with mode=multi_turn: validated like any run, then run by the stage runner."""
+    from platform_contracts.runspecs import SpecError, parse_spec, validate_spec
     from services.backends.stage_runner import MetricSink, run_synthesis_kind
-    from services.runspecs import SpecError, validate_spec
 
-    spec = validate_spec("synthesis", {"output_name": "mt-data", "config": {
-        "n": 15, "seed": 6, "mode": "multi_turn", "multi_turn": {"environments": ["retail"], "max_turns": 3}}})
+    spec = parse_spec("synthesis", validate_spec("synthesis", {"output_name": "mt-data", "config": {
+        "n": 15, "seed": 6, "mode": "multi_turn", "multi_turn": {"environments": ["retail"], "max_turns": 3}}}))
     result = run_synthesis_kind(spec, tmp_path, MetricSink(tmp_path / "metrics.jsonl"))
     uri = result["datasets"][0]["uri"]
     records = list(read_records(uri))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.util
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -15,17 +16,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from platform_contracts.runspecs import RunKind, SpecError, dump_spec, input_uris, resolve_engine
 from platform_contracts.runstate import TERMINAL, RunState
 from services.api.deps import Editor, ProjectAccess, SessionDep, SettingsDep, Viewer
 from services.api.errors import ERROR_RESPONSES, ApiError, not_found
 from services.api.pagination import decode_cursor, decode_int_cursor, encode_cursor
-from services.api.schemas import LogLine, MetricPoint, Page, RunEventOut, RunKind, RunOut, RunSubmit
+from services.api.schemas import LogLine, MetricPoint, Page, RunEventOut, RunOut, RunSubmit
 from services.api.spec_policy import check_spec
 from services.api.uris import check_uri
 from services.db.base import new_id, utcnow
 from services.db.models import ModelVersion, RegisteredModel, Run, RunEvent, RunLog, RunMetric
 from services.db.runs import transition
-from services.runspecs import SpecError, input_uris, validate_spec
 from services.settings import Settings
 from services.worker.enqueue import enqueue_run, revoke_run
 
@@ -74,19 +75,23 @@ async def submit_run(body: RunSubmit, access: Editor, session: SessionDep, setti
     return await run_in_threadpool(_submit_run, body, access, session, settings, response, idempotency_key)
 
 
+_KFP_AVAILABLE = importlib.util.find_spec("pipelines.runner") is not None  # the data pipeline's kfp engine
+
+
 def _validated_spec(body: RunSubmit, session: Session, pid: str, settings: Settings) -> dict[str, Any]:
-    """The spec as the kind's typed config (422 naming the field), its URIs checked."""
+    """The stored form of the spec (already the kind's typed config: RunSubmit validated it), its
+    engine resolved and its URIs, hosts, endpoints and model version checked against the policy."""
     try:
-        spec = validate_spec(body.kind, body.spec)
-        uris = input_uris(body.kind, spec)
+        spec = dump_spec(resolve_engine(body.spec, kfp_available=_KFP_AVAILABLE))
     except SpecError as exc:
         first = exc.errors[0]
         raise ApiError(422, "validation_error", f"invalid request at {first['field']}: {first['message']}", exc.errors) from exc
-    for field, uri in uris:
+    for field, uri in input_uris(body.kind, spec):
         check_uri(uri, settings, field=field, project_id=pid, need_driver=True)
-    check_spec(body.spec, settings, pid)  # hosts, env vars, endpoints, paths and modules a run may name
+    submitted = body.spec.model_dump(mode="json", exclude_unset=True)  # what the client wrote, not the defaults
+    check_spec(submitted, settings, pid)  # hosts, env vars, endpoints, paths and modules a run may name
     if body.kind == "evaluation":
-        _bind_model_version(session, pid, body.spec, spec, settings)
+        _bind_model_version(session, pid, submitted, spec, settings)
     return spec
 
 

@@ -1,20 +1,32 @@
-"""Run specs: the typed core-library configs, one envelope per run kind.
+"""Run specs: one typed envelope per run kind, holding the core library's own config models.
 
-The API validates a submitted spec here (422 naming the field); the local backend parses the
-same envelope again to execute it. Core configs are imported lazily (they live in ``xlam.*``
-modules that pull in heavy dependencies only when they run).
+``RunSpec`` is a discriminated union (by run kind) of :class:`DataPipelineSpec`,
+:class:`SynthesisSpec`, :class:`TrainingSpec` and :class:`EvaluationSpec`. The control plane's
+``RunSubmit.spec`` is this union, so the API validates a submitted spec once, at the edge, into
+models (the OpenAPI document shows TrainConfig, SynthesisConfig, EvalConfig, UnifyConfig, ...); the
+stored run keeps its JSON form (``model_dump(mode="json")``); the worker parses it back once per
+process (:func:`parse_spec`) and the backends receive these models, never dicts.
+
+The kind lives beside the spec on the wire (``{"kind": "training", "spec": {...}}``): the envelopes'
+``kind`` field is filled from it and is not part of the stored spec.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from xlam.converters import UnifyConfig
+from xlam.dedup import DedupConfig
+from xlam.evaluation import EvalConfig
+from xlam.synthesis import SynthesisConfig
+from xlam.training import TrainConfig
+from xlam.verify import VerifyConfig
 
 OutputName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", max_length=128)]
 UriStr = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+RunKind = Literal["data-pipeline", "synthesis", "training", "evaluation"]
 
 
 class SpecError(ValueError):
@@ -29,15 +41,20 @@ class _Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _kind(kind: str) -> Any:
+    return Field(kind, exclude=True, description="The run's kind (the submit body's `kind`; not stored).")
+
+
 class DataPipelineSpec(_Envelope):
     """unify (a converter over source files) -> verify -> dedup, each step's config optional."""
 
+    kind: Literal["data-pipeline"] = _kind("data-pipeline")
     source: Annotated[str, StringConstraints(max_length=64)] = Field(description="Converter name, e.g. bfcl.")
     inputs: list[UriStr] = Field(min_length=1, max_length=100)
     output_name: OutputName
-    unify: dict[str, Any] = Field(default_factory=dict, description="xlam.converters.UnifyConfig")
-    verify: dict[str, Any] | None = Field(default_factory=dict, description="xlam.verify.VerifyConfig; null skips")
-    dedup: dict[str, Any] | None = Field(default_factory=dict, description="xlam.dedup.DedupConfig; null skips")
+    unify: UnifyConfig = Field(default_factory=UnifyConfig)
+    verify: VerifyConfig | None = Field(default_factory=VerifyConfig, description="null skips the step")
+    dedup: DedupConfig | None = Field(default_factory=DedupConfig, description="null skips the step")
     engine: Literal["auto", "direct", "kfp"] = Field(
         "auto", description="kfp: the xlam-data pipeline on kfp's local runner (unify -> shard -> augment + "
         "verify per shard -> dedup -> mix, one process per task); direct: unify -> verify -> dedup stage runners "
@@ -49,37 +66,34 @@ class DataPipelineSpec(_Envelope):
 
 
 class SynthesisSpec(_Envelope):
+    kind: Literal["synthesis"] = _kind("synthesis")
     output_name: OutputName
     tools_uri: UriStr | None = Field(None, description="Tool registry JSONL/dataset; default: built-in catalog.")
-    config: dict[str, Any] = Field(default_factory=dict, description="xlam.synthesis.SynthesisConfig")
+    config: SynthesisConfig = Field(default_factory=SynthesisConfig)
 
 
 class TrainingSpec(_Envelope):
+    kind: Literal["training"] = _kind("training")
     model_name: OutputName = Field(description="Registered model that receives the new version.")
-    config: dict[str, Any] = Field(default_factory=dict, description="xlam.training.TrainConfig")
+    config: TrainConfig
 
 
 class EvaluationSpec(_Envelope):
-    config: dict[str, Any] = Field(default_factory=dict, description="xlam.evaluation.EvalConfig")
+    kind: Literal["evaluation"] = _kind("evaluation")
+    config: EvalConfig = Field(default_factory=EvalConfig)
     model_version_id: Annotated[str, StringConstraints(max_length=40)] | None = Field(
         None, description="Model version the metrics are attached to.")
 
 
+AnySpec = DataPipelineSpec | SynthesisSpec | TrainingSpec | EvaluationSpec
+RunSpec = Annotated[AnySpec, Field(discriminator="kind")]
 ENVELOPES: dict[str, type[_Envelope]] = {
     "data-pipeline": DataPipelineSpec,
     "synthesis": SynthesisSpec,
     "training": TrainingSpec,
     "evaluation": EvaluationSpec,
 }
-
-# (envelope field, module, config class); a config of None in the envelope skips the step.
-CORE_CONFIGS: dict[str, list[tuple[str, str, str]]] = {
-    "data-pipeline": [("unify", "xlam.converters", "UnifyConfig"), ("verify", "xlam.verify", "VerifyConfig"),
-                      ("dedup", "xlam.dedup", "DedupConfig")],
-    "synthesis": [("config", "xlam.synthesis", "SynthesisConfig")],
-    "training": [("config", "xlam.training", "TrainConfig")],
-    "evaluation": [("config", "xlam.evaluation", "EvalConfig")],
-}
+_RUN_SPEC: TypeAdapter[AnySpec] = TypeAdapter(RunSpec)
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -88,55 +102,44 @@ def _path(loc: tuple[Any, ...]) -> str:
     return pydantic_field_path(loc)
 
 
-def config_class(module: str, name: str) -> type[BaseModel] | None:
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
-            return None
-        raise
-    cls = getattr(mod, name, None)
-    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+def parse_spec(kind: str, spec: dict[str, Any] | AnySpec) -> AnySpec:
+    """The envelope of ``kind`` from its JSON form (a stored run, a custom resource, a test); raises
+    :class:`pydantic.ValidationError`."""
+    if isinstance(spec, BaseModel):
+        return spec
+    return _RUN_SPEC.validate_python({**spec, "kind": kind})
 
 
-def validate_spec(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise ``spec`` for ``kind``; raise :class:`SpecError` with ``spec.<path>`` fields."""
-    envelope = ENVELOPES[kind]
+def validate_spec(kind: str, spec: dict[str, Any], *, kfp_available: bool = False) -> dict[str, Any]:
+    """Validate ``spec`` for ``kind`` and return its stored JSON form; raise :class:`SpecError` with
+    ``spec.<path>`` fields (for callers without the API in front: the operator's tests, the CLI)."""
+    if kind not in ENVELOPES:
+        raise SpecError([{"field": "kind", "message": f"unknown run kind {kind!r}"}])
     try:
-        parsed = envelope.model_validate(spec)
+        parsed = parse_spec(kind, spec)
     except ValidationError as exc:
-        raise SpecError([{"field": _path(("spec", *e["loc"])), "message": e["msg"]} for e in exc.errors()]) from exc
-    out = parsed.model_dump(mode="json")
-    if kind == "data-pipeline":
-        _resolve_engine(out)
-    for field, module, cls_name in CORE_CONFIGS[kind]:
-        raw = out.get(field)
-        if raw is None:
-            continue
-        cls = config_class(module, cls_name)
-        if cls is None:
-            if kind == "data-pipeline" and field != "unify" and not raw:
-                out[field] = None  # optional step whose module is not installed: skipped
-                continue
-            raise SpecError([{"field": f"spec.{field}",
-                              "message": f"{module}.{cls_name} is not available on this server"}])
-        try:
-            out[field] = cls.model_validate(raw).model_dump(mode="json")
-        except ValidationError as exc:
-            raise SpecError(
-                [{"field": _path(("spec", field, *e["loc"])), "message": e["msg"]} for e in exc.errors()]
-            ) from exc
-    return out
+        raise SpecError([{"field": _path(("spec", *e["loc"][1:])), "message": e["msg"]}
+                         for e in exc.errors()]) from exc
+    return dump_spec(resolve_engine(parsed, kfp_available=kfp_available))
 
 
-def _resolve_engine(spec: dict[str, Any]) -> None:
-    skipped = spec.get("verify") is None or spec.get("dedup") is None
-    if spec["engine"] == "kfp" and skipped:
+def dump_spec(spec: AnySpec) -> dict[str, Any]:
+    """The stored JSON form of a spec (the kind is not part of it)."""
+    return spec.model_dump(mode="json")
+
+
+def resolve_engine(spec: AnySpec, *, kfp_available: bool) -> AnySpec:
+    """A data pipeline's ``auto`` engine becomes ``kfp`` (when the server has the pipelines installed and
+    no step is skipped) or ``direct``."""
+    if not isinstance(spec, DataPipelineSpec):
+        return spec
+    skipped = spec.verify is None or spec.dedup is None
+    if spec.engine == "kfp" and skipped:
         raise SpecError([{"field": "spec.engine", "message": "the kfp pipeline runs every step; use engine "
                                                              "'direct' to skip verify or dedup"}])
-    if spec["engine"] == "auto":
-        has_kfp = importlib.util.find_spec("pipelines.runner") is not None
-        spec["engine"] = "kfp" if has_kfp and not skipped else "direct"
+    if spec.engine == "auto":
+        return spec.model_copy(update={"engine": "kfp" if kfp_available and not skipped else "direct"})
+    return spec
 
 
 def input_uris(kind: str, spec: dict[str, Any]) -> list[tuple[str, str]]:

@@ -84,6 +84,7 @@ def environment_class(name: str) -> type:
         if name == "MemoryAPI_vector":
             mod = _import_vector_backend(f"{_BACKEND_PREFIX}.{module}")
         else:
+            # plugin loading: the class is named by the BFCL data, its module is in the optional bfcl-eval package
             mod = importlib.import_module(f"{_BACKEND_PREFIX}.{module}")
     except ImportError as exc:
         raise EnvironmentError_(
@@ -117,7 +118,7 @@ def _import_vector_backend(module: str) -> Any:
         os.symlink(get_model_path(), Path(tmp) / "all-MiniLM-L6-v2")
         os.chdir(tmp)
         try:
-            return importlib.import_module(module)
+            return importlib.import_module(module)  # named by the caller; must import with this cwd (model path)
         finally:
             os.chdir(cwd)
 

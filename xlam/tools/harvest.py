@@ -140,7 +140,7 @@ def executable_from_callable(fn: Callable[..., Any], category: str = "") -> Exec
     target = f"{fn.__module__}:{fn.__qualname__}"
     if "<" in fn.__qualname__:
         raise ValueError(f"{fn.__qualname__} is not importable (lambda or nested function); define it at module level")
-    module_category = getattr(importlib.import_module(fn.__module__), "CATEGORY", "")
+    module_category = getattr(inspect.getmodule(fn), "CATEGORY", "")
     return ExecutableTool(
         tool=tool_from_callable(fn), kind="python", target=target,
         category=category or module_category or fn.__module__.rsplit(".", 1)[-1],
@@ -149,7 +149,7 @@ def executable_from_callable(fn: Callable[..., Any], category: str = "") -> Exec
 
 def public_functions(module_path: str, *, annotated_only: bool = True) -> list[Callable[..., Any]]:
     """Public functions defined in ``module_path`` itself (not imported into it), in source order."""
-    module = importlib.import_module(module_path)
+    module = importlib.import_module(module_path)  # plugin loading: a tool module named by the user
     out: list[Callable[..., Any]] = []
     for fname, fn in vars(module).items():
         if fname.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:

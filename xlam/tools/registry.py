@@ -47,7 +47,7 @@ class ExecutableTool(BaseModel):
     def load(self) -> Callable[..., Any]:
         """Import the python target (in the calling process; the sandbox does this in its child)."""
         module_name, _, attr = self.target.partition(":")
-        obj: Any = importlib.import_module(module_name)
+        obj: Any = importlib.import_module(module_name)  # plugin loading: the tool's ``module:attr`` target
         for part in attr.split("."):
             obj = getattr(obj, part)
         if not callable(obj):

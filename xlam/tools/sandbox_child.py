@@ -278,11 +278,12 @@ def _resolve_callable(call: dict[str, Any], allow_hosts: list[str]) -> Any:
     import importlib
 
     if call.get("kind") == "rest":
-        rest = importlib.import_module("xlam.tools.rest")
+        from xlam.tools import rest
+
         endpoint = call.get("endpoint") or {}
         return lambda **kwargs: rest.invoke(endpoint, kwargs, allow_hosts)
     module_name, _, attr = str(call.get("target", "")).partition(":")
-    obj: Any = importlib.import_module(module_name)
+    obj: Any = importlib.import_module(module_name)  # plugin loading: the tool's ``module:attr`` target
     for part in attr.split("."):
         obj = getattr(obj, part)
     if not callable(obj):

@@ -46,7 +46,7 @@ lint: setup
 	$(VENV)/bin/lint-imports
 
 typecheck: setup
-	$(VENV)/bin/mypy xlam
+	$(VENV)/bin/mypy xlam platform_contracts services pipelines operators
 
 clean:
 	rm -rf $(VENV) local_outputs xlam-quickstart .pytest_cache

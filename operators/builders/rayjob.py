@@ -11,6 +11,7 @@ import yaml
 from operators.builders import common
 from operators.settings import OperatorSettings
 from operators.sizing import Sizing
+from platform_contracts.k8s.labels import RUN_LABEL, UID_LABEL
 
 CONFIG_DIR = "/etc/xlam/train"
 TRAIN_ENTRYPOINT = f"xlam train run --config {CONFIG_DIR}/train.yaml"
@@ -177,7 +178,7 @@ def build_rayjob(cr: dict[str, Any], sizing: Sizing, settings: OperatorSettings)
         "shutdownAfterJobFinishes": True,  # also required for Kueue admission (kuberay#1813)
         "ttlSecondsAfterFinished": int(spec.get("ttlSecondsAfterFinished", 3600)),
         "backoffLimit": int(spec.get("backoffLimit", 0)),
-        "metadata": {common.RUN_LABEL: cr["metadata"]["name"], common.UID_LABEL: cr["metadata"]["uid"]},
+        "metadata": {RUN_LABEL: cr["metadata"]["name"], UID_LABEL: cr["metadata"]["uid"]},
         "submitterPodTemplate": _submitter_template(cr, settings),
         "submitterConfig": {"backoffLimit": 2},
         "rayClusterSpec": {

@@ -28,7 +28,7 @@ log = logging.getLogger("services.reconciler")
 
 def crash_backoff(settings: Settings, crashes: int) -> float:
     """Seconds to wait before the next delivery after the ``crashes``-th worker loss (doubling, <= 60 s)."""
-    return min(60.0, settings.crash_backoff_seconds * 2 ** max(0, crashes - 1))
+    return min(60.0, float(settings.crash_backoff_seconds) * 2.0 ** max(0, crashes - 1))
 
 
 def reconcile_once(settings: Settings) -> dict[str, int]:

@@ -114,7 +114,7 @@ def _call_list_stopper(tokenizer: Any, prompt_len: int, active: list[bool]) -> A
     import torch
     from transformers import StoppingCriteria
 
-    class CallListStop(StoppingCriteria):  # type: ignore[misc]
+    class CallListStop(StoppingCriteria):  # type: ignore[misc,unused-ignore]  # Any without stubs
         def __init__(self) -> None:
             self.done = [False] * len(active)
 

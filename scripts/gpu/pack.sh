@@ -43,7 +43,8 @@ git archive --format=tar HEAD xlam experiments | gzip -1 > .gpu/c2/src.tar.gz
 git rev-parse HEAD > .gpu/c2/src.commit
 
 # The experiment's data sets (built by its data stage here, on the CPU).
-(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json) > .gpu/c3/data.tar.gz
+# Evaluations already scored (e.g. by an earlier lease) travel too: the device resumes them.
+(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json $(ls -d eval/*/ 2>/dev/null)) > .gpu/c3/data.tar.gz
 du -sh .gpu/c1 .gpu/c2 .gpu/c3
 limit=$((64 * 1024 * 1024 - $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)))
 for part in .gpu/c1 .gpu/c2 .gpu/c3; do

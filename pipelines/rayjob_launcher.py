@@ -61,10 +61,10 @@ class RayJobLauncher(TrainingLauncher):
     def state(self, job_id: str) -> LaunchState:
         status = self.runs.status(job_id)
         result: dict[str, Any] = {}
-        models = status.outputs.get("models") or []
-        if models:
-            result["hf_export_dir"] = models[0].get("artifact_uri")
-            result["metrics"] = [models[0].get("metrics") or {}]
+        if status.outputs.models:
+            model = status.outputs.models[0]
+            result["hf_export_dir"] = model.artifact_uri
+            result["metrics"] = [model.metrics]
         return LaunchState(launch_phase(status.phase), status.message, result)
 
     def cancel(self, job_id: str) -> None:

@@ -7,6 +7,8 @@
   the kube client wrapper, offline validation, label/annotation names, and the mapping of a run to
   its custom resource (used by the control plane's kubernetes backend and the pipeline's ``rayjob``
   launcher; the operator reconciles what it produces).
+- :mod:`platform_contracts.runspecs`: the run spec envelopes (the core's config models, by run kind).
+- :mod:`platform_contracts.outputs`: what a finished run produced (datasets, model versions, metrics).
 - :mod:`platform_contracts.runstate`: the run-state vocabulary.
 
 Layering (``.importlinter``, docs/ARCHITECTURE.md): ``services | operators`` > ``pipelines`` >

@@ -23,7 +23,9 @@ The one run state machine, shared by every run kind and backend::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
+
+from platform_contracts.outputs import RunOutputs
 
 RunState = Literal["queued", "submitted", "running", "succeeded", "failed", "cancelling", "cancelled"]
 RUN_STATES: tuple[str, ...] = get_args(RunState)
@@ -77,9 +79,8 @@ def launch_phase(phase: BackendPhase) -> LaunchPhase:
 class BackendStatus:
     phase: BackendPhase
     message: str = ""
-    outputs: dict[str, Any] = field(default_factory=dict)
-    """On success: ``{"datasets": [{"name", "uri", "inputs"}], "models": [{"name", "artifact_uri",
-    "metrics", "card", "inputs"}], "evaluation": {...}}``."""
+    outputs: RunOutputs = field(default_factory=RunOutputs)
+    """On success: the datasets, model versions and evaluation metrics the run produced."""
 
     @property
     def terminal(self) -> bool:

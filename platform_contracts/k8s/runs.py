@@ -37,6 +37,7 @@ from platform_contracts.k8s.labels import (
     RUN_LABEL,
 )
 from platform_contracts.k8s.validation import validate
+from platform_contracts.outputs import DatasetOutput, EvaluationOutput, ModelOutput, RunOutputs
 from platform_contracts.runstate import BACKEND_PHASE_OF, BackendStatus
 
 if TYPE_CHECKING:
@@ -161,17 +162,17 @@ def parse_ref(ref: str) -> tuple[str, str, str]:
     return namespace, kind, name
 
 
-def outputs_of(cr: dict[str, Any]) -> dict[str, Any]:
+def outputs_of(cr: dict[str, Any]) -> RunOutputs:
     status = cr.get("status") or {}
     ann = (cr.get("metadata") or {}).get("annotations") or {}
     metrics = dict(status.get("metrics") or {})
     if cr["kind"] == "TrainingRun":
-        return {"models": [{"name": ann.get(MODEL_NAME_ANNOTATION, ""), "artifact_uri": status.get("outputUri", ""),
-                            "metrics": metrics, "card": "", "inputs": []}]}
+        return RunOutputs(models=[ModelOutput(name=ann.get(MODEL_NAME_ANNOTATION, ""),
+                                              artifact_uri=status.get("outputUri", ""), metrics=metrics)])
     if cr["kind"] == "EvaluationRun":
-        return {"evaluation": metrics}
+        return RunOutputs(evaluation=EvaluationOutput(metrics=metrics))
     out = status.get("outputUri") or ((status.get("kfpRun") or {}).get("url", ""))
-    return {"datasets": [{"name": ann.get(OUTPUT_NAME_ANNOTATION, ""), "uri": out, "inputs": []}]}
+    return RunOutputs(datasets=[DatasetOutput(name=ann.get(OUTPUT_NAME_ANNOTATION, ""), uri=out)])
 
 
 class KubeRuns:
@@ -225,7 +226,7 @@ class KubeRuns:
         status = cr.get("status") or {}
         phase = BACKEND_PHASE_OF.get(status.get("phase") or "Queued", "pending")
         message = " ".join(x for x in (status.get("reason"), status.get("message")) if x)
-        return BackendStatus(phase, message, outputs_of(cr) if phase == "succeeded" else {})
+        return BackendStatus(phase, message, outputs_of(cr) if phase == "succeeded" else RunOutputs())
 
     def cancel(self, ref: str) -> None:
         ns, kind, name = parse_ref(ref)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from platform_contracts.outputs import RunOutputs
 from platform_contracts.runspecs import dump_spec
 from services.backends.base import Backend, BackendStatus, RunContext
 
@@ -84,7 +85,7 @@ class LocalBackend(Backend):
         if result_file.exists():
             result = json.loads(result_file.read_text())
             if result.get("status") == "succeeded":
-                return BackendStatus("succeeded", "", result.get("outputs", {}))
+                return BackendStatus("succeeded", "", RunOutputs.model_validate(result.get("outputs") or {}))
             return BackendStatus("failed", str(result.get("error", "failed"))[:5000])
         if proc is None:
             return BackendStatus("lost", "the local process is gone (worker restarted)")

@@ -17,6 +17,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from platform_contracts.outputs import DatasetOutput, EvaluationOutput, ModelOutput, RunOutputs
+
 if TYPE_CHECKING:
     from platform_contracts.runspecs import DataPipelineSpec, EvaluationSpec, SynthesisSpec, TrainingSpec
 
@@ -77,7 +79,7 @@ def _kfp_inputs(inputs: list[str], categories: list[str] | None) -> list[str]:
     return out
 
 
-def run_kfp_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+def run_kfp_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> RunOutputs:
     """The ``xlam-data`` kfp pipeline on kfp's local SubprocessRunner; registers the mixed output."""
     from pipelines.runner import run_local
 
@@ -100,10 +102,10 @@ def run_kfp_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) 
     from xlam.datasets import read_manifest
 
     sink.emit("kfp.output_records", read_manifest(uri).num_records)
-    return {"datasets": [{"name": spec.output_name, "uri": uri, "inputs": list(spec.inputs)}]}
+    return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=uri, inputs=list(spec.inputs))])
 
 
-def run_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+def run_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> RunOutputs:
     """unify -> verify -> dedup with the core stage runners (each step's config from the spec)."""
     if spec.engine == "kfp":
         return run_kfp_data_pipeline(spec, work, sink)
@@ -130,10 +132,10 @@ def run_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> d
         report = run_dedup([current], out, spec.dedup, report_dir=reports / "dedup")
         _report_metrics(sink, "dedup", report)
         current = out
-    return {"datasets": [{"name": spec.output_name, "uri": current, "inputs": list(spec.inputs)}]}
+    return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=current, inputs=list(spec.inputs))])
 
 
-def run_synthesis_kind(spec: SynthesisSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+def run_synthesis_kind(spec: SynthesisSpec, work: Path, sink: MetricSink) -> RunOutputs:
     from xlam.synthesis import run_synthesis
 
     out = str(work / "data" / "synthesized")
@@ -144,10 +146,10 @@ def run_synthesis_kind(spec: SynthesisSpec, work: Path, sink: MetricSink) -> dic
     inputs = [spec.tools_uri] if spec.tools_uri else []
     if spec.config.seed_uri:  # lineage: the verified seed records
         inputs.append(str(spec.config.seed_uri))
-    return {"datasets": [{"name": spec.output_name, "uri": out, "inputs": inputs}]}
+    return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=out, inputs=inputs)])
 
 
-def run_training_kind(spec: TrainingSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+def run_training_kind(spec: TrainingSpec, work: Path, sink: MetricSink) -> RunOutputs:
     from xlam.training import TrainConfig, TrainResult, run_training
 
     raw = spec.config.model_dump(mode="json")
@@ -167,11 +169,11 @@ def run_training_kind(spec: TrainingSpec, work: Path, sink: MetricSink) -> dict[
     card = json.dumps(result.model_card) if result.model_card else ""
     inputs = [str(u) for u in config.data.datasets]
     inputs += [str(src.get("uri")) for src in (config.data.mixture or {}).get("sources", []) if isinstance(src, dict)]
-    return {"models": [{"name": spec.model_name, "artifact_uri": artifact, "metrics": final,
-                        "card": card, "inputs": inputs}]}
+    return RunOutputs(models=[ModelOutput(name=spec.model_name, artifact_uri=artifact, metrics=final, card=card,
+                                          inputs=inputs)])
 
 
-def run_evaluation_kind(spec: EvaluationSpec, work: Path, sink: MetricSink) -> dict[str, Any]:
+def run_evaluation_kind(spec: EvaluationSpec, work: Path, sink: MetricSink) -> RunOutputs:
     from xlam.evaluation import run_bfcl_eval
 
     result = run_bfcl_eval(spec.config, work / "eval")
@@ -185,8 +187,8 @@ def run_evaluation_kind(spec: EvaluationSpec, work: Path, sink: MetricSink) -> d
             summary[f"bfcl.{item.name}"] = float(item.value)
     print(f"[evaluation] {result.items} items in {result.seconds:.1f}s: "
           + ", ".join(f"{k}={v:.3f}" for k, v in summary.items()), flush=True)
-    return {"evaluation": {"metrics": summary, "out_dir": str(work / "eval"),
-                           "model_version_id": spec.model_version_id}}
+    return RunOutputs(evaluation=EvaluationOutput(metrics=summary, out_dir=str(work / "eval"),
+                                                  model_version_id=spec.model_version_id))
 
 
 class EndpointError(RuntimeError):
@@ -276,7 +278,7 @@ def main(argv: list[str]) -> int:
         _write_result(work, {"status": "failed", "error": message})
         return 1
     print(f"done in {time.time() - started:.1f}s", flush=True)
-    _write_result(work, {"status": "succeeded", "outputs": outputs})
+    _write_result(work, {"status": "succeeded", "outputs": outputs.model_dump(mode="json")})
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from platform_contracts.outputs import RunOutputs
 from platform_contracts.runspecs import parse_spec
 from services.backends import BackendStatus, RunContext, get_backend
 from services.db.models import Run
@@ -115,7 +116,8 @@ def _watch(settings: Settings, backend: Any, ref: str, ctx: RunContext, owner: s
 def _persist_result(settings: Settings, ctx: RunContext, owner: str, status: BackendStatus) -> bool:
     """Store the finished stage's result (its own commit, while holding the lease) before anything
     else: if this worker dies now, the next delivery finishes from it instead of re-running."""
-    result = {"attempt": ctx.attempt, "claim": ctx.claim, "status": "succeeded", "outputs": status.outputs}
+    result = {"attempt": ctx.attempt, "claim": ctx.claim, "status": "succeeded",
+              "outputs": status.outputs.model_dump(mode="json")}
     with session_scope(settings.database_url) as s:
         done = s.execute(update(Run).where(Run.id == ctx.run_id, Run.lease_owner == owner)
                          .values(stage_result=result)).rowcount  # type: ignore[attr-defined]
@@ -149,7 +151,7 @@ def _finish_from(settings: Settings, ctx: RunContext, owner: str, finished: dict
                            message=f"stage already finished in claim {finished.get('claim')}; not re-run")
     if moved is None:
         return "skipped: state changed"
-    status = BackendStatus("succeeded", "", finished.get("outputs") or {})
+    status = BackendStatus("succeeded", "", RunOutputs.model_validate(finished.get("outputs") or {}))
     return _finalise(settings, ctx, owner, status, cancel_sent=False)
 
 

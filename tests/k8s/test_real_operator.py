@@ -404,8 +404,8 @@ def test_kubernetes_backend_with_the_operator(http: httpx.Client, worker_kube: A
     kuberay(http, name, jobStatus="SUCCEEDED", jobDeploymentStatus="Complete")
     final = wait_for(lambda: (st := backend.status(ref)).terminal and st, "backend status succeeded")
     assert final.phase == "succeeded"
-    (model,) = final.outputs["models"]
-    assert model["name"] == "xlam-tiny" and model["artifact_uri"] == f"s3://bucket/runs/{NS}/{name}"
+    (model,) = final.outputs.models
+    assert model.name == "xlam-tiny" and model.artifact_uri == f"s3://bucket/runs/{NS}/{name}"
 
     # cancel through the backend
     ref2 = backend.submit(_ctx("run_01JCANCEL", 2, tmp_path))

@@ -352,7 +352,7 @@ def test_control_plane_synthesis_run_kind(tmp_path: Path) -> None:
     spec = parse_spec("synthesis", validate_spec("synthesis", {"output_name": "mt-data", "config": {
         "n": 15, "seed": 6, "mode": "multi_turn", "multi_turn": {"environments": ["retail"], "max_turns": 3}}}))
     result = run_synthesis_kind(spec, tmp_path, MetricSink(tmp_path / "metrics.jsonl"))
-    uri = result["datasets"][0]["uri"]
+    uri = result.datasets[0].uri
     records = list(read_records(uri))
     assert len(records) == 15 and all(r.environment and r.environment.name == "retail" for r in records)
     assert (tmp_path / "reports" / "synthesis" / "synthesize-mt.turns.png").is_file()

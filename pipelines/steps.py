@@ -54,11 +54,9 @@ def emit(report: StageReport, metrics: Any, markdown: Any, *, shard: int | None 
 # --- data pipeline ---------------------------------------------------------------------------
 def resolve_input(uri: str) -> str:
     """``bfcl://CATEGORY`` names a question file of the installed bfcl-eval package."""
-    if uri.startswith("bfcl://"):
-        from xlam.bfcl.data import question_file
+    from xlam.bfcl.data import resolve_bfcl_uri
 
-        return str(question_file(uri.removeprefix("bfcl://")))
-    return uri
+    return resolve_bfcl_uri(uri)
 
 
 def unify(source: str, inputs: list[str], config: dict[str, Any], out_path: str) -> StageReport:

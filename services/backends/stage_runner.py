@@ -41,15 +41,6 @@ def _report_metrics(sink: MetricSink, stage: str, report: Any) -> None:
           f"{getattr(report, 'rejected_records', 0)} rejected, {getattr(report, 'seconds', 0):.1f}s", flush=True)
 
 
-def _resolve_input(uri: str) -> str:
-    """``bfcl://CATEGORY`` names a question file of the installed bfcl-eval package."""
-    if uri.startswith("bfcl://"):
-        from xlam.bfcl.data import question_file
-
-        return str(question_file(uri.removeprefix("bfcl://")))
-    return uri
-
-
 def _no_nulls(value: Any) -> Any:
     """kfp parameters cannot carry null: drop None entries (the config defaults apply again)."""
     if isinstance(value, dict):
@@ -109,12 +100,13 @@ def run_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> R
     """unify -> verify -> dedup with the core stage runners (each step's config from the spec)."""
     if spec.engine == "kfp":
         return run_kfp_data_pipeline(spec, work, sink)
+    from xlam.bfcl.data import resolve_bfcl_uri
     from xlam.converters import run_unify
 
     reports = work / "reports"
     current = str(work / "data" / "unified")
     print(f"[unify] {spec.source} <- {len(spec.inputs)} input(s)", flush=True)
-    report = run_unify(spec.source, [_resolve_input(u) for u in spec.inputs], current, spec.unify,
+    report = run_unify(spec.source, [resolve_bfcl_uri(u) for u in spec.inputs], current, spec.unify,
                        report_dir=reports / "unify")
     _report_metrics(sink, "unify", report)
     if spec.verify is not None:

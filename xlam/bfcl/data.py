@@ -123,6 +123,17 @@ def question_file(category: str, data_dir: str | Path | None = None) -> Path:
     return _dir(data_dir) / f"BFCL_v4_{category}.json"
 
 
+BFCL_SCHEME = "bfcl://"
+
+
+def resolve_bfcl_uri(uri: str) -> str:
+    """``bfcl://CATEGORY`` names the question file of the installed bfcl-eval package; any other URI is
+    returned unchanged (the one resolver: the kfp pipeline steps and the control plane's stage runner use it)."""
+    if uri.startswith(BFCL_SCHEME):
+        return str(question_file(uri.removeprefix(BFCL_SCHEME)))
+    return uri
+
+
 def answer_file(category: str, data_dir: str | Path | None = None) -> Path | None:
     """The possible-answer file, or None for categories that have none."""
     _check(category)

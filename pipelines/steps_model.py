@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.launchers import get_launcher
 from pipelines.steps import StepError
+from xlam.overrides import deep_merge
 
 
 class TrainSpec(BaseModel):
@@ -46,13 +47,6 @@ class Summary(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict)
     markdown: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
-
-
-def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
 
 
 def _phase_config(spec: TrainSpec, method: str, data_path: str, out_dir: Path, checkpoint: str | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from operators.builders import common
 from operators.settings import OperatorSettings
 from operators.sizing import Sizing
 from platform_contracts.k8s.labels import RUN_LABEL, UID_LABEL
+from xlam.overrides import set_dotted
 
 CONFIG_DIR = "/etc/xlam/train"
 TRAIN_ENTRYPOINT = f"xlam train run --config {CONFIG_DIR}/train.yaml"
@@ -85,20 +86,12 @@ def train_config(cr: dict[str, Any], sizing: Sizing, output_root: str = "") -> d
     cfg["distributed"] = dist
     for dotted, value in sizing.overrides.items():  # planner recommendations the user did not set
         if not dotted.startswith("distributed."):
-            _set_default(cfg, dotted, value)
+            set_dotted(cfg, dotted, value, keep_existing=True)
     output_dir, storage_path = output_location(cr)
     cfg.setdefault("output_dir", output_dir)
     if storage_path:
         cfg["checkpoint"] = {**(cfg.get("checkpoint") or {}), "storage_path": storage_path}
     return cfg
-
-
-def _set_default(cfg: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, leaf = dotted.split(".")
-    node = cfg
-    for p in parents:
-        node = node.setdefault(p, {})
-    node.setdefault(leaf, value)
 
 
 def validate_train_config(cfg: dict[str, Any]) -> None:

@@ -17,22 +17,11 @@ from operators.builders import eval_job, kfp_run, rayjob
 from operators.settings import OperatorSettings
 from operators.sizing import Sizing, SizingError, resolve_sizing
 from platform_contracts.k8s.crd_schemas import ROOT
+from tests.k8s.examples import example, explicit
 from xlam.training.config import parse_train_config
 
 SETTINGS = OperatorSettings(image="registry.test/xlam:1.2.3")
 SUBMISSION_MODES = {"K8sJobMode", "HTTPMode", "InteractiveMode", "SidecarMode"}
-
-
-def example(name: str) -> dict[str, Any]:
-    obj = yaml.safe_load((ROOT / "examples" / "k8s" / name).read_text())
-    obj["metadata"].update(uid="2f6c1c7e-0000-4000-8000-000000000001", generation=1)
-    return obj
-
-
-def explicit(cr: dict[str, Any], nodes: int = 4, gpus: int = 8, zero: int = 3) -> dict[str, Any]:
-    cr = copy.deepcopy(cr)
-    cr["spec"]["resources"].update(sizing="Explicit", nodes=nodes, gpusPerNode=gpus, zeroStage=zero)
-    return cr
 
 
 def kuberay_schema(crds: dict[str, dict], kind: str) -> dict[str, Any]:

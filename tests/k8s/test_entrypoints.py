@@ -19,8 +19,8 @@ import yaml
 from operators import reconcile
 from operators.settings import IMAGE_REPOSITORY, OperatorSettings
 from platform_contracts.k8s.crd_schemas import ROOT
+from tests.k8s.examples import example, explicit
 from tests.k8s.render import OVERLAYS, helm_template, kustomize
-from tests.k8s.test_builders import example, explicit
 
 BIN = Path(sys.executable).parent
 

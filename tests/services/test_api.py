@@ -12,18 +12,10 @@ from sqlalchemy import func, select
 
 from services.db.models import Dataset, Run
 from services.db.session import session_factory
+from tests.services.helpers import sample_records
 from xlam.datasets import write_records
-from xlam.records import Record, Step, Tool, ToolCall
 
 pytestmark = pytest.mark.services
-
-
-def _records(n: int = 3) -> list[Record]:
-    tool = Tool(name="get_weather", description="Weather for a city",
-                parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
-    return [Record(id=f"r{i}", source="test", query=f"weather in city {i}?", tools=[tool],
-                   steps=[Step(tool_calls=[ToolCall(name="get_weather", arguments={"city": f"c{i}"})])])
-            for i in range(n)]
 
 
 def _count(settings: Any, model: Any, **where: Any) -> int:
@@ -122,7 +114,7 @@ def test_bad_inputs_are_rejected_with_clear_messages_and_nothing_stored(
         r = client.post(ds, json={"name": "d", "uri": uri}, headers=h)
         assert r.status_code == 422 and needle in r.json()["message"], (uri, r.json())
     upload = f"{ds}/upload"
-    good = b"\n".join(r.model_dump_json().encode() for r in _records(2))
+    good = b"\n".join(r.model_dump_json().encode() for r in sample_records(2))
     for name in ("../evil", "a/b", ".hidden", "x" * 200):
         r = client.post(upload, params={"name": name}, content=good, headers=h)
         assert r.status_code == 422, name
@@ -142,13 +134,13 @@ def test_datasets_register_upload_versions_lineage_soft_delete(
         client: Any, project: dict[str, Any], home: Path) -> None:
     p, h = project["name"], project["editor"].h
     uri = home / f"ds-{uuid.uuid4().hex[:6]}"
-    write_records(str(uri), _records(3), source="test")
+    write_records(str(uri), sample_records(3), source="test")
     r = client.post(f"/v1/projects/{p}/datasets", json={"name": "weather", "uri": str(uri)}, headers=h)
     assert r.status_code == 201, r.text
     v1 = r.json()
     assert v1["version"] == 1 and v1["num_records"] == 3 and r.headers["etag"] == '"1"'
     up = client.post(f"/v1/projects/{p}/datasets/upload", params={"name": "weather"},
-                     content=b"\n".join(x.model_dump_json().encode() for x in _records(2)), headers=h)
+                     content=b"\n".join(x.model_dump_json().encode() for x in sample_records(2)), headers=h)
     assert up.status_code == 201, up.text
     v2 = up.json()
     assert v2["version"] == 2 and v2["num_records"] == 2

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from services.db.models import Dataset, Run, RunEvent
 from services.db.session import session_factory
 from tests.services.conftest import WorkerProcess, wait_for
-from tests.services.test_worker import _spec, _wait_state
+from tests.services.helpers import data_pipeline_spec, wait_state
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -105,14 +105,14 @@ def test_worker_crashes_do_not_use_up_the_delivery_budget(
     worker.start()
     try:
         run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline",
-                                                          "spec": _spec(bfcl_dir, copies=3, unify_only=True)},
+                                                          "spec": data_pipeline_spec(bfcl_dir, copies=3, unify_only=True)},
                           headers=h).json()
         for kill in range(1, 4):
             wait_for(lambda n=kill: client.get(f"/v1/projects/{p}/runs/{run['id']}", headers=h).json()["state"]
                      == "running" and _claims(settings, run["id"]) == n, timeout=90)
             worker.kill()
             worker.start()
-        done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=180)
+        done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=180)
     finally:
         worker.stop()
     assert done["state"] == "succeeded", done["message"]
@@ -139,9 +139,9 @@ def test_a_finished_stage_survives_worker_and_redis_loss_and_is_not_run_again(
     worker = WorkerProcess(settings, home / "redis-worker.log")
     worker.start()
     try:
-        run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(
+        run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": data_pipeline_spec(
             bfcl_dir, copies=2, unify_only=True)}, headers=h).json()
-        running = _wait_state(client, p, h, run["id"], ("running",))
+        running = wait_state(client, p, h, run["id"], ("running",))
         result = Path(running["external_ref"].removeprefix("local:")) / "result.json"
         # Freeze the worker (its process group); the stage process has a session of its own and
         # finishes. Then the worker dies without having seen the result, and Redis loses its queue.
@@ -153,7 +153,7 @@ def test_a_finished_stage_survives_worker_and_redis_loss_and_is_not_run_again(
         redis_server.start()
         assert _get_state(settings, run["id"]) == "running"  # nothing recorded the finished stage
         worker.start()
-        done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=120)
+        done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=120)
     finally:
         worker.stop()
     assert done["state"] == "succeeded", done["message"]
@@ -181,7 +181,7 @@ def test_thirty_submits_through_ten_worker_kills_finish_once_each(
     ids: list[str] = []
     try:
         for i in range(30):
-            spec = _spec(bfcl_dir, ["simple_python"], unify_only=True, limit=30)
+            spec = data_pipeline_spec(bfcl_dir, ["simple_python"], unify_only=True, limit=30)
             r = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "name": f"trial-{i}",
                                                             "spec": spec}, headers=h)
             assert r.status_code == 201, r.text
@@ -193,7 +193,7 @@ def test_thirty_submits_through_ten_worker_kills_finish_once_each(
             worker.kill()
             killed.add(owner)
             worker.start()
-        final = [_wait_state(client, p, h, run_id, ("succeeded", "failed", "cancelled"), timeout=300)
+        final = [wait_state(client, p, h, run_id, ("succeeded", "failed", "cancelled"), timeout=300)
                  for run_id in ids]
     finally:
         worker.stop()

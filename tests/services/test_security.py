@@ -23,7 +23,7 @@ from services.db.base import new_id, utcnow
 from services.db.models import Project, Run, RunEvent, User
 from services.db.session import session_factory
 from tests.services.conftest import WorkerProcess, wait_for
-from tests.services.test_api import _records
+from tests.services.helpers import sample_records
 
 pytestmark = pytest.mark.services
 
@@ -274,7 +274,7 @@ def test_another_projects_storage_is_unreachable_by_uri(client: Any, project: di
                                                          make_user: Any, settings: Any) -> None:
     p, h = project["name"], project["editor"].h
     up = client.post(f"/v1/projects/{p}/datasets/upload", params={"name": "secret-data"},
-                     content=b"\n".join(r.model_dump_json().encode() for r in _records(3)), headers=h)
+                     content=b"\n".join(r.model_dump_json().encode() for r in sample_records(3)), headers=h)
     assert up.status_code == 201, up.text
     victim_uri = up.json()["uri"]
     # the owner may register their own storage
@@ -313,7 +313,7 @@ def _dataset_dir(home: Path, shard_name: str) -> Path:
     from xlam.datasets import write_records
 
     d = home / f"ds-{uuid.uuid4().hex[:6]}"
-    manifest = write_records(str(d), _records(2), source="test").model_dump(mode="json")
+    manifest = write_records(str(d), sample_records(2), source="test").model_dump(mode="json")
     manifest["shards"][0]["path"] = shard_name
     (d / "manifest.json").write_text(json.dumps(manifest))
     return d
@@ -323,7 +323,7 @@ def test_manifest_shards_stay_inside_their_dataset(client: Any, project: dict[st
                                                    settings: Any) -> None:
     p, h = project["name"], project["editor"].h
     outside = home / f"outside-{uuid.uuid4().hex[:6]}.jsonl"
-    outside.write_text("\n".join(r.model_dump_json() for r in _records(2)) + "\n")
+    outside.write_text("\n".join(r.model_dump_json() for r in sample_records(2)) + "\n")
     for shard in (f"../{outside.name}", str(outside), "sub/../../x.jsonl"):
         d = _dataset_dir(home, shard)
         r = client.post(f"/v1/projects/{p}/datasets", json={"name": "escape", "uri": str(d)}, headers=h)

@@ -11,35 +11,19 @@ from sqlalchemy import func, select
 
 from services.db.models import Dataset, RunEvent
 from services.db.session import session_factory
-from tests.services.conftest import WorkerProcess, wait_for
+from tests.services.conftest import WorkerProcess
+from tests.services.helpers import data_pipeline_spec, get_run, wait_state
 
 pytestmark = pytest.mark.services
-
-
-def _spec(bfcl_dir: Path, categories: list[str] | None = None, copies: int = 1, *, unify_only: bool = False,
-          **unify: Any) -> dict[str, Any]:
-    spec = {"source": "bfcl", "inputs": [str(bfcl_dir)] * copies, "output_name": f"bfcl-{uuid.uuid4().hex[:6]}",
-            "unify": {"categories": categories, **unify}}
-    if unify_only:  # the crash/cancel/duplicate tests: unify alone in one process (verify, dedup skipped)
-        spec.update(verify=None, dedup=None, engine="direct")
-    return spec
-
-
-def _get(client: Any, p: str, h: dict[str, str], run_id: str) -> dict[str, Any]:
-    return client.get(f"/v1/projects/{p}/runs/{run_id}", headers=h).json()  # type: ignore[no-any-return]
-
-
-def _wait_state(client: Any, p: str, h: dict[str, str], run_id: str, states: tuple[str, ...], timeout: float = 60) -> dict[str, Any]:
-    return wait_for(lambda: (r := _get(client, p, h, run_id))["state"] in states and r, timeout)  # type: ignore[no-any-return]
 
 
 def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
         client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    spec = {**_spec(bfcl_dir, ["simple_python", "multiple"], limit=40), "engine": "direct"}
+    spec = {**data_pipeline_spec(bfcl_dir, ["simple_python", "multiple"], limit=40), "engine": "direct"}
     run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "name": "unify", "spec": spec},
                       headers={**h, "Idempotency-Key": uuid.uuid4().hex}).json()
-    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"))
+    done = wait_state(client, p, h, run["id"], ("succeeded", "failed"))
     assert done["state"] == "succeeded", done["message"]
     assert done["submitted_at"] <= done["started_at"] <= done["finished_at"]
     events = client.get(f"/v1/projects/{p}/runs/{run['id']}/events", headers=h).json()
@@ -68,7 +52,7 @@ def test_data_pipeline_through_kfp_local_runner(client: Any, project: dict[str, 
             "unify": {"limit": 6}}
     run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": spec}, headers=h).json()
     assert run["spec"]["engine"] == "kfp"  # auto: the pipelines package is installed
-    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=180)
+    done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=180)
     assert done["state"] == "succeeded", done["message"]
     (out,) = done["outputs"]["datasets"]
     ds = client.get(f"/v1/projects/{p}/datasets/{out['id']}", headers=h).json()
@@ -80,12 +64,12 @@ def test_data_pipeline_through_kfp_local_runner(client: Any, project: dict[str, 
 def test_worker_sigkill_mid_run_finishes_exactly_once(
         client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=2, unify_only=True)},
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": data_pipeline_spec(bfcl_dir, copies=2, unify_only=True)},
                       headers=h).json()
-    _wait_state(client, p, h, run["id"], ("running",))
+    wait_state(client, p, h, run["id"], ("running",))
     worker.kill()  # main process, pool child and the stage subprocess, mid-run
     worker.start()  # its reconciler takes the run back once the dead worker's lease expires
-    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
     assert done["state"] == "succeeded", done["message"]
     with session_factory(settings.database_url)() as s:
         states = list(s.scalars(select(RunEvent.to_state).where(RunEvent.run_id == run["id"]).order_by(RunEvent.id)))
@@ -97,32 +81,32 @@ def test_worker_sigkill_mid_run_finishes_exactly_once(
 def test_cancel_reaches_running_work(
         client: Any, project: dict[str, Any], worker: WorkerProcess, settings: Any, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": _spec(bfcl_dir, copies=2, unify_only=True)},
+    run = client.post(f"/v1/projects/{p}/runs", json={"kind": "data-pipeline", "spec": data_pipeline_spec(bfcl_dir, copies=2, unify_only=True)},
                       headers=h).json()
-    running = _wait_state(client, p, h, run["id"], ("running",))
+    running = wait_state(client, p, h, run["id"], ("running",))
     assert client.post(f"/v1/projects/{p}/runs/{run['id']}/cancel", headers=h).json()["state"] == "cancelling"
-    done = _wait_state(client, p, h, run["id"], ("cancelled", "succeeded", "failed"), timeout=30)
+    done = wait_state(client, p, h, run["id"], ("cancelled", "succeeded", "failed"), timeout=30)
     assert done["state"] == "cancelled"
     work = Path(running["external_ref"].removeprefix("local:"))
     assert not (work / "result.json").exists()  # the stage process was stopped, not left to finish
     assert client.get(f"/v1/projects/{p}/datasets", headers=h).json()["data"] == []
     # retry: a new attempt of the same run, which then succeeds
     client.post(f"/v1/projects/{p}/runs/{run['id']}/retry", headers=h)
-    spec_small = _get(client, p, h, run["id"])
+    spec_small = get_run(client, p, h, run["id"])
     assert spec_small["attempt"] == 2
-    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
     assert done["state"] == "succeeded" and done["attempt"] == 2
 
 
 def test_duplicate_submits_with_one_key_execute_once(
         client: Any, project: dict[str, Any], worker: WorkerProcess, bfcl_dir: Path) -> None:
     p, h = project["name"], project["editor"].h
-    body = {"kind": "data-pipeline", "spec": _spec(bfcl_dir, ["simple_python"], unify_only=True, limit=5)}
+    body = {"kind": "data-pipeline", "spec": data_pipeline_spec(bfcl_dir, ["simple_python"], unify_only=True, limit=5)}
     key = {"Idempotency-Key": uuid.uuid4().hex}
     ids = {client.post(f"/v1/projects/{p}/runs", json=body, headers={**h, **key}).json()["id"] for _ in range(3)}
     assert len(ids) == 1
     (run_id,) = ids
-    assert _wait_state(client, p, h, run_id, ("succeeded", "failed"))["state"] == "succeeded"
+    assert wait_state(client, p, h, run_id, ("succeeded", "failed"))["state"] == "succeeded"
     assert len(client.get(f"/v1/projects/{p}/runs", headers=h).json()["data"]) == 1
     assert len(client.get(f"/v1/projects/{p}/datasets", headers=h).json()["data"]) == 1
 
@@ -133,7 +117,7 @@ def test_synthesis_lifecycle_registers_a_dataset(
     spec = {"output_name": "synth", "config": {"n": 4, "seed": 3, "generator": {"backend": "template"}}}
     run = client.post(f"/v1/projects/{p}/runs", json={"kind": "synthesis", "spec": spec}, headers=h).json()
     assert run["spec"]["config"]["n"] == 4, run
-    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
     assert done["state"] == "succeeded", done["message"]
     (out,) = done["outputs"]["datasets"]
     ds = client.get(f"/v1/projects/{p}/datasets/{out['id']}", headers=h).json()
@@ -159,7 +143,7 @@ def test_training_lifecycle_registers_a_model_version_with_lineage(
     assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "spec.config.optim.max_steps"
     run = client.post(f"/v1/projects/{p}/runs", json={"kind": "training", "spec": {"model_name": "fc", "config": config}},
                       headers=h).json()
-    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=240)
+    done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=240)
     assert done["state"] == "succeeded", done["message"]
     (mv,) = done["outputs"]["model_versions"]
     version = client.get(f"/v1/projects/{p}/models/fc/versions/{mv['version']}", headers=h).json()
@@ -185,7 +169,7 @@ def test_evaluation_of_a_registered_version_records_bfcl_metrics(
     assert bad.status_code == 422 and "model_version_id" in bad.json()["message"]
     run = client.post(f"/v1/projects/{p}/runs", json={"kind": "evaluation", "spec": {
         "config": config, "model_version_id": mv["id"]}}, headers=h).json()
-    done = _wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
+    done = wait_state(client, p, h, run["id"], ("succeeded", "failed"), timeout=90)
     assert done["state"] == "succeeded", done["message"]
     metrics = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", headers=h).json()
     assert set(metrics) >= {"bfcl.simple_python", "bfcl.non_live_ast"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -144,6 +145,13 @@ def test_cli_score_outputs_file(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "scored" / "summary.json").read_text())
     assert summary["categories"]["simple_python"]["accuracy"] == 0.5
     assert "simple_python" in res.output and "50.00%" in res.output
+    # the committed raw outputs of reported runs are gzip-compressed (docs/eval/*/...jsonl.gz): same verdicts
+    packed = tmp_path / "outputs.jsonl.gz"
+    packed.write_bytes(gzip.compress(outputs.read_bytes()))
+    res = CliRunner().invoke(app, ["eval", "score", "--outputs", str(packed), "--out", str(tmp_path / "scored-gz")])
+    assert res.exit_code == 0, res.output
+    again = [json.loads(x) for x in (tmp_path / "scored-gz" / "results.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["valid"]) for r in again] == [(r["id"], r["valid"]) for r in rows]
 
 
 def test_cli_score_rejects_bad_input(tmp_path: Path) -> None:

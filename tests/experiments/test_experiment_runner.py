@@ -52,6 +52,7 @@ def test_experiment_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
     assert summary["rows"]["baseline"]["train"]["steps"] == 2
     report = (tmp_path / "report.md").read_text()
     assert "| baseline |" in report and "| unverified |" in report and (tmp_path / "accuracy.png").is_file()
+    assert "## What fails" in report and set(summary["rows"]["baseline"]["failures"]) == {"prose", "unparsable", "wrong_call"}
     info = next(iter(summary["data"].values()))
     # decontaminated: no BFCL function name, no BFCL query 8-gram left in the training set
     assert info["records_with_bfcl_function_name"] == 0 and info["records_with_bfcl_query_8gram"] == 0

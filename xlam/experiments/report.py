@@ -32,6 +32,21 @@ def export_outputs(eval_dir: Path, target: Path) -> Path:
     return target
 
 
+def failure_kinds(eval_dir: Path) -> dict[str, int]:
+    """Why the call categories' items failed: the model answered in prose (a refusal or a question),
+    wrote a call list that does not parse, or called with a wrong function, count or argument."""
+    kinds = {"prose": 0, "unparsable": 0, "wrong_call": 0}
+    for d in load_items(eval_dir):
+        if d.get("category") not in CALL_CATEGORIES or d.get("valid"):
+            continue
+        text = str(d.get("raw_output", "")).strip().strip("`").strip()
+        if str(d.get("error_type", "")).startswith("ast_decoder"):
+            kinds["unparsable" if text.startswith("[") else "prose"] += 1
+        else:
+            kinds["wrong_call"] += 1
+    return kinds
+
+
 def _row(eval_dir: Path) -> dict[str, Any] | None:
     if not (eval_dir / "summary.json").is_file():
         return None
@@ -41,6 +56,7 @@ def _row(eval_dir: Path) -> dict[str, Any] | None:
     row: dict[str, Any] = {"categories": cats, "items": result.items, "seconds": round(result.seconds, 1),
                            "totals": {c: r.total for c, r in result.categories.items()}}
     row["non_live_ast_mean"] = round(sum(calls) / len(calls), 2) if len(calls) == len(CALL_CATEGORIES) else None
+    row["failures"] = failure_kinds(eval_dir)
     live = result.summary("live_ast")
     row["live_ast"] = round(100 * live, 2) if live is not None else None
     return row
@@ -87,6 +103,13 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
         lines.append(f"| {name} | " + " | ".join(vals) + f" | {nl} | {live} |")
     lines += ["", "Items per category: " + ", ".join(
         f"{c} {next(iter(rows.values()))['totals'].get(c, '-')}" for c in cats) if rows else "", ""]
+    lines += ["## What fails (call categories, items)", "",
+              "| variant | answered in prose (refusal or question) | call list does not parse | wrong call |",
+              "|---|---:|---:|---:|"]
+    for name, row in rows.items():
+        f = row["failures"]
+        lines.append(f"| {name} | {f['prose']} | {f['unparsable']} | {f['wrong_call']} |")
+    lines.append("")
     descriptions = {v.name: v.description for v in config.variants}
     lines += ["## Variants", "", "| variant | what differs | data set | train steps | loss first -> last |",
               "|---|---|---|---:|---|"]
@@ -116,4 +139,4 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
     return summary
 
 
-__all__ = ["export_outputs", "write_report"]
+__all__ = ["export_outputs", "failure_kinds", "write_report"]

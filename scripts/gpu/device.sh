@@ -41,6 +41,12 @@ case "${1:?}" in
     # stop before the device call's own limit so the results still get packed
     # run from the archived code's folder: python puts the working directory first on sys.path
     limit=${XLAM_GPU_TIMEOUT:-540}
+    # fail in seconds, not after the lease, when a variant's data set is not here
+    variants=$(echo "${XLAM_GPU_LANES:-}" | sed -E 's/(^|;)[0-9]+:/\1/g; s/;/,/g; s/(^|,)base(,|$)/\1\2/g; s/^,+|,+$//g')
+    if [ -z "${XLAM_GPU_LANES:-}" ] || [ -n "$variants" ]; then
+      (cd "$src" && python3 -m xlam.experiments "$file" --workdir "$work" --check-data "$@" \
+        ${variants:+--only "$variants"}) || exit 2
+    fi
     if [ -n "${XLAM_GPU_LANES:-}" ]; then
       # Lanes share the GPU: "a,b;c;base" runs variants a then b in one process, c in a second and the
       # base model's evaluation in a third, at the same time (a 135M model leaves most of the GPU idle
@@ -67,8 +73,9 @@ case "${1:?}" in
     fi
     if [ -n "${OUT:-}" ]; then
       # everything scored so far, partial evaluations included (results.jsonl holds each item's output)
-      tar -C "$work" --ignore-failed-read -czf "$OUT/results.tar.gz" report.md summary.json accuracy.png \
-        timings.json outputs eval runs/*/result.json lane-*.log gpu-usage.log 2>/dev/null || true
+      # globs expand inside the work dir
+      (cd "$work" && tar --ignore-failed-read -czf "$OUT/results.tar.gz" report.md summary.json accuracy.png \
+        timings.json outputs eval runs/*/result.json lane-*.log gpu-usage.log 2>/dev/null) || true
       cp "$work/report.md" "$OUT/" 2>/dev/null || true
     fi
     exit $status

@@ -4,7 +4,8 @@
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
 #   .gpu/c2/  the second part, its sha256, the wheels the core library needs there, the code
 #   .gpu/c3/  the data sets (each call also carries the repository itself, ~6 MB)
-# Usage: scripts/gpu/pack.sh WORKDIR   (WORKDIR: an experiment work dir whose data stage has run)
+# Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] scripts/gpu/pack.sh WORKDIR
+#   (WORKDIR: an experiment work dir whose data stage has run with the committed code)
 # Then, on the device, consecutive calls (the machine stays warm 30 s between calls):
 #   call 1 (carry .gpu/c1): bash scripts/gpu/device.sh receive c1
 #   call 2 (carry .gpu/c2): bash scripts/gpu/device.sh receive c2
@@ -41,6 +42,12 @@ $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --imp
 # The code as committed (HEAD), so uncommitted edits in this checkout never reach a measured run.
 git archive --format=tar HEAD xlam experiments | gzip -1 > .gpu/c2/src.tar.gz
 git rev-parse HEAD > .gpu/c2/src.commit
+# Data keys hash the data recipe as that code reads it: check with the archived code that every data set
+# the device will look for is here (data built from uncommitted edits has other keys and would be missing).
+check=$(mktemp -d) && tar -xzf .gpu/c2/src.tar.gz -C "$check"
+(cd "$check" && PYTHONPATH="$check" "$OLDPWD/$PY" -m xlam.experiments "${EXPERIMENT:-experiments/fc-smol.yaml}" \
+  --workdir "$OLDPWD/$work" --check-data ${ONLY:+--only "$ONLY"}) || { rm -rf "$check"; exit 1; }
+rm -rf "$check"
 
 # The experiment's data sets (built by its data stage here, on the CPU).
 # Evaluations already scored (e.g. by an earlier lease) travel too: the device resumes them.

@@ -114,7 +114,7 @@ def test_cli_default_size_is_the_plan_default() -> None:
 
     from services.quickstart import DEFAULT_SIZE, SIZES
     from xlam.cli.main import app
-    from xlam.cli.quickstart import SIZES as CLI_SIZES
+    from services.quickstart.cli import SIZES as CLI_SIZES
 
     assert set(CLI_SIZES) == set(SIZES)
     assert f"[default: {DEFAULT_SIZE}]" in CliRunner().invoke(app, ["quickstart", "--help"]).output

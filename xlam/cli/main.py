@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from xlam.cli import data, evaluate, experiment, generate, mixing, quickstart, stages, synth, train
+from xlam.cli import data, evaluate, experiment, generate, mixing, stages, synth, train
 from xlam.cli.groups import api_app, data_app, eval_app, pipeline_app, train_app
 
 app = typer.Typer(help="xLAM Platform: turn agent data into trained action models.", no_args_is_help=True)
@@ -23,7 +23,7 @@ app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(api_app, name="api")
 
 # The core's own command modules.
-for _module in (data, stages, mixing, generate, synth, train, evaluate, experiment, quickstart):
+for _module in (data, stages, mixing, generate, synth, train, evaluate, experiment):
     _module.register(app)
 
 #: Entry-point group through which the upper layers (pipelines, services, operators) add commands:

@@ -1,6 +1,8 @@
 """``xlam quickstart``: the whole xLAM loop on this machine, through a control plane it starts itself.
 
-The orchestration lives in :mod:`services.quickstart` (it drives the REST API); this module only
+Registered into the ``xlam`` command through the ``xlam.cli`` entry-point group (pyproject.toml), like
+the other upper layers' commands, so the core names no upper layer. The orchestration lives in
+:mod:`services.quickstart` (it drives the REST API); this module only
 parses options and maps failures to exit codes: 0 done, 1 a step failed (named), 2 bad options,
 130 interrupted.
 """
@@ -53,7 +55,7 @@ def register(app: typer.Typer) -> None:
         if launcher not in ("local", "ray"):
             typer.echo(f"error: --launcher must be local or ray (got {launcher!r})", err=True)
             raise typer.Exit(2)
-        from services.quickstart import (
+        from services.quickstart import (  # the package is heavy: imported when the command runs
             QuickstartError,
             QuickstartOptions,
             QuickstartUsageError,

@@ -113,8 +113,8 @@ def test_cli_default_size_is_the_plan_default() -> None:
     from typer.testing import CliRunner
 
     from services.quickstart import DEFAULT_SIZE, SIZES
-    from xlam.cli.main import app
     from services.quickstart.cli import SIZES as CLI_SIZES
+    from xlam.cli.main import app
 
     assert set(CLI_SIZES) == set(SIZES)
     assert f"[default: {DEFAULT_SIZE}]" in CliRunner().invoke(app, ["quickstart", "--help"]).output

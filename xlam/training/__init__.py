@@ -36,7 +36,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Any:  # lazy (PEP 562): these modules import torch; `import xlam.training` must not
     if name in _LAZY:
         import importlib
 

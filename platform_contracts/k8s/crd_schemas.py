@@ -2,6 +2,8 @@
 
 ``python -m platform_contracts.k8s.crd_schemas --write`` renders them to ``operators/crds/``,
 ``manifests/base/crds/`` and ``charts/xlam/crds/``; a test checks the committed copies are in sync.
+``spec.config`` of TrainingRun and EvaluationRun is the core's ``TrainConfig`` / ``EvalConfig``, its
+schema generated from the pydantic model; recipe names and GPU types come from the core's registries.
 The status ``phase`` vocabulary is the control plane's run state machine
 (:mod:`platform_contracts.runstate`).
 """
@@ -14,8 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
+from platform_contracts.k8s.structural import structural
 from platform_contracts.runstate import PHASES
+from xlam.evaluation.config import EvalConfig
+from xlam.training.config import TrainConfig
 from xlam.training.planner import GPUS as PLANNER_GPUS
 from xlam.training.recipes import RECIPES as TRAINING_RECIPES
 
@@ -30,6 +36,22 @@ Schema = dict[str, Any]
 QUANTITY: Schema = {"anyOf": [{"type": "integer"}, {"type": "string"}], "x-kubernetes-int-or-string": True}
 DNS_LABEL: Schema = {"type": "string", "minLength": 1, "maxLength": 63, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
 FREEFORM: Schema = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+
+def config_schema(model: type[BaseModel], description: str) -> Schema:
+    """``spec.config``: the core config model's own schema in structural form (:mod:`.structural`).
+    No field is required: the operator fills in what the run resolves (name, method, recipe, Ray
+    layout, output places) and pydantic applies the defaults when the run starts."""
+    schema = structural(model.model_json_schema())
+    schema.pop("required", None)
+    schema["description"] = description
+    return schema
+
+
+TRAIN_CONFIG = config_schema(TrainConfig, "xlam.training.TrainConfig (schema generated from the model; recipe, "
+                             "method, Ray layout and output places are filled in by the operator).")
+TRAIN_CONFIG["properties"]["model"]["properties"]["recipe"]["enum"] = RECIPES
+EVAL_CONFIG = config_schema(EvalConfig, "xlam.evaluation.EvalConfig (schema generated from the model).")
 
 
 def _obj(properties: dict[str, Schema], required: list[str] | None = None, /, **extra: Any) -> Schema:
@@ -137,7 +159,7 @@ TRAINING_SPEC = _obj(
     {
         "recipe": {"type": "string", "enum": RECIPES},
         "method": {"type": "string", "enum": ["sft", "dpo"], "default": "sft"},
-        "config": {**FREEFORM, "description": "TrainConfig fields (data URIs, hyper-parameters, ...)."},
+        "config": TRAIN_CONFIG,
         "deepspeed": {**FREEFORM, "description": "DeepSpeed config overrides (merged into the generated one)."},
         "resources": _obj(
             {
@@ -190,7 +212,7 @@ EVALUATION_SPEC = _obj(
         "categories": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 64},
         "limit": {"type": "integer", "minimum": 1},
         "promptMode": {"type": "string", "enum": ["native", "prompt"], "default": "native"},
-        "config": {**FREEFORM, "description": "EvalConfig fields (generator, ...)."},
+        "config": EVAL_CONFIG,
         "resources": _obj({"cpu": QUANTITY, "memory": QUANTITY,
                            "gpus": {"type": "integer", "minimum": 0, "maximum": 16, "default": 0}}),
         "backoffLimit": {"type": "integer", "minimum": 0, "maximum": 10, "default": 1},

@@ -64,10 +64,35 @@ def evaluate_cel(schema: dict[str, Any], obj: dict[str, Any]) -> list[str]:
     return errors
 
 
+def draft7(schema: Any) -> Any:
+    """An OpenAPI v3.0 schema as JSON Schema draft 7: ``nullable: true`` admits null, boolean
+    ``exclusiveMinimum``/``exclusiveMaximum`` turn their ``minimum``/``maximum`` exclusive."""
+    if isinstance(schema, list):
+        return [draft7(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties":
+            out[key] = {name: draft7(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "not"):
+            out[key] = draft7(value)
+        else:
+            out[key] = value
+    for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(schema.get(flag), bool):
+            del out[flag]
+            if schema[flag] and bound in out:
+                out[flag] = out.pop(bound)
+    if out.pop("nullable", False):
+        return {"anyOf": [{"type": "null"}, out]}
+    return out
+
+
 def validate(schema: dict[str, Any], obj: dict[str, Any], *, cel: bool = True) -> list[str]:
     """All validation errors of ``obj`` (structural first; CEL on the defaulted object)."""
     errors = [f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}"
-              for e in jsonschema.Draft7Validator(schema).iter_errors(obj)]
+              for e in jsonschema.Draft7Validator(draft7(schema)).iter_errors(obj)]
     if errors or not cel or not cel_available():
         return errors
     return evaluate_cel(schema, apply_defaults(schema, obj))

@@ -48,6 +48,10 @@ def test_our_crds_are_established_as_written(xlam_crds: list[dict]) -> None:
         assert crd["status"]["acceptedNames"]["kind"] in PLURAL
         conds = {c["type"]: c for c in crd["status"]["conditions"]}
         assert conds.get("NonStructuralSchema", {}).get("status", "False") == "False"
+        kind = crd["status"]["acceptedNames"]["kind"]
+        spec = version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+        if "config" in spec:  # the generated TrainConfig / EvalConfig schema, stored as we wrote it
+            assert spec["config"] == openapi_schema(kind)["properties"]["spec"]["properties"]["config"]
 
 
 @pytest.mark.parametrize("kind", sorted(PLURAL))
@@ -81,9 +85,22 @@ INVALID = [
     ("TrainingRun", {"recipe": None}, "spec.recipe"),  # required
     ("EvaluationRun", {"storage": None}, "spec.storage"),  # required
     ("EvaluationRun", {"limit": "ten"}, "spec.limit"),
+    # spec.config is the core's TrainConfig / EvalConfig (schema generated from the pydantic models)
+    ("TrainingRun", {"config": {"optim": {"lr": "fast"}}}, "spec.config.optim.lr"),
+    ("TrainingRun", {"config": {"optim": {"lr": 0}}}, "spec.config.optim.lr"),  # gt=0: exclusiveMinimum
+    ("TrainingRun", {"config": {"distributed": {"launcher": "bogus"}}}, "spec.config.distributed.launcher"),
+    ("TrainingRun", {"config": {"model": {"recipe": "gpt-5"}}}, "spec.config.model.recipe"),
+    ("TrainingRun", {"config": {"data": {"datasets": "s3://one"}}}, "spec.config.data.datasets"),
+    ("EvaluationRun", {"config": {"generator": {"backend": "vllm"}}}, "spec.config.generator.backend"),
+    ("EvaluationRun", {"config": {"generator": {"endpoint": "-bad"}}}, "spec.config.generator.endpoint"),
     ("SynthesisRun", {"type": "Magic"}, "spec.type"),
     ("SynthesisRun", {"pipeline": None}, "spec.pipeline"),  # required
 ]
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    return {**base, **{k: _merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+                       for k, v in over.items()}}
 
 
 @pytest.mark.parametrize(("kind", "patch", "field"), INVALID, ids=[f"{k}-{f}" for k, _, f in INVALID])
@@ -94,7 +111,7 @@ def test_invalid_resources_are_rejected_by_the_server(admin: httpx.Client, names
         if v is None:
             obj["spec"].pop(k, None)
         elif isinstance(v, dict) and isinstance(obj["spec"].get(k), dict):
-            obj["spec"][k] = {**obj["spec"][k], **v}
+            obj["spec"][k] = _merge(obj["spec"][k], v)
         else:
             obj["spec"][k] = v
     r = admin.post(cr_path(namespace, kind), json=obj)
@@ -111,16 +128,41 @@ def test_unknown_fields_are_pruned_and_free_form_fields_kept(admin: httpx.Client
     obj["spec"]["surprise"] = {"a": 1}
     obj["spec"]["resources"]["turbo"] = True
     obj["spec"]["scheduling"]["nodeSelector"] = {"pool": "h100"}  # a map: kept
-    obj["spec"]["config"]["optim"]["max_steps"] = 7  # TrainConfig document: preserved as written
-    obj["spec"]["config"]["custom_key"] = {"nested": [1, 2]}
+    obj["spec"]["config"]["optim"]["max_steps"] = 7  # a TrainConfig field: kept as written
+    obj["spec"]["config"]["custom_key"] = {"nested": [1, 2]}  # not a TrainConfig field: pruned
+    obj["spec"]["config"]["model"] = {"arch_overrides": {"num_hidden_layers": 2, "rope": {"theta": 1e6}}}  # dict[str, Any]
+    obj["spec"]["deepspeed"]["anything"] = {"nested": [1, 2]}  # free-form: kept
     obj["status"] = {"phase": "Succeeded"}  # the status subresource: ignored on create
     stored = admin.post(cr_path(namespace, "TrainingRun"), json=obj).raise_for_status().json()
     got = admin.get(cr_path(namespace, "TrainingRun", obj["metadata"]["name"])).json()
     for o in (stored, got):
         assert "surprise" not in o["spec"] and "turbo" not in o["spec"]["resources"]
         assert o["spec"]["scheduling"]["nodeSelector"] == {"pool": "h100"}
-        assert o["spec"]["config"]["custom_key"] == {"nested": [1, 2]} and o["spec"]["config"]["optim"]["max_steps"] == 7
+        assert "custom_key" not in o["spec"]["config"] and o["spec"]["config"]["optim"]["max_steps"] == 7
+        assert o["spec"]["config"]["model"]["arch_overrides"] == {"num_hidden_layers": 2, "rope": {"theta": 1e6}}
+        assert o["spec"]["deepspeed"]["anything"] == {"nested": [1, 2]}
         assert "status" not in o
+
+
+def test_a_stored_runs_full_config_is_admitted_as_written(admin: httpx.Client, namespace: str) -> None:
+    """Every field of a TrainConfig / EvalConfig dump (nulls, tuples, maps included) passes the
+    generated schema and is stored unchanged: no API-server defaults are added to spec.config."""
+    from xlam.evaluation import EvalConfig
+    from xlam.training import TrainConfig
+
+    full = {"TrainingRun": TrainConfig.model_validate({"data": {"datasets": ["s3://b/d"]}}),
+            "EvaluationRun": EvalConfig.model_validate({"generator": {"backend": "openai", "endpoint": "serve-1"}})}
+    for kind, config in full.items():
+        obj = example(kind)
+        obj["spec"]["config"] = config.model_dump(mode="json")
+        r = admin.post(cr_path(namespace, kind), json=obj)
+        assert r.status_code == 201, r.text
+        assert r.json()["spec"]["config"] == obj["spec"]["config"]
+        obj["metadata"]["name"] += "-sparse"
+        obj["spec"]["config"] = {"optim": {"lr": 1e-4}} if kind == "TrainingRun" else {"limit": 2}
+        r = admin.post(cr_path(namespace, kind), json=obj)
+        assert r.status_code == 201, r.text
+        assert r.json()["spec"]["config"] == obj["spec"]["config"]
 
 
 def test_empty_strings_are_strings(admin: httpx.Client, namespace: str) -> None:

@@ -110,8 +110,9 @@ def bank_last_txn(s: State, rng: random.Random, p: Persona) -> Source | None:
                   C("list_transactions", account_number=acc), (0, "id"), latest["id"], "text")
 
 
-SOURCES: dict[str, list[SourceFn]] = {"filesystem": [fs_text], "calendar": [cal_title],
-                                      "retail": [retail_name, retail_total], "bank": [bank_last_txn]}
+SOURCES: dict[str, list[tuple[str, SourceFn]]] = {  # environment -> (value kind, source)
+    "filesystem": [("text", fs_text)], "calendar": [("text", cal_title)],
+    "retail": [("text", retail_name), ("amount", retail_total)], "bank": [("text", bank_last_txn)]}
 
 
 # --- sinks --------------------------------------------------------------------------------------
@@ -189,14 +190,9 @@ def bridge_options(envs: list[str]) -> list[tuple[str, SourceFn, str, SinkFn]]:
         for b in envs:
             if a == b:
                 continue
-            for src in SOURCES.get(a, []):
-                for kind, sinks in SINKS.get(b, {}).items():
-                    out += [(a, src, b, sink) for sink in sinks if _kind(src) == kind]
+            for kind, src in SOURCES.get(a, []):
+                out += [(a, src, b, sink) for sink in SINKS.get(b, {}).get(kind, [])]
     return out
-
-
-def _kind(src: SourceFn) -> str:
-    return "amount" if src is retail_total else "text"
 
 
 def sample_bridge(envs: list[str], states: dict[str, State], rng: random.Random, personas: dict[str, Persona],
@@ -293,7 +289,7 @@ def sample_mixed_blueprint(envs: list[str], rng: random.Random, config: MultiTur
         if env is None:
             task = sample_bridge(envs, states, rng, personas, rename)
             if task is None:  # no value fits this state: an ordinary turn of a component instead
-                env = envs[i % len(envs)]
+                env = next((e for e in envs if e not in plan), envs[i % len(envs)])
         if env is not None:
             seen = {(t.kind, repr(sorted(t.slots.items()))) for t in tasks}
             task = None

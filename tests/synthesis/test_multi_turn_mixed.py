@@ -100,6 +100,8 @@ def test_mixed_records_use_both_environments(mixed_run: tuple[Path, Any]) -> Non
     assert len(pairs) == 6
     assert report.groups["mixed"]["dialogues"] == len(mixed)
     assert "| bank+filesystem |" in report.notes[1]
+    rejects = [r for r in read_records(str(root / "rej")) if r.environment and r.environment.components]
+    assert rejects and all(r.schema_version == "1.2" for r in rejects)
 
 
 def _bridged_blueprint() -> tuple[Blueprint, int]:

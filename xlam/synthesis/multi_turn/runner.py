@@ -22,7 +22,7 @@ from rich.progress import Progress
 from xlam.datasets import DatasetWriter
 from xlam.envs import ENVIRONMENTS, environment_tools
 from xlam.errors import RecordError
-from xlam.records import EnvironmentSnapshot, Provenance, Record, Step
+from xlam.records import LATEST_SCHEMA_VERSION, SCHEMA_VERSION, EnvironmentSnapshot, Provenance, Record, Step
 from xlam.reports import StageReport
 from xlam.synthesis.multi_turn.blueprints import (
     Blueprint,
@@ -45,7 +45,8 @@ REPHRASE_SYSTEM = ("You rewrite messages that a customer sends to a support agen
 def _reject_record(bp: Blueprint, outcome: Outcome, source: str, tools: list[Any]) -> Record:
     """A rejected blueprint as a record (its calls as steps, observations where they ran)."""
     steps = [Step(tool_calls=list(group)) for t in bp.tasks for group in t.calls]
-    record = Record(id="pending", source=source, tools=tools, query=bp.goal(), steps=steps,
+    record = Record(id="pending", schema_version=LATEST_SCHEMA_VERSION if bp.mixed else SCHEMA_VERSION, source=source,
+                    tools=tools, query=bp.goal(), steps=steps,
                     environment=EnvironmentSnapshot(name=bp.env, initial_state=bp.initial_state,
                                                     components=bp.components if bp.mixed else None),
                     provenance=Provenance(

@@ -195,3 +195,37 @@ def test_three_environments_per_dialogue(tmp_path: Path) -> None:
     for record in records:
         assert record.environment is not None and len(record.environment.components or []) == 3
         assert replay_issues(record) == [] and check_trajectory(record).ok
+
+
+def test_given_blueprint_over_two_environments(tmp_path: Path) -> None:
+    import json
+
+    bank, files = Bank.initial_state(21), FileSystem.initial_state(21)
+    a, b = sorted(bank["accounts"])[:2]
+    path, text = sorted(files["files"].items())[0]
+    blueprint = {"id": "bp-memo", "env": ["filesystem", "bank"], "seed": 21, "turns": [
+        {"request": f"What does {path} say?", "calls": [{"name": "read_file", "arguments": {"path": path}}],
+         "expect": []},
+        {"request": f"Send 25 dollars from {a} to {b} with that text as the memo.",
+         "calls": [{"name": "transfer", "arguments": {"from_account": a, "to_account": b, "amount": 25.0, "memo": text}}],
+         "expect": [{"path": ["bank", "accounts", a, "balance"], "value": round(bank["accounts"][a]["balance"] - 25, 2)},
+                    {"path": ["bank", "accounts", b, "balance"]}, {"path": ["bank", "transactions"]},
+                    {"path": ["bank", "next_transaction"]}]}]}
+    good = tmp_path / "bp.jsonl"
+    good.write_text(json.dumps(blueprint) + "\n")
+    result = runner.invoke(app, ["data", "synthesize-mt", "--out", str(tmp_path / "mt"), "--blueprints", str(good)])
+    assert result.exit_code == 0, result.output
+    (record,) = list(read_records(str(tmp_path / "mt")))
+    assert record.environment is not None and record.environment.name == "bank+filesystem"
+    assert record.environment.initial_state == {"bank": bank, "filesystem": files}
+    assert record.schema_version == "1.2" and check_trajectory(record).ok
+    # the second turn also claims a change in the file system that it does not make: exit 2 naming the turn
+    blueprint["turns"][1]["expect"].append({"path": ["filesystem", "files", path], "value": "changed"})
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(blueprint) + "\n")
+    result = runner.invoke(app, ["data", "synthesize-mt", "--out", str(tmp_path / "x"), "--blueprints", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}, line 1, field turns[1]" in result.output and "wrong_value:filesystem/files" in result.output
+    bad.write_text(json.dumps({**blueprint, "initial_state": {"retail": {}}}) + "\n")
+    result = runner.invoke(app, ["data", "synthesize-mt", "--out", str(tmp_path / "y"), "--blueprints", str(bad)])
+    assert result.exit_code == 2 and "field initial_state" in result.output and "not a component" in result.output

@@ -99,7 +99,7 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
 
     Steps hold ``user_input = "\\x00k"`` placeholders that :func:`assemble` replaces with user turn k,
     so an LLM can rephrase the user turns in one batch first."""
-    first = bp.tasks[0].env.split(">")[0] if bp.mixed and bp.tasks else bp.env
+    first = (bp.tasks[0].env.split(">")[0] or bp.components[0]) if bp.mixed and bp.tasks else bp.env
     domain = DOMAINS[first]
     persona = bp.persona.get(first, {}) if bp.mixed else bp.persona
     tone = TONES[rng.choice(sorted(TONES))]

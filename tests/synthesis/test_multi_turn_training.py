@@ -135,3 +135,29 @@ def test_training_batches_from_a_synthesized_multi_turn_dataset(tokenizer: Any, 
     assert batch is not None and batch["input_ids"].shape[1] <= 4096
     assert int((batch["targets"] != IGNORE).sum()) > 0
     assert batches.renderer.stats.examples >= 2 * batches.renderer.stats.records  # several user turns each
+
+
+def test_mixed_environment_record_masks_exactly_the_assistant_turns(tokenizer: Any, tmp_path: Any) -> None:
+    """A synthesized dialogue over two environments (schema 1.2) renders per user turn with loss on exactly its
+    assistant turns, the union of both environments' tools in the prompt."""
+    from xlam.datasets import read_records
+    from xlam.synthesis.multi_turn import MultiTurnConfig, run_multi_turn_synthesis
+
+    run_multi_turn_synthesis(str(tmp_path / "mt"), MultiTurnConfig(n=12, seed=4, mixed_rate=1.0, long_context_rate=0.0,
+                                                                    missing_function_rate=0.0))
+    record = next(r for r in read_records(str(tmp_path / "mt")) if r.provenance.extra.get("cross_environment_turns"))
+    assert record.environment is not None and record.environment.components
+    full = next(RecordRenderer(tokenizer, prompt_mode="bfcl", expansion="full", max_seq_len=16384).sft_examples(record))
+    text = tokenizer.decode(full.input_ids)
+    ids, mask = expected_mask(tokenizer, text)
+    assert ids == full.input_ids and [lab != IGNORE for lab in full.labels] == mask
+    system = text.split("<|im_end|>")[0]
+    assert all(f'"name": "{t.name}"' in system for t in record.tools)  # both environments' tools are offered
+    targets = sum(1 for s in record.steps if s.tool_calls or s.response) + (record.answer is not None)
+    assert len(ASSISTANT.findall(text)) == targets
+    examples = list(RecordRenderer(tokenizer, prompt_mode="bfcl", expansion="per_user_turn",
+                                   max_seq_len=16384).sft_examples(record))
+    assert len(examples) == 1 + sum(1 for s in record.steps if s.user_input)
+    trained = "".join(tokenizer.decode([i for i, lab in zip(e.input_ids, e.labels, strict=True) if lab != IGNORE])
+                      for e in examples)
+    assert trained == tokenizer.decode([i for i, lab in zip(full.input_ids, full.labels, strict=True) if lab != IGNORE])

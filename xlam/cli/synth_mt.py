@@ -34,6 +34,8 @@ def synthesize_mt_cmd(
     = None,
     min_turns: Annotated[int | None, typer.Option("--min-turns", help="Fewest goal turns per dialogue.")] = None,
     max_turns: Annotated[int | None, typer.Option("--max-turns", help="Most goal turns per dialogue.")] = None,
+    mixed_rate: Annotated[float | None, typer.Option("--mixed-rate", help="Chance a dialogue combines two "
+                                                                         "environments (0-1; default 0).")] = None,
     rejects: Annotated[str | None, typer.Option("--rejects", help="Dataset URI for rejected blueprints/dialogues.")]
     = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -63,6 +65,8 @@ def synthesize_mt_cmd(
             fields["min_turns"] = min_turns
         if max_turns is not None:
             fields["max_turns"] = max_turns
+        if mixed_rate is not None:
+            fields["mixed_rate"] = mixed_rate
         if env_config:
             fields["environment_configs"] = _load(env_config, "environment config")
         fields["generator"] = generator_from_flags(fields, generator, seed, model, base_url)

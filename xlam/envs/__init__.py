@@ -17,7 +17,9 @@ from xlam.envs.bank import Bank
 from xlam.envs.base import CallResult, EnvConfigError, Environment, ToolError, tool
 from xlam.envs.calendar import Calendar
 from xlam.envs.filesystem import FileSystem
+from xlam.envs.mixed import SEPARATOR, MixedEnvironment
 from xlam.envs.retail import Retail
+from xlam.records import Tool
 
 ENVIRONMENTS: dict[str, type[Environment]] = {cls.name: cls for cls in (FileSystem, Retail, Calendar, Bank)}
 
@@ -37,5 +39,21 @@ def load_environment(name: str, state: dict[str, Any] | None = None, *, seed: in
     return cls(state)
 
 
+def open_environment(name: str, state: dict[str, Any] | None = None) -> Environment | MixedEnvironment:
+    """An instance from a record's ``environment.name`` and ``initial_state``: one environment, or a
+    mixed one for a name like ``bank+filesystem`` (state keyed by component)."""
+    if SEPARATOR in name:
+        return MixedEnvironment([get_environment(n) for n in name.split(SEPARATOR)], state)
+    return get_environment(name)(state)
+
+
+def environment_tools(name: str) -> list[Tool]:
+    """The tools of an environment, or the union of a mixed one's components' tools."""
+    if SEPARATOR in name:
+        return MixedEnvironment.tools_of([get_environment(n) for n in name.split(SEPARATOR)])
+    return get_environment(name).tools()
+
+
 __all__ = ["ENVIRONMENTS", "Bank", "Calendar", "CallResult", "EnvConfigError", "Environment", "FileSystem",
-           "Retail", "ToolError", "get_environment", "load_environment", "tool"]
+           "MixedEnvironment", "Retail", "ToolError", "environment_tools", "get_environment", "load_environment",
+           "open_environment", "tool"]

@@ -4,6 +4,7 @@ from xlam.records.calls import Step, ToolCall
 from xlam.records.conversation import Message, messages_to_record, record_to_messages
 from xlam.records.hashing import canonical_json, content_hash
 from xlam.records.record import (
+    LATEST_SCHEMA_VERSION,
     SCHEMA_VERSION,
     Category,
     EnvironmentSnapshot,
@@ -16,6 +17,7 @@ from xlam.records.record import (
 from xlam.records.tool import Tool
 
 __all__ = [
+    "LATEST_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "Category",
     "EnvironmentSnapshot",

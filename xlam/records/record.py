@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xlam.records.calls import Step, ToolCall
 from xlam.records.hashing import content_hash
@@ -20,6 +20,11 @@ from xlam.records.tool import Tool
 SCHEMA_VERSION = "1.1"
 # 1.1 (additive): ``Record.environment`` (the executable environment and its initial state) and
 # ``Step.tools_added`` (tools that appear at a later turn). Every 1.0 record is a valid 1.1 record.
+LATEST_SCHEMA_VERSION = "1.2"
+# 1.2 (additive): ``EnvironmentSnapshot.components``: a dialogue over several environments at once
+# (``name`` "bank+filesystem", ``initial_state`` keyed by component). Only records that use it say
+# 1.2; everything else is still written as 1.1 (``SCHEMA_VERSION``), and every 1.1 record is a valid
+# 1.2 record.
 
 
 class Category(StrEnum):
@@ -84,6 +89,21 @@ class EnvironmentSnapshot(BaseModel):
     name: str = Field(min_length=1, description="Environment name, e.g. 'bank' (xlam.envs.ENVIRONMENTS).")
     initial_state: dict[str, Any] = Field(default_factory=dict, description="The state before the first turn.")
     final_state_sha256: str | None = Field(default=None, description="Content hash of the state after the last turn.")
+    components: list[str] | None = Field(
+        default=None, min_length=2,
+        description="Schema 1.2, a mixed dialogue: the environments it uses at once. ``name`` is then "
+                    "'+'.join(components) and ``initial_state`` maps each component to its state (the "
+                    "hash is over that whole dict).")
+
+    @model_validator(mode="after")
+    def _check_components(self) -> EnvironmentSnapshot:
+        if self.components is not None:
+            if self.name != "+".join(self.components):
+                raise ValueError(f"name {self.name!r} must be the components joined with '+'")
+            unknown = sorted(set(self.initial_state) - set(self.components))
+            if unknown:
+                raise ValueError(f"initial_state has {unknown[0]!r}, which is not a component")
+        return self
 
 
 class Rejected(BaseModel):

@@ -31,6 +31,30 @@ class Expect:
     value: Any = CHANGED
 
 
+@dataclass(frozen=True)
+class Carry:
+    """A value a turn reads in one call and passes to a later call (mixed dialogues: from one environment
+    into another): ``observation[step][call]`` at ``path`` must equal argument ``arg`` of call
+    ``calls[to_step][to_call]``. The semantic check verifies it on the executed calls."""
+
+    step: int
+    call: int
+    path: tuple[str | int, ...]
+    to_step: int
+    to_call: int
+    arg: str
+
+
+def dig(value: Any, path: tuple[str | int, ...]) -> Any:
+    """``value[path[0]][path[1]]...`` (ABSENT where it is missing)."""
+    for key in path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return ABSENT
+    return value
+
+
 @dataclass
 class Task:
     """One user goal turn. ``say`` are request phrasings with ``{slot}`` placeholders; ``calls`` are the
@@ -52,6 +76,20 @@ class Task:
                                                        "Oh right, {value}.", "Use {value}."])
     long_context: bool = False
     keep: list[str] = field(default_factory=list)  # values an LLM rewrite must keep (given blueprints)
+    env: str = ""  # mixed dialogues: the component(s) this turn acts on ("bank", or "filesystem>bank" for a bridge)
+    carries: list[Carry] = field(default_factory=list)  # values carried from one call into a later one
+
+    def carry_issues(self, observations: list[list[Any]]) -> list[str]:
+        """Carried values that the executed calls did not pass on (``wrong_carried_value:call.arg``)."""
+        issues = []
+        for c in self.carries:
+            source = dig(observations[c.step][c.call], c.path) if c.step < len(observations) else ABSENT
+            target = self.calls[c.to_step][c.to_call]
+            if target.arguments.get(c.arg, ABSENT) != source:
+                read = self.calls[c.step][c.call].name
+                issues.append(f"wrong_carried_value:{target.name}.{c.arg} (expected {source!r} read by {read}, "
+                              f"got {target.arguments.get(c.arg)!r})")
+        return issues
 
     @property
     def writes(self) -> bool:
@@ -114,5 +152,5 @@ def call_string(call: ToolCall) -> str:
     return f"{call.name}({args})"
 
 
-__all__ = ["ABSENT", "CHANGED", "Expect", "Task", "call_string", "check_effects", "flatten", "get_path",
+__all__ = ["ABSENT", "CHANGED", "Carry", "Expect", "Task", "call_string", "check_effects", "dig", "flatten", "get_path",
            "state_diff"]

@@ -19,7 +19,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlam.envs import Environment, get_environment
+from xlam.envs import get_environment, open_environment
+from xlam.envs.mixed import SEPARATOR
 from xlam.records import Tool, ToolCall
 from xlam.synthesis.checks import call_issues
 from xlam.synthesis.multi_turn.blueprint import Task, check_effects
@@ -44,10 +45,20 @@ class Blueprint:
     long_context: bool = False
     closing: bool = False
     origin: str = "sampled"
+    primary: str = ""  # mixed: the environment it was sampled for (output shares follow the weights)
     # filled by the checks
     observations: list[list[list[Any]]] = field(default_factory=list)
     final_state: dict[str, Any] | None = None
     final_hash: str = ""
+
+    @property
+    def components(self) -> list[str]:
+        """The environments it runs on (several for a mixed blueprint, ``env`` = their names joined by '+')."""
+        return self.env.split(SEPARATOR)
+
+    @property
+    def mixed(self) -> bool:
+        return SEPARATOR in self.env
 
     @property
     def calls(self) -> list[ToolCall]:
@@ -106,16 +117,21 @@ class SamplingError(Exception):
     """No goal could be sampled from this state (e.g. a fixed initial state without customers)."""
 
 
+def initial_for(env_name: str, rng: random.Random, config: MultiTurnConfig, *, long_context: bool) -> dict[str, Any]:
+    """The configured fixed initial state of ``env_name``, or a seeded one."""
+    cls = get_environment(env_name)
+    spec = config.environment_configs.get(env_name)
+    if spec is not None and spec.initial_state is not None:
+        return cls(spec.initial_state).state_dict()
+    return cls.initial_state(rng.randrange(2**31), long_context=long_context)
+
+
 def sample_blueprint(env_name: str, rng: random.Random, config: MultiTurnConfig, bp_id: str) -> Blueprint:
     """Draw a goal over ``env_name``: state, persona, goal turns and dialogue features."""
     cls = get_environment(env_name)
     domain = DOMAINS[env_name]
-    spec = config.environment_configs.get(env_name)
     long_context = rng.random() < config.long_context_rate
-    if spec is not None and spec.initial_state is not None:
-        initial = cls(spec.initial_state).state_dict()
-    else:
-        initial = cls.initial_state(rng.randrange(2**31), long_context=long_context)
+    initial = initial_for(env_name, rng, config, long_context=long_context)
     scratch = cls(initial)
     try:
         persona = domain.persona(scratch.state_dict(), rng)
@@ -169,7 +185,7 @@ def check_blueprint(bp: Blueprint, tools: list[Tool]) -> Outcome:
     if issues:
         return out.fail("blueprint:format", issues)
     out.passed.append("blueprint:format")
-    env: Environment = get_environment(bp.env)(bp.initial_state)
+    env = open_environment(bp.env, bp.initial_state)
     observations: list[list[list[Any]]] = []
     befores, afters = [], []
     for k, task in enumerate(bp.tasks):
@@ -185,8 +201,9 @@ def check_blueprint(bp: Blueprint, tools: list[Tool]) -> Outcome:
         observations.append(turn_obs)
         afters.append(env.state_dict())
     out.passed.append("blueprint:execution")
-    semantic = [f"{i}@turn{k + 1}" for k, task in enumerate(bp.tasks) if task.expects is not None
-                for i in check_effects(befores[k], afters[k], task.expects)]
+    semantic = [f"{i}@turn{k + 1}" for k, task in enumerate(bp.tasks)
+                for i in [*task.carry_issues(observations[k]),
+                          *(check_effects(befores[k], afters[k], task.expects) if task.expects is not None else [])]]
     if semantic:
         return out.fail("blueprint:semantic", semantic)
     undeclared = any(task.expects is None for task in bp.tasks)
@@ -197,4 +214,4 @@ def check_blueprint(bp: Blueprint, tools: list[Tool]) -> Outcome:
     return out
 
 
-__all__ = ["Blueprint", "Outcome", "SamplingError", "check_blueprint", "sample_blueprint", "voiced"]
+__all__ = ["Blueprint", "Outcome", "SamplingError", "check_blueprint", "initial_for", "sample_blueprint", "voiced"]

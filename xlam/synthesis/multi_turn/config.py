@@ -48,6 +48,12 @@ class MultiTurnConfig(BaseModel):
         default=0.02, ge=0, le=1,
         description="Chance the simulated user answers a clarification without the detail (the grounding "
                     "check must then reject the trajectory).")
+    mixed_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Chance a dialogue combines two environments (one state each, the union of their tools, "
+                    "interleaved goal turns and a turn that carries a value from one into the other).")
+    mixed_size: int = Field(default=2, ge=2, le=4,
+                            description="Environments per mixed dialogue (at most the configured environments).")
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig,
                                        description="template: seeded phrasing; hf/openai: an LLM rephrases user turns.")
     seed: int = Field(default=0, description="Seed of every sampler.")

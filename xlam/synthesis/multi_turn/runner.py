@@ -20,9 +20,9 @@ from typing import Any
 from rich.progress import Progress
 
 from xlam.datasets import DatasetWriter
-from xlam.envs import get_environment
+from xlam.envs import ENVIRONMENTS, environment_tools
 from xlam.errors import RecordError
-from xlam.records import EnvironmentSnapshot, Provenance, Record, Step
+from xlam.records import LATEST_SCHEMA_VERSION, SCHEMA_VERSION, EnvironmentSnapshot, Provenance, Record, Step
 from xlam.reports import StageReport
 from xlam.synthesis.multi_turn.blueprints import (
     Blueprint,
@@ -32,6 +32,7 @@ from xlam.synthesis.multi_turn.blueprints import (
     sample_blueprint,
 )
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
+from xlam.synthesis.multi_turn.mixed import mixed_name, sample_mixed_blueprint, system_prompt
 from xlam.synthesis.multi_turn.tasks import DOMAINS
 from xlam.synthesis.multi_turn.trajectories import UserTurn, assemble, check_trajectory, simulate
 
@@ -44,8 +45,10 @@ REPHRASE_SYSTEM = ("You rewrite messages that a customer sends to a support agen
 def _reject_record(bp: Blueprint, outcome: Outcome, source: str, tools: list[Any]) -> Record:
     """A rejected blueprint as a record (its calls as steps, observations where they ran)."""
     steps = [Step(tool_calls=list(group)) for t in bp.tasks for group in t.calls]
-    record = Record(id="pending", source=source, tools=tools, query=bp.goal(), steps=steps,
-                    environment=EnvironmentSnapshot(name=bp.env, initial_state=bp.initial_state),
+    record = Record(id="pending", schema_version=LATEST_SCHEMA_VERSION if bp.mixed else SCHEMA_VERSION, source=source,
+                    tools=tools, query=bp.goal(), steps=steps,
+                    environment=EnvironmentSnapshot(name=bp.env, initial_state=bp.initial_state,
+                                                    components=bp.components if bp.mixed else None),
                     provenance=Provenance(
                         checks=list(outcome.passed), extra={"blueprint_id": bp.id, "tasks": [t.kind for t in bp.tasks]}),
                     meta={"rejected_stage": outcome.failed_stage, "reasons": outcome.reasons[:20]})
@@ -58,7 +61,7 @@ class MultiTurnSynthesizer:
     def __init__(self, config: MultiTurnConfig) -> None:
         self.config = config
         self.rng = random.Random(f"mt:{config.seed}")
-        self.tools = {name: get_environment(name).tools() for name in config.environments}
+        self.tools = {name: environment_tools(name) for name in config.environments}
         self.weights = [config.environment_configs[e].weight if e in config.environment_configs else 1.0
                         for e in config.environments]
         self.generator: Any = None
@@ -87,11 +90,27 @@ class MultiTurnSynthesizer:
             pending[env] += 1
             self.sampled[env] += 1
             rng = random.Random(f"{self.config.seed}:{self.attempts}")
+            bp_id = f"bp-{self.config.seed}-{self.attempts}"
+            others = [e for e in self.config.environments if e != env]
+            if self.config.mixed_rate > 0 and others and rng.random() < self.config.mixed_rate:
+                envs = [env, *rng.sample(others, min(self.config.mixed_size - 1, len(others)))]
+                try:
+                    bp = sample_mixed_blueprint(envs, rng, self.config, bp_id)
+                    bp.primary = env
+                    out.append((bp, bp.env, ""))
+                except SamplingError as exc:
+                    out.append((None, mixed_name(envs), str(exc)))
+                continue
             try:
-                out.append((sample_blueprint(env, rng, self.config, f"bp-{self.config.seed}-{self.attempts}"), env, ""))
+                out.append((sample_blueprint(env, rng, self.config, bp_id), env, ""))
             except SamplingError as exc:
                 out.append((None, env, str(exc)))
         return out
+
+    def tools_for(self, env: str) -> list[Any]:
+        if env not in self.tools:
+            self.tools[env] = environment_tools(env)
+        return self.tools[env]
 
     def _next_environment(self, pending: Counter[str]) -> str:
         """The environment furthest below its share of verified dialogues (counting this batch's pending
@@ -108,7 +127,7 @@ class MultiTurnSynthesizer:
         results: list[tuple[Blueprint, Outcome, Record]] = []
         alive: list[tuple[Blueprint, Outcome, list[UserTurn], list[Step], list[str]]] = []
         for i, bp in enumerate(batch):
-            tools = self.tools.get(bp.env) or get_environment(bp.env).tools()
+            tools = self.tools_for(bp.env)
             outcome = check_blueprint(bp, tools)
             if not outcome.ok:
                 results.append((bp, outcome, _reject_record(bp, outcome, self.config.source, tools)))
@@ -118,8 +137,9 @@ class MultiTurnSynthesizer:
             alive.append((bp, outcome, users, steps, kinds))
         rephrased = self._rephrase([a[2] for a in alive]) if self.generator is not None else [0] * len(alive)
         for (bp, outcome, users, steps, kinds), n_rephrased in zip(alive, rephrased, strict=True):
-            tools = self.tools.get(bp.env) or get_environment(bp.env).tools()
-            record = assemble(bp, users, steps, kinds, tools, task_instruction=DOMAINS[bp.env].system,
+            tools = self.tools_for(bp.env)
+            system = system_prompt(bp.components) if bp.mixed else DOMAINS[bp.env].system
+            record = assemble(bp, users, steps, kinds, tools, task_instruction=system,
                               generator=self.generator_name, source=self.config.source, rephrased=n_rephrased)
             checked = check_trajectory(record, bp)
             outcome.passed += checked.passed
@@ -179,8 +199,12 @@ def reason_code(stage: str, reason: str) -> str:
     if stage.endswith("execution") and "@" in reason:
         error, _, rest = reason.partition("@")
         return f"{error}@{rest.split('(')[0]}"
-    parts = reason.split("@")[0].split(":")
-    return parts[0] + (":" + parts[1].split("/")[0] if len(parts) > 1 and parts[1] else "")
+    parts = reason.split(" (")[0].split("@")[0].split(":")
+    if len(parts) < 2 or not parts[1]:
+        return parts[0]
+    path = parts[1].split("/")
+    head = "/".join(path[:2]) if path[0] in ENVIRONMENTS and len(path) > 1 else path[0]  # mixed: component/key
+    return f"{parts[0]}:{head}"
 
 
 def funnel_table(report: StageReport) -> str:
@@ -244,6 +268,7 @@ def run_multi_turn_synthesis(out_uri: str, config: MultiTurnConfig | None = None
                          config=config.model_dump(mode="json"))
     kinds: Counter[str] = Counter()
     turns_hist: Counter[str] = Counter()
+    mixed: Counter[str] = Counter()
     target = config.n if blueprints is None else len(blueprints) * variants
     max_attempts = config.max_attempts or 4 * config.n
     command = f"synthesize-mt --generator {config.generator.backend} --n {target} --seed {config.seed}"
@@ -270,7 +295,10 @@ def run_multi_turn_synthesis(out_uri: str, config: MultiTurnConfig | None = None
                         out.write(record)
                         report.output_records += 1
                         _bump(report, bp.env, "verified")
-                        synth.verified[bp.env] += 1
+                        synth.verified[bp.primary or bp.env] += 1
+                        if bp.mixed:
+                            mixed["dialogues"] += 1
+                            mixed["cross_environment_turns"] += len(record.provenance.extra["cross_environment_turns"])
                         kinds.update(record.provenance.extra.get("turn_kinds", []))
                         turns_hist[str(record.provenance.extra.get("user_turns", 0))] += 1
                         progress.advance(task)
@@ -302,6 +330,8 @@ def run_multi_turn_synthesis(out_uri: str, config: MultiTurnConfig | None = None
         synth.close()
     report.groups["turn_kinds"] = dict(sorted(kinds.items()))
     report.groups["turns_per_dialogue"] = {k: turns_hist[k] for k in sorted(turns_hist, key=int)}
+    if mixed:
+        report.groups["mixed"] = dict(sorted(mixed.items()))
     if synth.rephrase_stats:
         report.groups["llm_rephrasing"] = dict(synth.rephrase_stats)
     report.seconds = time.perf_counter() - started

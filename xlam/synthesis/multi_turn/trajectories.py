@@ -20,8 +20,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlam.envs import get_environment
+from xlam.envs import open_environment
+from xlam.envs.mixed import SEPARATOR
 from xlam.records import (
+    LATEST_SCHEMA_VERSION,
     Category,
     EnvironmentSnapshot,
     GroundTruth,
@@ -97,7 +99,9 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
 
     Steps hold ``user_input = "\\x00k"`` placeholders that :func:`assemble` replaces with user turn k,
     so an LLM can rephrase the user turns in one batch first."""
-    domain = DOMAINS[bp.env]
+    first = (bp.tasks[0].env.split(">")[0] or bp.components[0]) if bp.mixed and bp.tasks else bp.env
+    domain = DOMAINS[first]
+    persona = bp.persona.get(first, {}) if bp.mixed else bp.persona
     tone = TONES[rng.choice(sorted(TONES))]
     users: list[UserTurn] = []
     steps: list[Step] = []
@@ -112,15 +116,15 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
         users.append(UserTurn(text, keep or []))
 
     try:
-        greeting = rng.choice(domain.greet(bp.persona)).format(**{k: v for k, v in bp.persona.items()
-                                                                if isinstance(v, str)})
+        greeting = rng.choice(domain.greet(persona)).format(**{k: v for k, v in persona.items()
+                                                             if isinstance(v, str)})
     except KeyError:  # a given blueprint has no persona
         greeting = ""
     greeting = greeting or rng.choice(tone["open"])
     for k, task in enumerate(bp.tasks):
         if bp.irrelevant_at == k:
             say(_join(greeting if not users else "", bp.irrelevant_text))
-            steps.append(Step(response=_decline(domain.env, bp.irrelevant_text, rng)))
+            steps.append(Step(response=_decline(bp.env, bp.irrelevant_text, rng)))
             kinds.append("irrelevance")
         clarify = bp.clarify[k]
         text, keep = _request(task, rng, omit=clarify)
@@ -150,7 +154,7 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
         steps.append(Step(response=task.answer(flat)))
     if bp.irrelevant_at == len(bp.tasks):
         say(_join(rng.choice(tone["next"]), bp.irrelevant_text))
-        steps.append(Step(response=_decline(domain.env, bp.irrelevant_text, rng)))
+        steps.append(Step(response=_decline(bp.env, bp.irrelevant_text, rng)))
         kinds.append("irrelevance")
     if bp.closing:
         say(rng.choice(tone["thanks"]))
@@ -162,7 +166,7 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
 def _decline(env: str, request: str, rng: random.Random) -> str:
     from xlam.envs import get_environment
 
-    what = get_environment(env).description
+    what = " and ".join(get_environment(e).description for e in env.split(SEPARATOR))
     return rng.choice([
         f"Sorry, I can't help with that: my tools only cover {what}.",
         f"That's outside what I can do here. I can only work with {what}.",
@@ -189,7 +193,8 @@ def assemble(bp: Blueprint, users: list[UserTurn], steps: list[Step], kinds: lis
     record = Record(
         id="pending", source=source, category=Category.MULTI_TURN, task_instruction=task_instruction,
         tools=tools, query=users[0].text, steps=steps, answer=answer, ground_truth=GroundTruth(turns=turns),
-        environment=EnvironmentSnapshot(name=bp.env, initial_state=bp.initial_state, final_state_sha256=bp.final_hash),
+        environment=EnvironmentSnapshot(name=bp.env, initial_state=bp.initial_state, final_state_sha256=bp.final_hash,
+                                        components=bp.components if bp.mixed else None),
         provenance=Provenance(
             generator=generator, transformations=[f"synthesize_mt(env={bp.env},origin={bp.origin})"],
             extra={"blueprint_id": bp.id, "goal": bp.goal(), "turn_kinds": kinds,
@@ -198,6 +203,11 @@ def assemble(bp: Blueprint, users: list[UserTurn], steps: list[Step], kinds: lis
                    "tools": tool_names},
         ),
     )
+    if bp.mixed:  # schema 1.2: which component each goal turn acts on ("a>b": carries a value from a to b)
+        record.schema_version = LATEST_SCHEMA_VERSION
+        record.provenance.extra["environments"] = bp.components
+        record.provenance.extra["turn_environments"] = [t.env for t in bp.tasks]
+        record.provenance.extra["cross_environment_turns"] = [k + 1 for k, t in enumerate(bp.tasks) if t.carries]
     return record.with_content_id()
 
 
@@ -276,7 +286,7 @@ def replay_issues(record: Record) -> list[str]:
     """Re-run the record's calls on a fresh environment: every call must succeed with the recorded
     observation, and the final state must hash to ``environment.final_state_sha256``."""
     assert record.environment is not None
-    env = get_environment(record.environment.name)(record.environment.initial_state)
+    env = open_environment(record.environment.name, record.environment.initial_state)
     issues = []
     for i, step in enumerate(record.steps):
         for j, call in enumerate(step.tool_calls):

@@ -15,7 +15,10 @@ One JSON object per line (or a JSON array)::
 ``calls`` is the turn's ground truth in order; an element that is a list is one step of parallel
 calls. ``expect`` (optional) declares the turn's whole state change (a path without ``value`` must
 change, ``"value": null`` with ``"absent": true`` must be removed); without it the turn's effect is
-not checked (``blueprint:semantic:partial``). Malformed blueprints raise
+not checked (``blueprint:semantic:partial``). Over several environments at once, ``env`` is a list
+(or ``"bank+filesystem"``), ``initial_state`` maps components to their states (the others are
+seeded with ``seed``), the tools are the union of theirs and ``expect`` paths start with the
+component (``["bank", "accounts", "ACC-1001", "balance"]``). Malformed blueprints raise
 :class:`~xlam.errors.RecordError` with file, line and field.
 """
 
@@ -24,7 +27,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from xlam.envs import EnvConfigError, get_environment
+from xlam.envs import EnvConfigError, MixedEnvironment, get_environment
+from xlam.envs.mixed import SEPARATOR
 from xlam.errors import RecordError
 from xlam.records import ToolCall
 from xlam.synthesis.multi_turn.blueprint import ABSENT, CHANGED, Expect, Task
@@ -74,18 +78,27 @@ def blueprint_from_dict(raw: Any, path: str, line: int) -> Blueprint:
     if not isinstance(raw, dict):
         raise ValueError(": expected a JSON object")
     env = raw.get("env")
+    if isinstance(env, list) and all(isinstance(e, str) for e in env):
+        env = SEPARATOR.join(env)
     if not isinstance(env, str):
         raise ValueError("env: missing or not a string")
-    cls = get_environment(env)
-    if "initial_state" in raw:
-        if not isinstance(raw["initial_state"], dict):
-            raise ValueError("initial_state: expected an object")
-        initial = cls(raw["initial_state"]).state_dict()
+    if "initial_state" in raw and not isinstance(raw["initial_state"], dict):
+        raise ValueError("initial_state: expected an object")
+    seed = raw.get("seed", 0)
+    if not isinstance(seed, int):
+        raise ValueError("seed: expected an integer")
+    initial: dict[str, Any]
+    if SEPARATOR in env:  # several environments: state keyed by component, seeded where not given
+        names = sorted(env.split(SEPARATOR))
+        env = SEPARATOR.join(names)
+        given = raw.get("initial_state", {})
+        initial = MixedEnvironment([get_environment(n) for n in names],
+                                   {n: given.get(n) or get_environment(n).initial_state(seed) for n in names}
+                                   | {k: v for k, v in given.items() if k not in names}).state_dict()
+    elif "initial_state" in raw:
+        initial = get_environment(env)(raw["initial_state"]).state_dict()
     else:
-        seed = raw.get("seed", 0)
-        if not isinstance(seed, int):
-            raise ValueError("seed: expected an integer")
-        initial = cls.initial_state(seed)
+        initial = get_environment(env).initial_state(seed)
     turns = raw.get("turns")
     if not isinstance(turns, list) or not turns:
         raise ValueError("turns: expected a non-empty list")

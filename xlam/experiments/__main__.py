@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     only = [s for s in args.only.split(",") if s] or None
     if args.check_data:
         return check_data(config, Path(args.workdir), only)
-    summary = run_experiment(config, args.workdir, stages, only, args.device)  # type: ignore[arg-type]
+    summary = run_experiment(config, args.workdir, stages, only, args.device)
     if summary:
         json.dump({k: {kk: vv for kk, vv in v.items() if kk != "totals"} for k, v in summary["rows"].items()},
                   sys.stdout, indent=1)

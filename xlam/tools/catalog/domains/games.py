@@ -45,7 +45,7 @@ def search_video_games(game_genre: Literal["RPG", "shooter", "strategy", "platfo
     """
     if not 0 <= min_rating <= 100:
         raise ValueError(f"min_rating must be between 0 and 100, got {min_rating}")
-    return listing("search_video_games", locals(), limit, title=("pick", _GAMES), score=("int", max(int(min_rating), 50), 97),
+    return listing("search_video_games", locals(), limit, title=("pick", _GAMES), score=("int", min(max(int(min_rating), 50), 97), 97),
                    price=("money", 4.99, 69.99))
 
 

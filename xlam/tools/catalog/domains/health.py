@@ -45,7 +45,7 @@ def book_doctor_appointment(doctor_name: Name, appointment_date: Date, appointme
 
 
 @tool
-def check_drug_interactions(medications: Names) -> dict[str, Any]:
+def check_drug_interactions(medications: Annotated[list[Name], Field(min_length=2, max_length=8)]) -> dict[str, Any]:
     """Check a list of medications for known interactions.
 
     Args:

@@ -13,7 +13,6 @@ from xlam.tools.catalog.domains._common import (
     Miles,
     Name,
     Nights,
-    Time,
     code_for,
     date_of,
     ensure_order,
@@ -207,16 +206,15 @@ def find_hostels(city: Name, max_price_per_night: Budget = 40.0, private_room: b
 
 
 @tool
-def request_late_checkout(confirmation_code: Name, checkout_time: Time) -> dict[str, object]:
+def request_late_checkout(confirmation_code: Name,
+                          checkout_time: Literal["12:00", "13:00", "14:00", "15:00", "16:00", "17:00", "18:00"]) -> dict[str, object]:
     """Ask the hotel for a late check-out on the departure day.
 
     Args:
         confirmation_code: The booking's confirmation code.
-        checkout_time: The wished check-out time (HH:MM).
+        checkout_time: The wished check-out time.
     """
     hour = int(checkout_time.split(":")[0])
-    if hour < 11 or hour > 18:
-        raise ValueError(f"late check-out must be between 11:00 and 18:00, got {checkout_time}")
     rng = rng_for("request_late_checkout", confirmation_code, checkout_time)
     fee = 0.0 if hour <= 12 else money(rng, 15, 60)
     return {"confirmation_code": confirmation_code, "checkout_time": checkout_time, "approved": rng.random() < 0.8,

@@ -47,7 +47,7 @@ def _config_overrides(path: str | None) -> dict[str, Any]:
 @data_app.command("synthesize")
 def synthesize_cmd(
     out: Annotated[str, typer.Option("--out", help="Output dataset URI of verified samples.")],
-    tools: Annotated[str, typer.Option("--tools", help="default | module:pkg.mod | openapi.json/.yaml | "
+    tools: Annotated[str, typer.Option("--tools", help="default | domains | default+domains | module:pkg.mod | openapi.json/.yaml | "
                                                         "registry.jsonl | dataset URI.")] = "default",
     n: Annotated[int, typer.Option("--n", help="Verified samples to produce.")] = 100,
     generator: Annotated[str, typer.Option("--generator", help="template | hf | openai.")] = "template",
@@ -138,7 +138,7 @@ def import_chat_cmd(
 
 @data_app.command("tools")
 def tools_cmd(
-    tools: Annotated[str, typer.Option("--tools", help="default | module:pkg.mod | openapi file | registry.jsonl.")]
+    tools: Annotated[str, typer.Option("--tools", help="default | domains | default+domains | module:pkg.mod | openapi file | registry.jsonl.")]
     = "default",
     export: Annotated[str | None, typer.Option("--export", help="Write the registry as JSONL here.")] = None,
 ) -> None:

@@ -1,6 +1,8 @@
 """The tool library synthesis samples from: executable tools (registry) and spec-only tools.
 
-Sources (:func:`load_tool_library`): ``default`` (the built-in catalog), ``module:pkg.mod`` or a
+Sources (:func:`load_tool_library`): ``default`` (the built-in computational catalog), ``domains``
+(the domain catalog of :mod:`xlam.tools.catalog.domains`: hotels, travel, sports, history...),
+several sources joined by ``+`` (``default+domains``: their tools together), ``module:pkg.mod`` or a
 dotted module path (public annotated functions), an OpenAPI 3 JSON/YAML file (REST tools), a
 registry JSONL file (``*.jsonl``), or a unified dataset URI (the tools its records offer; those
 are not executable, so their samples get format and semantic checks only).
@@ -87,6 +89,20 @@ class ToolLibrary:
         return [e for e in self.entries if e.category not in banned]
 
 
+def combine_libraries(libraries: Sequence[ToolLibrary], source: str) -> ToolLibrary:
+    """One library of the tools of several, in order; a tool name offered twice is an error."""
+    entries: list[LibraryTool] = []
+    seen: dict[str, str] = {}
+    for library in libraries:
+        for entry in library.entries:
+            if entry.name in seen:
+                raise ValueError(f"tools source {source!r}: tool {entry.name!r} is in both {seen[entry.name]!r} "
+                                 f"and {library.source!r}")
+            seen[entry.name] = library.source
+            entries.append(entry)
+    return ToolLibrary(entries, source)
+
+
 def load_tool_library(spec: str | ToolRegistry | ToolLibrary, *, base_url: str | None = None) -> ToolLibrary:
     """Resolve a tools source (see the module docstring) into a :class:`ToolLibrary`."""
     if isinstance(spec, ToolLibrary):
@@ -97,6 +113,10 @@ def load_tool_library(spec: str | ToolRegistry | ToolLibrary, *, base_url: str |
 
     if spec == "default":
         return ToolLibrary.from_registry(harvest.default_registry(), "default")
+    if spec == "domains":
+        return ToolLibrary.from_registry(harvest.domain_registry(), "domains")
+    if "+" in spec and not Path(spec).exists():
+        return combine_libraries([load_tool_library(part.strip(), base_url=base_url) for part in spec.split("+")], spec)
     if spec.startswith("module:"):
         return ToolLibrary.from_registry(harvest.registry_from_module(spec.removeprefix("module:")), spec)
     path = Path(spec)
@@ -114,9 +134,9 @@ def load_tool_library(spec: str | ToolRegistry | ToolLibrary, *, base_url: str |
     if "/" not in spec and importlib.util.find_spec(spec.split(".")[0]) is not None:
         return ToolLibrary.from_registry(harvest.registry_from_module(spec), spec)
     raise ValueError(
-        f"unknown tools source {spec!r}: use 'default', 'module:pkg.mod', an OpenAPI .json/.yaml file, "
-        "a registry .jsonl file or a dataset URI"
+        f"unknown tools source {spec!r}: use 'default', 'domains', 'module:pkg.mod', an OpenAPI .json/.yaml file, "
+        "a registry .jsonl file, a dataset URI, or several joined by '+' (default+domains)"
     )
 
 
-__all__ = ["LibraryTool", "ToolLibrary", "load_tool_library"]
+__all__ = ["LibraryTool", "ToolLibrary", "combine_libraries", "load_tool_library"]

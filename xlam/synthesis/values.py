@@ -56,6 +56,9 @@ VOCAB["name"] = list(dict.fromkeys([*VOCAB["name"], *vocabulary.person_names()])
 VOCAB["company"] = list(dict.fromkeys([*VOCAB["company"], *vocabulary.COMPANIES]))
 VOCAB["word"] = list(dict.fromkeys([*VOCAB["word"], *vocabulary.WORDS]))
 VOCAB["sentence"] = list(dict.fromkeys([*VOCAB["sentence"], *vocabulary.sentences()]))
+# Domain vocabularies (hotels, teams, elements...) under keys of their own, chosen by exact parameter
+# name (vocabulary.PARAM_VOCAB) before the name hints below: names no computational-catalog tool uses.
+VOCAB.update({k: v for k, v in vocabulary.DOMAIN_VOCAB.items() if k not in VOCAB})
 
 _NAME_HINTS: list[tuple[str, str]] = [
     (r"e-?mail", "email"), (r"url|link|website|endpoint", "url"), (r"city|town|location|place", "city"),
@@ -72,6 +75,9 @@ _NAME_HINTS: list[tuple[str, str]] = [
 
 def vocabulary_for(name: str, description: str = "") -> str:
     """The vocabulary key that fits a parameter name (then its description); ``word`` by default."""
+    exact = vocabulary.PARAM_VOCAB.get(name.lower())
+    if exact is not None and exact in VOCAB:
+        return exact
     for haystack in (name.lower(), description.lower()):
         for pattern, key in _NAME_HINTS:
             if re.search(pattern, haystack):

@@ -5,7 +5,8 @@
 (Google, NumPy or reST style, via ``docstring_parser``) and builds the tool's JSON Schema:
 types, per-parameter descriptions, enums, ranges, lengths, formats, examples, defaults and the
 required list. :func:`default_registry` turns the built-in catalog (``xlam.tools.catalog``, one
-module per category) into a :class:`~xlam.tools.ToolRegistry` of executable tools, and
+module per category) into a :class:`~xlam.tools.ToolRegistry` of executable tools,
+:func:`domain_registry` does the same for the domain catalog (``xlam.tools.catalog.domains``), and
 :func:`registry_from_module` does the same for any user module.
 """
 
@@ -190,6 +191,20 @@ def default_registry() -> ToolRegistry:
     return ToolRegistry(copy.deepcopy(t) for t in _default_tools())
 
 
+@functools.lru_cache(maxsize=1)
+def _domain_tools() -> tuple[ExecutableTool, ...]:
+    from xlam.tools.catalog.domains import DOMAIN_MODULES
+
+    return tuple(registry_from_modules(DOMAIN_MODULES))
+
+
+def domain_registry() -> ToolRegistry:
+    """The domain catalog (``xlam.tools.catalog.domains``): 250+ executable tools over everyday and
+    knowledge domains (hotels, travel, restaurants, movies, sports, weather, history, chemistry, law,
+    health, shopping...) that run over seeded synthetic data. Each call returns a fresh registry."""
+    return ToolRegistry(copy.deepcopy(t) for t in _domain_tools())
+
+
 def categories(registry: ToolRegistry) -> dict[str, list[str]]:
     """Tool names grouped by category, in registry order."""
     out: dict[str, list[str]] = {}
@@ -202,6 +217,7 @@ __all__ = [
     "annotation_to_schema",
     "categories",
     "default_registry",
+    "domain_registry",
     "executable_from_callable",
     "public_functions",
     "registry_from_module",

@@ -4,6 +4,10 @@ Every public function of these modules is typed and documented so that
 :func:`xlam.tools.harvest.tool_from_callable` can turn it into a tool spec; each module names its
 category in ``CATEGORY``. The callables stay importable as ``"xlam.tools.catalog.<module>:<name>"``,
 which is what the sandbox executes.
+
+The subpackage :mod:`xlam.tools.catalog.domains` holds a second, separate catalog of everyday and
+knowledge-domain tools over seeded synthetic data (hotels, travel, sports, history, chemistry...);
+it is not part of ``CATALOG_MODULES`` (the ``default`` tools source) but its own ``domains`` source.
 """
 
 CATALOG_MODULES: tuple[str, ...] = (

@@ -142,6 +142,10 @@ def resolve_engine(spec: AnySpec, *, kfp_available: bool) -> AnySpec:
     return spec
 
 
+#: tool sources of xlam.synthesis.library that name a built-in catalog rather than a file or URI
+BUILTIN_TOOL_SOURCES = frozenset({"default", "domains"})
+
+
 def input_uris(kind: str, spec: dict[str, Any]) -> list[tuple[str, str]]:
     """``(field, uri)`` for every input URI in a validated spec (checked against the allowed roots).
 
@@ -161,8 +165,11 @@ def input_uris(kind: str, spec: dict[str, Any]) -> list[tuple[str, str]]:
             out.append(("spec.tools_uri", spec["tools_uri"]))
         config = spec.get("config") or {}
         tools = str(config.get("tools", "default"))
-        if not tools.startswith("module:") and tools != "default":
-            out.append(("spec.config.tools", tools))
+        if not tools.startswith("module:"):
+            # built-in catalogs (default, domains) are names, not URIs; `+` joins several sources
+            parts = [p.strip() for p in tools.split("+")] if "+" in tools else [tools]
+            if any(p not in BUILTIN_TOOL_SOURCES for p in parts):
+                out.append(("spec.config.tools", tools))
         if config.get("seed_uri"):
             out.append(("spec.config.seed_uri", str(config["seed_uri"])))
     if kind == "training":

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from xlam.generators import GeneratorConfig
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
@@ -13,6 +20,9 @@ from xlam.tools.sandbox import SandboxLimits
 Style = Literal["simple", "multiple", "parallel", "parallel_multiple", "irrelevance", "missing_parameter"]
 ALL_STYLES: tuple[Style, ...] = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance",
                                  "missing_parameter")
+#: Fields added after configs were first hashed (xlam.experiments keys its data sets by the dumped config):
+#: left out of a dump while at their default, so existing configs dump, and hash, as before.
+_ADDED_LATER: tuple[str, ...] = ("irrelevance_near_miss_rate",)
 
 
 class SynthesisConfig(BaseModel):
@@ -47,6 +57,10 @@ class SynthesisConfig(BaseModel):
     seed_pool_size: int = Field(default=500, ge=1, description="Most seeds kept (oldest dropped).")
     clarification_followup: bool = Field(default=True, description="missing_parameter: add the user's answer "
                                                                    "and the completed call as a second step.")
+    irrelevance_near_miss_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="irrelevance: share of samples whose offered tools come from the withheld tool's own category "
+                    "(near misses, as many BFCL irrelevance items offer); the rest offer tools of other categories.")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(
@@ -82,6 +96,14 @@ class SynthesisConfig(BaseModel):
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""
         return MultiTurnConfig.model_validate({**self.multi_turn, "n": self.n, "seed": self.seed,
                                                "generator": self.generator.model_dump()})
+
+    @model_serializer(mode="wrap")
+    def _leave_out_later_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in _ADDED_LATER:
+            if name in data and getattr(self, name) == type(self).model_fields[name].default:
+                del data[name]
+        return data
 
     @field_validator("styles")
     @classmethod

@@ -154,7 +154,12 @@ class TemplateDrafter:
 
         if style == "irrelevance":
             args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
-            candidates = self.library.outside([main.category]) or [e for e in self.library.entries if e.name != main.name]
+            candidates: list[LibraryTool] = []
+            if cfg.irrelevance_near_miss_rate > 0 and rng.random() < cfg.irrelevance_near_miss_rate:
+                # a near miss: tools of the withheld tool's own category, none of which serves the request
+                candidates = [e for e in self.library.by_category.get(main.category, []) if e.name != main.name]
+            candidates = candidates or self.library.outside([main.category]) or [
+                e for e in self.library.entries if e.name != main.name]
             k = min(len(candidates), rng.randint(1, max(1, cfg.max_tools - 1)))
             offered = [e.tool for e in rng.sample(candidates, k)]
             query = phrasing.request(tool, args, rng, template=template)

@@ -30,7 +30,8 @@ AST_CATEGORIES = EVAL_CATEGORIES[:4]
 #: (docs/QUICKSTART.md, runs table): 1.0 (~27%) gave 21.2 / 45; 1.5 (~34%) 5.0 / 85; 1.0 with
 #: near-miss refusals (SynthesisConfig.irrelevance_near_miss_rate 1.0: the offered tools from the
 #: withheld tool's own category, as BFCL's irrelevance items mostly are) 12.5 / 80; 0.75 with near
-#: misses 18.8 / 20; 1.0 with half near misses 16.2 / 55. Next lever: more SFT steps.
+#: misses 18.8 / 20; 1.0 with half near misses 16.2 / 55. bf16 results differ by CPU kind: this
+#: default gave 11.2 / 70 on an AMD EPYC (AVX512-BF16) where 1.0 gave 21.2 / 45. Next lever: more SFT steps.
 STYLES = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")
 STYLE_WEIGHTS: dict[str, float] = {"irrelevance": 0.75}
 NAMESPACE_RATE = 0.5

@@ -1,5 +1,9 @@
 """Register a finished run's outputs (datasets, model versions, evaluation metrics) with lineage.
 
+The summary stored as the run's ``outputs`` (``GET /runs/{id}``) names what was registered and carries
+the stage summaries (``reports``) and each model version's training ``history`` as the backend
+returned them.
+
 Called in the same transaction as the run's terminal transition, so outputs are registered
 exactly once even when a task is delivered twice.
 """
@@ -29,7 +33,8 @@ def _datasets_for_uris(session: Session, project_id: str, uris: list[str]) -> li
 
 
 def register_outputs(session: Session, run: Run, outputs: RunOutputs) -> dict[str, Any]:
-    summary: dict[str, Any] = {"datasets": [], "model_versions": [], "evaluation": None}
+    summary: dict[str, Any] = {"datasets": [], "model_versions": [], "evaluation": None,
+                               "reports": [r.model_dump(mode="json") for r in outputs.reports]}
     produced: list[str] = []
     for data in outputs.datasets:
         manifest, count, stats = scan_dataset(data.uri, verify_checksums=True)
@@ -51,7 +56,8 @@ def register_outputs(session: Session, run: Run, outputs: RunOutputs) -> dict[st
         mv = create_version_row(session, model, item.artifact_uri, run_id=run.id,
                                 dataset_ids=dataset_ids + produced, metrics=dict(item.metrics),
                                 card=item.card, created_by=run.created_by)
-        summary["model_versions"].append({"id": mv.id, "model": model.name, "version": mv.version})
+        summary["model_versions"].append({"id": mv.id, "model": model.name, "version": mv.version,
+                                          "history": [p.model_dump(mode="json") for p in item.history]})
     evaluation = outputs.evaluation
     if evaluation is not None:
         # the run's spec names the version when the backend does not report it (kubernetes)

@@ -163,30 +163,13 @@ def run_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> R
     if spec.engine == "kfp":
         return run_kfp_data_pipeline(spec, work, sink)
     from xlam.bfcl.data import resolve_bfcl_uri
-    from xlam.converters import run_unify
+    from xlam.data_pipeline import run_data_pipeline as run_steps
 
-    reports = work / "reports"
-    current = str(work / "data" / "unified")
     print(f"[unify] {spec.source} <- {len(spec.inputs)} input(s)", flush=True)
-    report = run_unify(spec.source, [resolve_bfcl_uri(u) for u in spec.inputs], current, spec.unify,
-                       report_dir=reports / "unify")
-    _report_metrics(sink, "unify", report)
-    if spec.verify is not None:
-        from xlam.verify import run_verify
-
-        out = str(work / "data" / "verified")
-        report = run_verify(current, out, spec.verify, rejects_uri=str(work / "data" / "verify-rejects"),
-                            report_dir=str(reports / "verify"))
-        _report_metrics(sink, "verify", report)
-        current = out
-    if spec.dedup is not None:
-        from xlam.dedup import run_dedup
-
-        out = str(work / "data" / "deduped")
-        report = run_dedup([current], out, spec.dedup, report_dir=reports / "dedup")
-        _report_metrics(sink, "dedup", report)
-        current = out
-    return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=current, inputs=list(spec.inputs))])
+    result = run_steps(spec.source, [resolve_bfcl_uri(u) for u in spec.inputs], work, spec.unify, spec.verify,
+                       spec.dedup, on_report=lambda report: _report_metrics(sink, report.stage, report))
+    return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=result.output_uri, inputs=list(spec.inputs))],
+                      reports=[StageSummary.of(r) for r in result.reports])
 
 
 def run_synthesis_kind(spec: SynthesisSpec, work: Path, sink: MetricSink) -> RunOutputs:

@@ -72,3 +72,28 @@ class RunOutputs(_Output):
     models: list[ModelOutput] = Field(default_factory=list)
     evaluation: EvaluationOutput | None = None
     reports: list[StageSummary] = Field(default_factory=list, description="The stages' summaries, in run order.")
+
+
+# --- what the worker stores as the run's ``outputs`` and ``GET /runs/{id}`` returns ---------------
+class RegisteredDataset(_Output):
+    id: str
+    name: str
+    version: int
+    uri: str
+
+
+class RegisteredVersion(_Output):
+    id: str
+    model: str
+    version: int
+    history: list[TrainPoint] = Field(default_factory=list, description="The training run's loss per step.")
+
+
+class RegisteredOutputs(_Output):
+    """A finished run's ``outputs`` as the API returns them: what was registered, the evaluation
+    metrics, the stages' summaries and each new model version's training history."""
+
+    datasets: list[RegisteredDataset] = Field(default_factory=list)
+    model_versions: list[RegisteredVersion] = Field(default_factory=list)
+    evaluation: EvaluationOutput | None = None
+    reports: list[StageSummary] = Field(default_factory=list)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platform_contracts.outputs import StageSummary
+from platform_contracts.outputs import RegisteredOutputs
 from xlam.reports import StageReport, bar_chart, line_chart
 from xlam.reports.lineage import Node, lineage_chart
 
@@ -25,7 +25,7 @@ STAGE_ORDER = ("unify", "shard", "augment", "verify", "dedup", "mix", "synthesiz
 
 def run_stage_reports(run: dict[str, Any]) -> list[StageReport]:
     """The stage summaries a finished run reports in its outputs (``GET /runs/{id}``)."""
-    return [StageSummary.model_validate(r).report() for r in (run.get("outputs") or {}).get("reports") or []]
+    return [summary.report() for summary in RegisteredOutputs.model_validate(run["outputs"]).reports]
 
 
 def stage_reports(qs: Quickstart) -> list[StageReport]:

@@ -35,6 +35,7 @@ from typing import Any
 
 from rich.console import Console
 
+from platform_contracts.outputs import RegisteredOutputs
 from services.quickstart.plan import (
     EVAL_CATEGORIES,
     NAMESPACE_RATE,
@@ -354,9 +355,9 @@ class Quickstart:
         with self.step(label) as info:
             spec = {"model_name": self.opts.model_name, "config": self._train_config(method, datasets, checkpoint)}
             run = self.submit_and_wait(info, "training", f"quickstart-{method}", spec)
-            mv_ref = run["outputs"]["model_versions"][-1]
-            mv = self.version(mv_ref["model"], mv_ref["version"])
-            loss = [(p["step"], p["loss"]) for p in mv_ref.get("history") or [] if p.get("loss") is not None]
+            mv_ref = RegisteredOutputs.model_validate(run["outputs"]).model_versions[-1]
+            mv = self.version(mv_ref.model, mv_ref.version)
+            loss = [(p.step, p.loss) for p in mv_ref.history if p.loss is not None]
             if not loss:  # a run that finished before runs reported their history
                 metrics = self.client.run_metrics(self.pid, run["id"])
                 loss = [(p["step"], p["value"]) for p in metrics.get("train.loss", [])]

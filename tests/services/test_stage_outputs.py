@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from platform_contracts.outputs import RunOutputs, StageSummary
+from platform_contracts.outputs import RegisteredOutputs, RunOutputs, StageSummary
 from services.backends.stage_runner import MetricSink, _MetricsTail, kfp_stage_reports, stage_summaries
 from xlam.reports import StageReport
 
@@ -64,3 +64,11 @@ def test_metrics_tail_streams_each_step_once(tmp_path: Path) -> None:
     assert [(p["key"], p["step"], p["value"]) for p in points] == [
         ("train.loss", 1, 2.0), ("train.lr", 1, 0.1), ("train.loss", 2, 1.5), ("train.lr", 2, 0.1)]
     assert tail.steps == {1, 2}
+
+
+def test_registered_outputs_read_runs_stored_before_reports_and_history() -> None:
+    old = {"datasets": [{"id": "ds_1", "name": "d", "version": 1, "uri": "/x"}],
+           "model_versions": [{"id": "mv_1", "model": "m", "version": 2}], "evaluation": None}
+    typed = RegisteredOutputs.model_validate(old)
+    assert typed.reports == [] and typed.model_versions[0].history == []
+    assert RegisteredOutputs.model_validate({}).datasets == []  # a run that has not finished

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from platform_contracts.outputs import RegisteredOutputs
 from services.db.models import Dataset, RunEvent
 from services.db.session import session_factory
 from tests.services.conftest import WorkerProcess
@@ -51,6 +52,8 @@ def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
         assert r["output_records"] == metrics[f"{r['stage']}.output_records"][0]["value"]
         assert set(r) == {"stage", "input_records", "output_records", "rejected_records", "seconds", "counts"}
     assert reports[0]["output_records"] == 40 and reports[-1]["output_records"] == ds["num_records"]
+    typed = RegisteredOutputs.model_validate(done["outputs"])  # what XlamClient.run_outputs returns
+    assert typed.datasets[0].id == ds["id"] and typed.reports[0].report().pass_rate > 0
 
 
 def test_data_pipeline_through_kfp_local_runner(client: Any, project: dict[str, Any], worker: WorkerProcess) -> None:

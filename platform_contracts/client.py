@@ -22,6 +22,7 @@ import httpx
 import orjson
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from platform_contracts.outputs import RegisteredOutputs
 from platform_contracts.runstate import TERMINAL
 
 
@@ -155,6 +156,11 @@ class XlamClient:
 
     def get_run(self, project: str, run_id: str) -> dict[str, Any]:
         return self.request("GET", f"/v1/projects/{project}/runs/{run_id}")  # type: ignore[no-any-return]
+
+    def run_outputs(self, project: str, run_id: str) -> RegisteredOutputs:
+        """A finished run's outputs, typed: registered datasets and model versions (with the training
+        history), evaluation metrics and the stages' summaries (empty while the run is not finished)."""
+        return RegisteredOutputs.model_validate(self.get_run(project, run_id)["outputs"])
 
     def cancel_run(self, project: str, run_id: str) -> dict[str, Any]:
         return self.request("POST", f"/v1/projects/{project}/runs/{run_id}/cancel", retry=True)  # type: ignore[no-any-return]

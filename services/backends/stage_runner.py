@@ -4,20 +4,34 @@
 spec, :mod:`platform_contracts.runspecs`, parsed once here), runs the stages with its core config models, streams logs to stdout, metric points to ``metrics.jsonl`` and writes ``result.json``
 (atomically) at the end: ``{"status": "succeeded", "outputs": {...}}`` or
 ``{"status": "failed", "error": "..."}``.
+
+The outputs carry what a client needs to report on the run without reading this work directory:
+the stage summaries of the reports the stages wrote (``reports/<stage>/<stage>.report.json``, or
+for the kfp engine each component's output parameter, decoded here from kfp's
+``executor_output.json`` files) and a training run's per-step loss history.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platform_contracts.outputs import DatasetOutput, EvaluationOutput, ModelOutput, RunOutputs
+from platform_contracts.outputs import (
+    DatasetOutput,
+    EvaluationOutput,
+    ModelOutput,
+    RunOutputs,
+    StageSummary,
+    TrainPoint,
+)
 
 if TYPE_CHECKING:
     from platform_contracts.runspecs import DataPipelineSpec, EvaluationSpec, SynthesisSpec, TrainingSpec
@@ -39,6 +53,54 @@ def _report_metrics(sink: MetricSink, stage: str, report: Any) -> None:
             sink.emit(f"{stage}.{name}", value)
     print(f"[{stage}] {getattr(report, 'output_records', '?')} records out, "
           f"{getattr(report, 'rejected_records', 0)} rejected, {getattr(report, 'seconds', 0):.1f}s", flush=True)
+
+
+def _decode_report(value: str) -> dict[str, Any] | None:
+    """A kfp component's ``Output`` parameter: a stage report as JSON text or as URL-safe base64 of it."""
+    for raw in (value, None):
+        try:
+            data = json.loads(raw if raw is not None else base64.urlsafe_b64decode(value.encode()))
+        except ValueError:
+            continue
+        if isinstance(data, dict) and "stage" in data:
+            return data
+    return None
+
+
+def kfp_stage_reports(root: Path) -> list[StageSummary]:
+    """Stage summaries of a kfp local run (each component's ``Output``), summed over shards."""
+    merged: dict[str, StageSummary] = {}
+    for path in sorted(root.glob("**/executor_output.json")):
+        value = json.loads(path.read_text()).get("parameterValues", {}).get("Output")
+        data = _decode_report(value) if isinstance(value, str) else None
+        if data is None:
+            continue
+        part = StageSummary.of(data)
+        if "synthesized" in str(path) and part.stage == "verify":
+            continue
+        into = merged.setdefault(part.stage, StageSummary(stage=part.stage))
+        into.input_records += part.input_records
+        into.output_records += part.output_records
+        into.rejected_records += part.rejected_records
+        into.seconds += part.seconds
+        for key, count in part.counts.items():
+            into.counts[key] = into.counts.get(key, 0) + count
+    return list(merged.values())
+
+
+def stage_summaries(work: Path) -> list[StageSummary]:
+    """The summaries of the stage reports this run wrote (kfp components first, then in the order the
+    stages wrote them), one per stage."""
+    from xlam.reports import StageReport
+
+    found: dict[str, StageSummary] = {}
+    if (work / "kfp").is_dir():
+        for summary in kfp_stage_reports(work / "kfp"):
+            found.setdefault(summary.stage, summary)
+    for path in sorted((work / "reports").glob("*/*.report.json"), key=lambda p: (p.stat().st_mtime, p)):
+        report = StageReport.model_validate_json(path.read_text())
+        found.setdefault(report.stage, StageSummary.of(report))
+    return list(found.values())
 
 
 def _no_nulls(value: Any) -> Any:
@@ -101,30 +163,13 @@ def run_data_pipeline(spec: DataPipelineSpec, work: Path, sink: MetricSink) -> R
     if spec.engine == "kfp":
         return run_kfp_data_pipeline(spec, work, sink)
     from xlam.bfcl.data import resolve_bfcl_uri
-    from xlam.converters import run_unify
+    from xlam.data_pipeline import run_data_pipeline as run_steps
 
-    reports = work / "reports"
-    current = str(work / "data" / "unified")
     print(f"[unify] {spec.source} <- {len(spec.inputs)} input(s)", flush=True)
-    report = run_unify(spec.source, [resolve_bfcl_uri(u) for u in spec.inputs], current, spec.unify,
-                       report_dir=reports / "unify")
-    _report_metrics(sink, "unify", report)
-    if spec.verify is not None:
-        from xlam.verify import run_verify
-
-        out = str(work / "data" / "verified")
-        report = run_verify(current, out, spec.verify, rejects_uri=str(work / "data" / "verify-rejects"),
-                            report_dir=str(reports / "verify"))
-        _report_metrics(sink, "verify", report)
-        current = out
-    if spec.dedup is not None:
-        from xlam.dedup import run_dedup
-
-        out = str(work / "data" / "deduped")
-        report = run_dedup([current], out, spec.dedup, report_dir=reports / "dedup")
-        _report_metrics(sink, "dedup", report)
-        current = out
-    return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=current, inputs=list(spec.inputs))])
+    result = run_steps(spec.source, [resolve_bfcl_uri(u) for u in spec.inputs], work, spec.unify, spec.verify,
+                       spec.dedup, on_report=lambda report: _report_metrics(sink, report.stage, report))
+    return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=result.output_uri, inputs=list(spec.inputs))],
+                      reports=[StageSummary.of(r) for r in result.reports])
 
 
 def run_synthesis_kind(spec: SynthesisSpec, work: Path, sink: MetricSink) -> RunOutputs:
@@ -141,6 +186,62 @@ def run_synthesis_kind(spec: SynthesisSpec, work: Path, sink: MetricSink) -> Run
     return RunOutputs(datasets=[DatasetOutput(name=spec.output_name, uri=out, inputs=inputs)])
 
 
+def _train_point(step: int, point: dict[str, Any]) -> TrainPoint:
+    def number(key: str) -> float | None:
+        value = point.get(key)
+        return float(value) if isinstance(value, int | float) else None
+
+    tokens = number("tokens")
+    return TrainPoint(step=step, loss=number("loss"), lr=number("lr"), tokens=None if tokens is None else int(tokens))
+
+
+class _MetricsTail:
+    """Streams the trainer's ``metrics.jsonl`` (rank 0 appends one line per step) into the run's
+    metric points while it trains, so ``GET /runs/{id}/metrics`` shows the loss live."""
+
+    def __init__(self, path: Path, sink: MetricSink, interval: float = 1.0) -> None:
+        self.path, self.sink, self.interval = path, sink, interval
+        self.steps: set[int] = set()
+        self._offset = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="metrics-tail", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.poll()
+
+    def poll(self) -> None:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self._offset)
+                data = fh.read()
+        except OSError:
+            return
+        end = data.rfind(b"\n")
+        if end < 0:
+            return
+        self._offset += end + 1
+        for line in data[:end].split(b"\n"):
+            try:
+                point = json.loads(line)
+                step = int(point["step"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if step in self.steps:  # a restarted worker group re-logs steps after its checkpoint
+                continue
+            for key, value in point.items():
+                if key != "step" and isinstance(value, int | float):
+                    self.sink.emit(f"train.{key}", value, step)
+            self.steps.add(step)
+
+
 def run_training_kind(spec: TrainingSpec, work: Path, sink: MetricSink) -> RunOutputs:
     from xlam.training import TrainConfig, TrainResult, run_training
 
@@ -149,20 +250,28 @@ def run_training_kind(spec: TrainingSpec, work: Path, sink: MetricSink) -> RunOu
     raw["checkpoint"] = {**(raw.get("checkpoint") or {}), "storage_path": None}  # None: under output_dir
     raw["distributed"] = {**(raw.get("distributed") or {}), "ray_address": None}  # the platform's (local) Ray
     config = TrainConfig.model_validate(raw)  # the server's places, validated with the rest
-    result: TrainResult = run_training(config)
+    tail = _MetricsTail(Path(config.output_dir) / "metrics.jsonl", sink)
+    tail.start()
+    try:
+        result: TrainResult = run_training(config)
+    finally:
+        tail.stop()
     final: dict[str, float] = {}
+    history: list[TrainPoint] = []
     for i, point in enumerate(result.metrics):
         step = int(point.get("step", i))
         for key, value in point.items():
             if key != "step" and isinstance(value, int | float):
-                sink.emit(f"train.{key}", value, step)
+                if step not in tail.steps:  # not streamed while the run trained
+                    sink.emit(f"train.{key}", value, step)
                 final[key] = float(value)
+        history.append(_train_point(step, point))
     artifact = str(result.hf_export_dir or result.checkpoint_uri or config.output_dir)
     card = json.dumps(result.model_card) if result.model_card else ""
     inputs = [str(u) for u in config.data.datasets]
     inputs += [str(src.get("uri")) for src in (config.data.mixture or {}).get("sources", []) if isinstance(src, dict)]
     return RunOutputs(models=[ModelOutput(name=spec.model_name, artifact_uri=artifact, metrics=final, card=card,
-                                          inputs=inputs)])
+                                          inputs=inputs, history=history)])
 
 
 def run_evaluation_kind(spec: EvaluationSpec, work: Path, sink: MetricSink) -> RunOutputs:
@@ -260,6 +369,8 @@ def main(argv: list[str]) -> int:
 
         resolve_endpoints(job["spec"])  # on the JSON form: fills in the platform endpoints' places
         outputs = KINDS[job["kind"]](parse_spec(job["kind"], job["spec"]), work, sink)
+        if not outputs.reports:
+            outputs = outputs.model_copy(update={"reports": stage_summaries(work)})
     except BaseException as exc:  # report every failure, including KeyboardInterrupt/SystemExit
         message = error_message(exc)
         if message.endswith(f"{type(exc).__name__}: {exc}"):

@@ -1,18 +1,19 @@
 """The quickstart's ``report.md`` and its PNGs, built from what the control plane recorded.
 
-Data funnels come from the stage reports the runs wrote (``reports/<stage>/<stage>.report.json``
-in each run's work directory); loss curves and BFCL accuracy from the runs' metric series (REST
-API); the lineage from dataset lineage, run and model-version records (REST API).
+Everything comes through the REST API (the typed client), never from the server's directories: data
+funnels from the stage summaries in the runs' outputs (and the report of the preference step the
+quickstart runs itself); loss curves from the training runs' history and BFCL accuracy from the
+evaluation runs' outputs; the lineage from dataset lineage, run and model-version records.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from platform_contracts.outputs import RegisteredOutputs
 from xlam.reports import StageReport, bar_chart, line_chart
 from xlam.reports.lineage import Node, lineage_chart
 
@@ -22,60 +23,21 @@ if TYPE_CHECKING:
 STAGE_ORDER = ("unify", "shard", "augment", "verify", "dedup", "mix", "synthesize", "preference")
 
 
-def run_work_dir(dataset: dict[str, Any]) -> Path:
-    """The work directory of the run that wrote ``dataset`` (the local backend's, holding ``spec.json``)."""
-    path = Path(dataset["uri"])
-    for parent in path.parents:
-        if (parent / "spec.json").is_file():
-            return parent
-    return path.parent.parent
-
-
-def _decode_report(value: str) -> dict[str, Any] | None:
-    for raw in (value, None):
-        try:
-            data = json.loads(raw if raw is not None else base64.urlsafe_b64decode(value.encode()))
-        except ValueError:
-            continue
-        if isinstance(data, dict) and "stage" in data:
-            return data
-    return None
-
-
-def kfp_stage_reports(root: Path) -> list[StageReport]:
-    """Stage summaries of a kfp local run (each component's ``Output``), summed over shards."""
-    merged: dict[str, StageReport] = {}
-    for path in sorted(root.glob("**/executor_output.json")):
-        value = json.loads(path.read_text()).get("parameterValues", {}).get("Output")
-        data = _decode_report(value) if isinstance(value, str) else None
-        if data is None:
-            continue
-        part = StageReport.model_validate({k: v for k, v in data.items() if k in StageReport.model_fields})
-        if "synthesized" in str(path) and part.stage == "verify":
-            continue
-        into = merged.setdefault(part.stage, StageReport(stage=part.stage))
-        into.input_records += part.input_records
-        into.output_records += part.output_records
-        into.rejected_records += part.rejected_records
-        into.seconds += part.seconds
-        for key, count in part.counts.items():
-            into.bump(key, count)
-    return list(merged.values())
+def run_stage_reports(run: dict[str, Any]) -> list[StageReport]:
+    """The stage summaries a finished run reports in its outputs (``GET /runs/{id}``)."""
+    return [summary.report() for summary in RegisteredOutputs.model_validate(run["outputs"]).reports]
 
 
 def stage_reports(qs: Quickstart) -> list[StageReport]:
-    """The stage reports of the seed-data and synthesis runs and of the preference step, in order."""
-    dirs: list[Path] = []
+    """The stage reports of the seed-data and synthesis runs (from their outputs) and of the preference
+    step (the quickstart ran it itself and wrote its report), in order."""
+    found: dict[str, StageReport] = {}
     for key in ("seed", "synthesis"):
         if key in qs.facts:
-            dirs.append(run_work_dir(qs.facts[key]["dataset"]) / "reports")
+            for report in run_stage_reports(qs.facts[key]["run"]):
+                found.setdefault(report.stage, report)
     if "preference" in qs.facts:
-        dirs.append(Path(qs.facts["preference"]["report_dir"]).parent)
-    found: dict[str, StageReport] = {}
-    for base in dirs:
-        for report in kfp_stage_reports(base.parent / "kfp") if (base.parent / "kfp").is_dir() else []:
-            found.setdefault(report.stage, report)
-        for path in sorted(base.glob("*/*.report.json")):
+        for path in sorted(Path(qs.facts["preference"]["report_dir"]).parent.glob("*/*.report.json")):
             report = StageReport.model_validate_json(path.read_text())
             found.setdefault(report.stage, report)
     return [found[s] for s in STAGE_ORDER if s in found] + [r for s, r in found.items() if s not in STAGE_ORDER]
@@ -170,7 +132,7 @@ def lineage(qs: Quickstart) -> tuple[list[Node], list[tuple[str, str]]]:
         return node.id
 
     seed_run = qs.facts["seed"]["run"]
-    engine = "kfp xlam-data" if (run_work_dir(qs.facts["seed"]["dataset"]) / "kfp").is_dir() else "unify > verify > dedup"
+    engine = "kfp xlam-data" if seed_run["spec"].get("engine") == "kfp" else "unify > verify > dedup"
     run_node = add(Node(seed_run["id"], f"data-pipeline run\n{engine}\n{seed_run['id'][-8:]}", "run"))
     for uri in seed_run["spec"]["inputs"]:
         name = uri.removeprefix("bfcl://") if uri.startswith("bfcl://") else Path(uri).name

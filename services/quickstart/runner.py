@@ -35,6 +35,7 @@ from typing import Any
 
 from rich.console import Console
 
+from platform_contracts.outputs import RegisteredOutputs
 from services.quickstart.plan import (
     EVAL_CATEGORIES,
     NAMESPACE_RATE,
@@ -203,21 +204,14 @@ class Quickstart:
         return run
 
     def _training_progress(self, run: dict[str, Any], spec: dict[str, Any]) -> str:
-        """``step i/n loss x`` from the metrics file the trainer appends to in the run's work directory."""
-        if self.stack is None:
+        """``step i/n loss x`` from the run's ``train.loss`` series (the API's metric points, streamed while
+        the run trains)."""
+        points = self.client.run_metrics(self.pid, run["id"]).get("train.loss") or []
+        if not points:
             return ""
-        run_dir = self.stack.artifact_root / "projects" / run["project_id"] / "runs" / run["id"]
-        files = sorted(run_dir.glob("attempt-*/claim-*/train/metrics.jsonl"), key=lambda p: p.stat().st_mtime)
-        if not files:
-            return ""
-        lines = files[-1].read_text().strip().splitlines()
-        if not lines:
-            return ""
-        with contextlib.suppress(ValueError):
-            point = json.loads(lines[-1])
-            total = spec["config"]["optim"]["max_steps"]
-            return f"step {point.get('step')}/{total} loss {point.get('loss', float('nan')):.4f}"
-        return ""
+        point = max(points, key=lambda p: p["step"])
+        total = spec["config"]["optim"]["max_steps"]
+        return f"step {point['step']}/{total} loss {float(point['value']):.4f}"
 
     def _log_tail(self, run_id: str, n: int = 12) -> str:
         lines: list[str] = []
@@ -361,10 +355,12 @@ class Quickstart:
         with self.step(label) as info:
             spec = {"model_name": self.opts.model_name, "config": self._train_config(method, datasets, checkpoint)}
             run = self.submit_and_wait(info, "training", f"quickstart-{method}", spec)
-            mv_ref = run["outputs"]["model_versions"][-1]
-            mv = self.version(mv_ref["model"], mv_ref["version"])
-            metrics = self.client.run_metrics(self.pid, run["id"])
-            loss = [(p["step"], p["value"]) for p in metrics.get("train.loss", [])]
+            mv_ref = RegisteredOutputs.model_validate(run["outputs"]).model_versions[-1]
+            mv = self.version(mv_ref.model, mv_ref.version)
+            loss = [(p.step, p.loss) for p in mv_ref.history if p.loss is not None]
+            if not loss:  # a run that finished before runs reported their history
+                metrics = self.client.run_metrics(self.pid, run["id"])
+                loss = [(p["step"], p["value"]) for p in metrics.get("train.loss", [])]
             info["detail"] = (f"{self.opts.model_name} v{mv['version']} ({self.profile.recipe}), "
                               f"loss {loss[0][1]:.3f} -> {loss[-1][1]:.3f}" if loss else f"v{mv['version']}")
             self.facts[method] = {"run": run, "version": mv, "loss": loss}

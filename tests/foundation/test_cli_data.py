@@ -97,3 +97,20 @@ def test_demo_prints_bfcl_summary(tmp_path: Path) -> None:
     assert "unified 3641 BFCL records" in text and "| irrelevance | 1124 |" in text
     assert "| live_multiple | 1053 |" in text and "| simple_javascript | 50 |" in text
     assert (tmp_path / "bfcl.png").is_file()
+
+
+def test_pipeline_unify_verify_dedup(tmp_path: Path) -> None:
+    """``xlam data pipeline``: the core composition the control plane's data-pipeline runs use."""
+    work = tmp_path / "work"
+    code, text = invoke("data", "pipeline", "--from", "bfcl", "--category", "simple_python", "--limit", "20",
+                        "--work", str(work))
+    assert code == 0, text
+    assert "[unify] " in text and "[verify] " in text and "[dedup] " in text
+    out = work / "data" / "deduped"
+    assert f"-> {out}" in text and 0 < read_manifest(str(out)).num_records <= 20
+    for stage in ("unify", "verify", "dedup"):
+        assert (work / "reports" / stage / f"{stage}.report.json").is_file()
+    code, text = invoke("data", "pipeline", "--from", "bfcl", "--category", "simple_python", "--limit", "5",
+                        "--work", str(work), "--no-dedup", "--overwrite")
+    assert code == 0, text
+    assert "[dedup]" not in text and f"-> {work / 'data' / 'verified'}" in text

@@ -103,6 +103,12 @@ def test_model_version_alias_lineage_and_metrics(quickstart: dict[str, Any]) -> 
     # Training metrics (loss per step) were recorded for both phases.
     facts = quickstart["facts"]
     assert len(facts["sft"]["loss"]) == SMALL["train_steps"] and facts["dpo"]["loss"]
+    # ... and came back through the API with the training runs' outputs, as did the data runs' stage reports
+    sft_out = runs[versions[1]["run_id"]]["outputs"]["model_versions"][0]
+    assert [(p["step"], p["loss"]) for p in sft_out["history"]] == [tuple(x) for x in facts["sft"]["loss"]]
+    assert {r["stage"] for r in seed_run["outputs"]["reports"]} >= {"unify", "verify", "dedup"}
+    synth_run = runs[ds["apigen-synthesized"]["producing_run_id"]]
+    assert "synthesize" in {r["stage"] for r in synth_run["outputs"]["reports"]}
     # one local worker (no Ray/DeepSpeed start-up), BFCL prompt-mode renderings with Python call-list targets
     sft_cfg = runs[versions[1]["run_id"]]["spec"]["config"]
     assert sft_cfg["distributed"]["launcher"] == "local" and sft_cfg["distributed"]["engine"] == "torch"

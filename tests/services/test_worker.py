@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from platform_contracts.outputs import RegisteredOutputs
 from services.db.models import Dataset, RunEvent
 from services.db.session import session_factory
 from tests.services.conftest import WorkerProcess
-from tests.services.helpers import data_pipeline_spec, get_run, wait_state
+from tests.services.helpers import data_pipeline_spec, get_run, sample_records, wait_state
 
 pytestmark = pytest.mark.services
 
@@ -44,6 +45,15 @@ def test_data_pipeline_lifecycle_outputs_lineage_logs_metrics(
     last = "dedup" if "dedup.output_records" in metrics else "verify"
     assert "verify.output_records" in metrics
     assert ds["num_records"] == metrics[f"{last}.output_records"][0]["value"] > 0
+    # the stages' reports come back as run outputs, in run order, with the numbers of the metrics
+    reports = done["outputs"]["reports"]
+    assert [r["stage"] for r in reports] == ["unify", "verify", "dedup"]
+    for r in reports:
+        assert r["output_records"] == metrics[f"{r['stage']}.output_records"][0]["value"]
+        assert set(r) == {"stage", "input_records", "output_records", "rejected_records", "seconds", "counts"}
+    assert reports[0]["output_records"] == 40 and reports[-1]["output_records"] == ds["num_records"]
+    typed = RegisteredOutputs.model_validate(done["outputs"])  # what XlamClient.run_outputs returns
+    assert typed.datasets[0].id == ds["id"] and typed.reports[0].report().pass_rate > 0
 
 
 def test_data_pipeline_through_kfp_local_runner(client: Any, project: dict[str, Any], worker: WorkerProcess) -> None:
@@ -59,6 +69,10 @@ def test_data_pipeline_through_kfp_local_runner(client: Any, project: dict[str, 
     assert "/mix-op/out" in ds["uri"] and ds["producing_run_id"] == run["id"]
     metrics = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", headers=h).json()
     assert metrics["kfp.output_records"][0]["value"] == ds["num_records"] > 0
+    # each component's stage report, decoded by the backend from kfp's outputs and summed over shards
+    reports = {r["stage"]: r for r in done["outputs"]["reports"]}
+    assert {"unify", "verify", "dedup"} <= set(reports), reports
+    assert reports["unify"]["output_records"] == 6
 
 
 def test_worker_sigkill_mid_run_finishes_exactly_once(
@@ -122,6 +136,8 @@ def test_synthesis_lifecycle_registers_a_dataset(
     (out,) = done["outputs"]["datasets"]
     ds = client.get(f"/v1/projects/{p}/datasets/{out['id']}", headers=h).json()
     assert ds["num_records"] == 4 and ds["producing_run_id"] == run["id"]
+    (report,) = [r for r in done["outputs"]["reports"] if r["stage"] == "synthesize"]
+    assert report["output_records"] == 4
     bad = client.post(f"/v1/projects/{p}/runs", json={"kind": "synthesis", "spec": {
         "output_name": "x", "config": {"tools": "module:os"}}}, headers=h)
     assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "spec.config.tools"
@@ -130,11 +146,9 @@ def test_synthesis_lifecycle_registers_a_dataset(
 @pytest.mark.slow
 def test_training_lifecycle_registers_a_model_version_with_lineage(
         client: Any, project: dict[str, Any], worker: WorkerProcess) -> None:
-    from tests.services.test_api import _records
-
     p, h = project["name"], project["editor"].h
     up = client.post(f"/v1/projects/{p}/datasets/upload", params={"name": "train-set"},
-                     content=b"\n".join(r.model_dump_json().encode() for r in _records(8)), headers=h).json()
+                     content=b"\n".join(r.model_dump_json().encode() for r in sample_records(8)), headers=h).json()
     config = {"model": {"recipe": "tiny"}, "data": {"datasets": [up["uri"]], "max_seq_len": 256, "over_length": "truncate"},
               "optim": {"max_steps": 2, "warmup_steps": 0},
               "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"}}
@@ -151,7 +165,11 @@ def test_training_lifecycle_registers_a_model_version_with_lineage(
     assert version["artifact_uri"].endswith("/hf") and "loss" in version["metrics"]
     assert (Path(version["artifact_uri"]) / "config.json").exists()
     series = client.get(f"/v1/projects/{p}/runs/{run['id']}/metrics", params={"key": "train.loss"}, headers=h).json()
-    assert [pt["step"] for pt in series["train.loss"]] == [1, 2]
+    assert [pt["step"] for pt in series["train.loss"]] == [1, 2]  # streamed while training, none twice
+    # the loss history comes back with the run's outputs
+    assert [pt["step"] for pt in mv["history"]] == [1, 2]
+    assert [pt["loss"] for pt in mv["history"]] == [pt["value"] for pt in series["train.loss"]]
+    assert all(pt["lr"] is not None and pt["tokens"] > 0 for pt in mv["history"])
     lineage = client.get(f"/v1/projects/{p}/datasets/{up['id']}/lineage", headers=h).json()
     assert lineage["consuming_model_versions"] == [version["id"]]
 

@@ -1,4 +1,4 @@
-"""``xlam data`` commands: unify, validate, stats, export, shard, concat, schema and demo.
+"""``xlam data`` commands: unify, pipeline, validate, stats, export, shard, concat, schema and demo.
 
 Bad input exits with code 2 and prints the file, line (record number), field path and reason.
 """
@@ -89,6 +89,40 @@ def unify_cmd(
     typer.echo(f"{report.output_records} records -> {out} ({report.seconds:.2f}s)")
     if report.rejected_records:
         typer.echo(f"{report.rejected_records} rejected -> {report.rejects_uri}")
+
+
+@data_app.command("pipeline")
+def pipeline_cmd(
+    source: Annotated[str, typer.Option("--from", help="Source format (as for `xlam data unify`).")],
+    work: Annotated[Path, typer.Option("--work", help="Work directory: data/<step>/ datasets, reports/<stage>/.")],
+    inputs: Annotated[list[str] | None, typer.Option("--in", help="Input file (repeatable); bfcl: a data "
+                                                                  "directory, default the installed package.")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", help="bfcl: categories (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Unify at most N records.")] = None,
+    verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Run the verify step.")] = True,
+    dedup: Annotated[bool, typer.Option("--dedup/--no-dedup", help="Run the dedup step.")] = True,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the work directory's datasets.")] = False,
+) -> None:
+    """unify -> verify -> dedup in one go (what a control-plane `data-pipeline` run does, direct engine)."""
+    from xlam.converters import UnifyConfig
+    from xlam.data_pipeline import run_data_pipeline
+    from xlam.dedup import DedupConfig
+    from xlam.verify import VerifyConfig
+
+    with bad_input_exits():
+        from xlam.converters.registry import get_converter
+
+        get_converter(source)
+    for path in inputs or []:
+        if "://" not in path and not (source == "bfcl" and Path(path).is_dir()):
+            require_file(path)
+    with bad_input_exits():
+        result = run_data_pipeline(
+            source, inputs or [], work, UnifyConfig(categories=category or None, limit=limit, overwrite=overwrite),
+            VerifyConfig() if verify else None, DedupConfig() if dedup else None, overwrite=overwrite,
+            on_report=lambda r: typer.echo(f"[{r.stage}] {r.input_records} in, {r.output_records} out, "
+                                           f"{r.rejected_records} rejected ({r.seconds:.2f}s)"))
+    typer.echo(f"{result.reports[-1].output_records} records -> {result.output_uri}")
 
 
 @data_app.command("validate")

@@ -76,6 +76,9 @@ class SynthesisConfig(BaseModel):
         default=0.0, ge=0, le=1,
         description="Share of verified samples whose tools are renamed into a namespaced style "
                     "(math.factorial, geometry_tools.area...; xlam.synthesis.naming), after verification.")
+    whole_numbers: Literal["float", "int"] = Field(
+        default="float", description="How a verified sample's whole-valued `number` arguments are written in its "
+        "calls: float (378.0, as sampled) or int (378, as the query says it; xlam.synthesis.numbers).")
     mode: Literal["single_turn", "multi_turn"] = Field(
         default="single_turn", description="multi_turn: APIGen-MT dialogues over the executable environments of "
                                            "xlam.envs (settings in `multi_turn`; `tools` and the styles are unused).")

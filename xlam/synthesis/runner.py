@@ -30,6 +30,7 @@ from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.drafts import Draft, DraftError, TemplateDrafter
 from xlam.synthesis.library import ToolLibrary, load_tool_library
 from xlam.synthesis.naming import rename_tools
+from xlam.synthesis.numbers import whole_numbers_as_int
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits
 
@@ -288,6 +289,8 @@ def run_synthesis(tools: str | ToolRegistry | ToolLibrary | None, out_uri: str, 
                 if outcome.ok:
                     if naming_rng.random() < config.namespace_rate:
                         record = rename_tools(record, categories, naming_rng)
+                    if config.whole_numbers == "int":
+                        record = whole_numbers_as_int(record)
                     out.write(record)
                     report.output_records += 1
                     funnel["verified"] = funnel.get("verified", 0) + 1

@@ -178,8 +178,11 @@ def test_ctrl_c_stops_api_and_worker(tmp_path: Path) -> None:
     import re
     import signal
 
+    # Ctrl-C as a terminal delivers it: SIGINT at its default disposition in the child (a test run started in
+    # the background by a non-interactive shell inherits SIGINT ignored, and Python then keeps it ignored)
     proc = subprocess.Popen([sys.executable, "-m", "xlam.cli.main", "quickstart", "--out", str(tmp_path / "qs"),
-                             "--synth-n", "8"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--synth-n", "8"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout is not None
     lines: list[str] = []
     for line in proc.stdout:

@@ -22,7 +22,7 @@ ALL_STYLES: tuple[Style, ...] = ("simple", "multiple", "parallel", "parallel_mul
                                  "missing_parameter")
 #: Fields added after configs were first hashed (xlam.experiments keys its data sets by the dumped config):
 #: left out of a dump while at their default, so existing configs dump, and hash, as before.
-_ADDED_LATER: tuple[str, ...] = ("irrelevance_near_miss_rate",)
+_ADDED_LATER: tuple[str, ...] = ("irrelevance_near_miss_rate", "unit_rate")
 
 
 class SynthesisConfig(BaseModel):
@@ -61,6 +61,11 @@ class SynthesisConfig(BaseModel):
         default=0.0, ge=0, le=1,
         description="irrelevance: share of samples whose offered tools come from the withheld tool's own category "
                     "(near misses, as many BFCL irrelevance items offer); the rest offer tools of other categories.")
+    unit_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a numeric value whose parameter description states a unit is "
+                    "said with it (\"the angle is 30 degrees\", \"a rate of 5%\") while the call passes the bare number "
+                    "(BFCL's queries state units; models trained on bare numbers copy `5Ampere` into the call).")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(

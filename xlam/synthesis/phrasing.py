@@ -73,15 +73,65 @@ def voice_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random) -> str:
-    """"the positive number is 50 and the logarithm base is 10" (argument order kept)."""
+#: Units a numeric parameter's description states ("The angle in degrees.", "The rate in percent.",
+#: "Weight (kg)"), as a request would say them after the number.
+_UNIT_WORDS = ("percent", "percentage", "degrees", "radians", "seconds", "minutes", "hours", "days", "weeks",
+               "months", "years", "meters", "metres", "kilometers", "kilometres", "km", "miles", "feet", "inches",
+               "centimeters", "cm", "millimeters", "mm", "kilograms", "kg", "grams", "g", "pounds", "lbs", "liters",
+               "litres", "ml", "celsius", "fahrenheit", "kelvin", "dollars", "usd", "euros", "eur", "watts",
+               "volts", "amperes", "amps", "ohms", "joules", "newtons", "pascals", "hertz", "hz", "calories",
+               "kcal", "bytes", "mb", "gb", "characters", "nights", "people", "guests", "servings", "mph", "km/h")
+_UNIT_RE = re.compile(r"\b(?:in|as|of)\s+(?:the\s+)?(" + "|".join(re.escape(u) for u in _UNIT_WORDS) + r")\b"
+                      r"|\((" + "|".join(re.escape(u) for u in _UNIT_WORDS) + r")\)", re.IGNORECASE)
+
+
+def unit_of(schema: dict[str, Any]) -> str | None:
+    """The unit a numeric parameter's description states ("The angle in degrees." -> "degrees"), or None."""
+    if schema.get("type") not in ("number", "integer"):
+        return None
+    match = _UNIT_RE.search(str(schema.get("description", "")))
+    if not match:
+        return None
+    unit = (match.group(1) or match.group(2)).lower()
+    return "percent" if unit == "percentage" else unit
+
+
+def voice_quantity(value: Any, unit: str, rng: random.Random) -> str:
+    """A number with its unit as people write it: "5%" or "5 percent", "30 degrees", "70 kg"."""
+    number = voice_value(value)
+    if unit == "percent":
+        return f"{number}%" if rng.random() < 0.7 else f"{number} percent"
+    return f"{number} {unit}"
+
+
+def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, unit_rate: float) -> tuple[str, str | None]:
+    """``voice_value``, with the parameter's unit after a number at ``unit_rate`` (no draw at 0), and the unit."""
+    if unit_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
+        unit = unit_of(schema)
+        if unit and rng.random() < unit_rate:
+            return voice_quantity(value, unit, rng), unit
+    return voice_value(value), None
+
+
+def _without_unit(label: str, unit: str | None) -> str:
+    """"the angle in degrees" -> "the angle" once the value says "30 degrees"."""
+    if not unit:
+        return label
+    return re.sub(rf",?\s+(?:in|as|of)\s+(?:the\s+)?{re.escape(unit)}$", "", label, flags=re.IGNORECASE) or label
+
+
+def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, unit_rate: float = 0.0) -> str:
+    """"the positive number is 50 and the logarithm base is 10" (argument order kept); with ``unit_rate``
+    a numeric value whose parameter states a unit is voiced with it at that rate ("the angle is 30 degrees")."""
     parts = []
     for name, value in arguments.items():
         schema = tool.properties.get(name, {})
-        label = _label(name, schema if isinstance(schema, dict) else {})
+        schema = schema if isinstance(schema, dict) else {}
+        label = _label(name, schema)
         copula = " are " if isinstance(value, list) and label.endswith("s") else " is "
         verb = rng.choice([copula, " = ", ": "]) if rng.random() < 0.3 else copula
-        parts.append(f"{label}{verb}{voice_value(value)}")
+        voiced, unit = _voiced(value, schema, rng, unit_rate)
+        parts.append(f"{_without_unit(label, unit)}{verb}{voiced}")
     if not parts:
         return ""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -96,14 +146,15 @@ def _typo(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, template: str = "formal") -> str:
+def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, template: str = "formal",
+            unit_rate: float = 0.0) -> str:
     """One request for one call: an opener around the intent, then the voiced arguments."""
     intent = intent_of(tool)
     opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"]))
     head = opener.format(intent=intent, Intent=intent[:1].upper() + intent[1:])
     if template == "typo":  # misspell the request, never the argument values
         head = _typo(head, rng)
-    args = voice_arguments(tool, arguments, rng)
+    args = voice_arguments(tool, arguments, rng, unit_rate=unit_rate)
     if args:
         joiner = rng.choice(_ARG_JOINERS)
         tail = joiner.format(args=args)
@@ -114,7 +165,8 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
     return text
 
 
-def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal") -> str:
+def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal",
+                     unit_rate: float = 0.0) -> str:
     """One request asking for the same operation on several argument sets."""
     intent = intent_of(tool)
     opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"])).format(
@@ -129,23 +181,24 @@ def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: rando
         key = varying[0]
         fixed = {k: v for k, v in argument_sets[0].items() if k != key}
         label = _label(key, tool.properties.get(key, {}))
-        values = [voice_value(s[key]) for s in argument_sets]
+        schema = tool.properties.get(key, {})
+        values = [_voiced(s[key], schema if isinstance(schema, dict) else {}, rng, unit_rate)[0] for s in argument_sets]
         listed = ", ".join(values[:-1]) + " and " + values[-1]
         head = opener.rstrip(".?")
         tail = f" for each of these values of {label}: {listed}" if rng.random() < 0.5 else \
             f", where {label} is {listed} respectively"
-        extra = voice_arguments(tool, fixed, rng)
+        extra = voice_arguments(tool, fixed, rng, unit_rate=unit_rate)
         text = head + tail + (f", with {extra}" if extra else "")
         return text + ("?" if opener.endswith("?") else ".")
     if style < 0.75:
         # "<request for the first case> Then do the same for <second> and for <third>."
-        first = voice_arguments(tool, argument_sets[0], rng)
-        rest = [voice_arguments(tool, s, rng) for s in argument_sets[1:]]
+        first = voice_arguments(tool, argument_sets[0], rng, unit_rate=unit_rate)
+        rest = [voice_arguments(tool, s, rng, unit_rate=unit_rate) for s in argument_sets[1:]]
         again = rng.choice(["Then do the same for {r}.", "Repeat it for {r}.", "Also do it for {r}.",
                             "And the same again for {r}."])
         joined = "; and for ".join(rest)
         return f"{opener} {rng.choice(_ARG_JOINERS).format(args=first)} " + again.format(r=joined)
-    cases = [f"({i}) {voice_arguments(tool, args, rng)}" for i, args in enumerate(argument_sets, 1)]
+    cases = [f"({i}) {voice_arguments(tool, args, rng, unit_rate=unit_rate)}" for i, args in enumerate(argument_sets, 1)]
     return f"{opener} {rng.choice(_PARALLEL_OPENERS)} " + "; ".join(cases) + "."
 
 
@@ -187,6 +240,8 @@ __all__ = [
     "irrelevance_response",
     "parallel_request",
     "request",
+    "unit_of",
     "voice_arguments",
+    "voice_quantity",
     "voice_value",
 ]

@@ -7,12 +7,13 @@ or ``eval``). Variants with the same data configuration share one data set.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xlam.augment.config import AugmentConfig
 from xlam.dedup.config import DedupConfig
+from xlam.stable_dump import StableDumpModel
 from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
 
@@ -24,8 +25,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DataRecipe(_Strict):
+class DataRecipe(StableDumpModel):
     """How the training data set is made."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: added after data sets were first keyed: dumped (and hashed) only when set (xlam.stable_dump)
+    added_later: ClassVar[tuple[str, ...]] = ("multi_turn",)
 
     synthesis: SynthesisConfig = Field(default_factory=SynthesisConfig, description="APIGen synthesis (n, styles...).")
     verify: bool = Field(default=True, description="Keep only samples that pass format, execution and semantic "

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from xlam.dedup.runner import run_dedup
-from xlam.experiments.config import ExperimentConfig, Stage
+from xlam.experiments.config import DataRecipe, ExperimentConfig, Stage
 from xlam.synthesis.runner import run_synthesis
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,6 @@ def set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
     node[leaf] = value
 
 
-_OPTIONAL_LATER = frozenset({"multi_turn"})
-
-
 @dataclass
 class Plan:
     """One variant resolved: its data recipe (as a dict), train fields and eval settings."""
@@ -56,9 +53,8 @@ class Plan:
 
     @property
     def data_key(self) -> str:
-        # fields added later hash only when set, so existing data sets keep their keys
-        recipe = {k: v for k, v in self.data.items() if not (k in _OPTIONAL_LATER and v is None)}
-        blob = json.dumps(recipe, sort_keys=True, default=str).encode()
+        # fields added later hash only when set (xlam.stable_dump), so existing data sets keep their keys
+        blob = json.dumps(DataRecipe.without_later_defaults(self.data), sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
 

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    field_validator,
-    model_serializer,
-)
+from pydantic import ConfigDict, Field, field_validator
 
 from xlam.generators import GeneratorConfig
+from xlam.stable_dump import StableDumpModel
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
 from xlam.tools.sandbox import SandboxLimits
 
 Style = Literal["simple", "multiple", "parallel", "parallel_multiple", "irrelevance", "missing_parameter"]
 ALL_STYLES: tuple[Style, ...] = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance",
                                  "missing_parameter")
-#: Fields added after configs were first hashed (xlam.experiments keys its data sets by the dumped config):
-#: left out of a dump while at their default, so existing configs dump, and hash, as before.
-_ADDED_LATER: tuple[str, ...] = ("irrelevance_near_miss_rate", "unit_rate")
 
 
-class SynthesisConfig(BaseModel):
+class SynthesisConfig(StableDumpModel):
     """APIGen-style synthesis: sample tools, seeds and prompt templates; generate; keep only what
     passes the format -> execution -> semantic checks."""
 
     model_config = ConfigDict(extra="forbid")
+    #: added after configs were first hashed: dumped only when set (xlam.stable_dump)
+    added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -104,14 +97,6 @@ class SynthesisConfig(BaseModel):
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""
         return MultiTurnConfig.model_validate({**self.multi_turn, "n": self.n, "seed": self.seed,
                                                "generator": self.generator.model_dump()})
-
-    @model_serializer(mode="wrap")
-    def _leave_out_later_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        for name in _ADDED_LATER:
-            if name in data and getattr(self, name) == type(self).model_fields[name].default:
-                del data[name]
-        return data
 
     @field_validator("styles")
     @classmethod

@@ -66,7 +66,7 @@ def test_label_drops_the_unit_the_value_now_says() -> None:
                 parameters={"type": "object", "required": ["angle"], "properties": {
                     "angle": {"type": "number", "description": "The angle in degrees."},
                     "rate": {"type": "number", "description": "The annual interest rate in percent."}}})
-    text = phrasing.request(tool, {"angle": 30, "rate": 5}, random.Random(1), unit_rate=1.0)
+    text = phrasing.request(tool, {"angle": 30, "rate": 5}, random.Random(1), voicing=phrasing.Voicing(unit_rate=1.0))
     assert "the angle is 30 degrees" in text or "the angle = 30 degrees" in text or "the angle: 30 degrees" in text
     assert re.search(r"the annual interest rate(:| is| =) 5( percent|%)", text)
     assert "in degrees is" not in text

@@ -184,21 +184,22 @@ class ExperimentRunner:
                             fit_max_tokens=settings.get("fit_max_tokens", True), label=name)
         started = time.perf_counter()
         # resume: a call cut off mid-evaluation (a GPU lease ends) keeps every item already scored
-        # non-live first, then multi-turn, then live (long prompts): a call cut off by its lease keeps
-        # whole categories of the cheapest kinds
+        # non-live first, then live (long prompts), then multi-turn (turn by turn, step by step: run 3
+        # reached ~66 entries per model in a 450 s call): a call cut off by its lease keeps whole
+        # categories of the cheapest kinds
         concrete = expand_categories(single) if single else []
         non_live = [c for c in concrete if not c.startswith("live")]
         if non_live:
             result = run_bfcl_eval(config.model_copy(update={"categories": non_live}), out, resume=True,
+                                   progress=False)
+        if len(non_live) < len(concrete):
+            result = run_bfcl_eval(config.model_copy(update={"categories": concrete}), out, resume=True,
                                    progress=False)
         if multi:  # trajectories through BFCL's executable environments, scored as its multi-turn checker
             from xlam.evaluation.multi_turn import run_multi_turn_eval
 
             result = run_multi_turn_eval(config, multi, out, resume=True, keep_other_results=bool(single),
                                          progress=False)
-        if len(non_live) < len(concrete):
-            result = run_bfcl_eval(config.model_copy(update={"categories": concrete}), out, resume=True,
-                                   progress=False)
         seconds = time.perf_counter() - started
         self.timings[f"eval:{name}"] = seconds
         log.info("eval %s: %d items in %.0f s (%.1f items/s, model load included)", name, result.items, seconds,

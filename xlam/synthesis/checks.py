@@ -24,7 +24,7 @@ import jsonschema
 
 from xlam.records import GroundTruth, Record, Tool, ToolCall
 from xlam.synthesis.drafts import Draft
-from xlam.synthesis.phrasing import voice_value
+from xlam.synthesis.phrasing import date_forms, voice_value
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits, execute_calls
 
@@ -156,7 +156,8 @@ def _supported(value: Any, query: str) -> bool:
             forms.add(str(int(value)))
         return any(re.search(r"(?<![\d.])" + re.escape(f) + r"(?![\d])", query) for f in forms)
     if isinstance(value, str):
-        return _norm(value) in _norm(query)
+        # an ISO date may be said in words ("March 5, 2021": SynthesisConfig.date_rate)
+        return any(_norm(form) in _norm(query) for form in (value, *date_forms(value)))
     if isinstance(value, list):
         return all(_supported(v, query) for v in value)
     if isinstance(value, dict):

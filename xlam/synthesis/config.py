@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, field_validator
 from xlam.generators import GeneratorConfig
 from xlam.stable_dump import StableDumpModel
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
+from xlam.synthesis.phrasing import Voicing
 from xlam.tools.sandbox import SandboxLimits
 
 Style = Literal["simple", "multiple", "parallel", "parallel_multiple", "irrelevance", "missing_parameter"]
@@ -22,7 +23,7 @@ class SynthesisConfig(StableDumpModel):
 
     model_config = ConfigDict(extra="forbid")
     #: added after configs were first hashed: dumped only when set (xlam.stable_dump)
-    added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate")
+    added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -59,6 +60,16 @@ class SynthesisConfig(StableDumpModel):
         description="Template queries: chance that a numeric value whose parameter description states a unit is "
                     "said with it (\"the angle is 30 degrees\", \"a rate of 5%\") while the call passes the bare number "
                     "(BFCL's queries state units; models trained on bare numbers copy `5Ampere` into the call).")
+    date_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a date parameter's ISO value is said as people write dates "
+                    "(\"March 5, 2021\", \"the 5th of March 2021\") while the call passes 2021-03-05 (BFCL's queries "
+                    "say dates in words; the run-3 model left such required dates out).")
+    inline_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a single request says its arguments inside the sentence "
+                    "(\"Compute the BMI for a weight of 70 and 1.75 as the height\") rather than in a separate "
+                    "\"The inputs: the weight is 70 and ...\" sentence (more varied wording, less to memorise).")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(
@@ -92,6 +103,10 @@ class SynthesisConfig(StableDumpModel):
             raise ValueError(f"set {', '.join(own)} on the synthesis config itself, not in multi_turn")
         MultiTurnConfig.model_validate(value)  # errors name the field (environment configs, rates...)
         return value
+
+    def voicing(self) -> Voicing:
+        """How template queries say argument values (xlam.synthesis.phrasing.Voicing)."""
+        return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate)
 
     def multi_turn_config(self) -> MultiTurnConfig:
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""

@@ -100,6 +100,7 @@ class TemplateDrafter:
     def draft(self, style: str, rng: random.Random, *, seed: Any = None) -> Draft:
         """One draft of ``style``; ``seed`` (a verified record) may lend its tool set."""
         cfg = self.config
+        voice = cfg.voicing()
         template = rng.choice(cfg.prompt_templates or ["formal"])
         seed_ids: list[str] = []
         seed_tools: list[str] | None = None
@@ -118,18 +119,18 @@ class TemplateDrafter:
 
         if style == "simple":
             args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
-            return Draft(style, phrasing.request(tool, args, rng, template=template, unit_rate=cfg.unit_rate), [tool],
+            return Draft(style, phrasing.request(tool, args, rng, template=template, voicing=voice), [tool],
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=args)])], self.name, template)
 
         if style == "multiple":
             args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
             tools = self._offered(rng, [main], seed_tools)
-            return Draft(style, phrasing.request(tool, args, rng, template=template, unit_rate=cfg.unit_rate), tools,
+            return Draft(style, phrasing.request(tool, args, rng, template=template, voicing=voice), tools,
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=args)])], self.name, template, seed_ids)
 
         if style == "parallel":
             sets = _distinct_argument_sets(tool, rng, rng.randint(2, cfg.max_parallel_calls), cfg.optional_rate)
-            return Draft(style, phrasing.parallel_request(tool, sets, rng, template=template, unit_rate=cfg.unit_rate), [tool],
+            return Draft(style, phrasing.parallel_request(tool, sets, rng, template=template, voicing=voice), [tool],
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=a) for a in sets])], self.name, template)
 
         if style == "parallel_multiple":
@@ -146,8 +147,8 @@ class TemplateDrafter:
                 count = 2 if (budget - len(calls) > len(called) and rng.random() < 0.3) else 1
                 sets = _distinct_argument_sets(entry.tool, rng, count, cfg.optional_rate)
                 calls += [ToolCall(name=entry.name, arguments=a) for a in sets]
-                requests.append(phrasing.parallel_request(entry.tool, sets, rng, template=template, unit_rate=cfg.unit_rate) if count > 1
-                                else phrasing.request(entry.tool, sets[0], rng, template=template, unit_rate=cfg.unit_rate))
+                requests.append(phrasing.parallel_request(entry.tool, sets, rng, template=template, voicing=voice) if count > 1
+                                else phrasing.request(entry.tool, sets[0], rng, template=template, voicing=voice))
             tools = self._offered(rng, called, seed_tools)
             return Draft(style, phrasing.combine_requests(requests, rng), tools, [Step(tool_calls=calls)],
                          self.name, template, seed_ids)
@@ -162,7 +163,7 @@ class TemplateDrafter:
                 e for e in self.library.entries if e.name != main.name]
             k = min(len(candidates), rng.randint(1, max(1, cfg.max_tools - 1)))
             offered = [e.tool for e in rng.sample(candidates, k)]
-            query = phrasing.request(tool, args, rng, template=template, unit_rate=cfg.unit_rate)
+            query = phrasing.request(tool, args, rng, template=template, voicing=voice)
             step = Step(response=phrasing.irrelevance_response(phrasing.intent_of(tool)))
             return Draft(style, query, offered, [step], self.name, template,
                          extra={"withheld_tool": tool.name})
@@ -174,7 +175,7 @@ class TemplateDrafter:
             args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
             missing = [rng.choice(required)]
             given = {k: v for k, v in args.items() if k not in missing}
-            query = phrasing.request(tool, given, rng, template=template, unit_rate=cfg.unit_rate)
+            query = phrasing.request(tool, given, rng, template=template, voicing=voice)
             if phrasing.voice_value(args[missing[0]]).lower() in query.lower():
                 raise DraftError("the left-out value appears in the query anyway")
             steps = [Step(response=phrasing.clarification_question(tool, missing))]

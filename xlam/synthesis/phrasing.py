@@ -9,9 +9,11 @@ sampler does, but never alter the argument values, so the gold calls stay suppor
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from xlam.records import Tool
@@ -26,6 +28,7 @@ _OPENERS = {
     "typo": ["Pls {intent}.", "can u {intent}?", "i need to {intent}."],
 }
 _ARG_JOINERS = ["{args}.", "Use these inputs: {args}.", "Note that {args}.", "The inputs: {args}.", "Details: {args}."]
+_INLINE_JOINERS = ["with", "using", "for", "given"]
 _PARALLEL_OPENERS = ["Do this for several inputs:", "I have a few cases.", "Run it more than once.", "For each case below:"]
 _SECOND_INTENT = ["Also, {request_l}", "Then {request_l}", "In addition, {request_l}", "And {request_l}", "Next, {request_l}"]
 _TYPO_SWAPS = {"the": "teh", "please": "plz", "and": "adn", "with": "wiht", "number": "numbr", "compute": "compute",
@@ -45,6 +48,27 @@ def intent_of(tool: Tool) -> str:
         first = first[:-1]
     verb = first[:1].lower() + first[1:]
     return f"{verb} {rest}".strip()
+
+
+@dataclass(frozen=True)
+class Voicing:
+    """How a request says its argument values. Every rate at 0 (``PLAIN``) says them exactly as before
+    these options existed and draws no random number for them, so seeded data stays the same.
+
+    - ``unit_rate``: a number whose parameter description states a unit is said with it ("30 degrees", "5%").
+    - ``date_rate``: a date parameter's ISO value (``format: date`` or "YYYY-MM-DD" in its description) is
+      said as people write dates ("March 5, 2021", "the 5th of March 2021"); the call keeps ``2021-03-05``.
+    - ``inline_rate``: a single request says its arguments inside the sentence ("Please book a room with a
+      hotel of \"Grand Paris Inn\", 3 as the number of nights and ...") instead of a separate
+      "The inputs: the x is 3 and ..." sentence.
+    """
+
+    unit_rate: float = 0.0
+    date_rate: float = 0.0
+    inline_rate: float = 0.0
+
+
+PLAIN = Voicing()
 
 
 def _label(name: str, schema: dict[str, Any]) -> str:
@@ -104,12 +128,46 @@ def voice_quantity(value: Any, unit: str, rng: random.Random) -> str:
     return f"{number} {unit}"
 
 
-def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, unit_rate: float) -> tuple[str, str | None]:
-    """``voice_value``, with the parameter's unit after a number at ``unit_rate`` (no draw at 0), and the unit."""
-    if unit_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def date_forms(value: str) -> list[str]:
+    """The ways a request may say an ISO date ("2021-03-05" -> "March 5, 2021", "5 March 2021", ...); []
+    for a string that is not an ISO date. The semantic check accepts any of them for the ISO value."""
+    if not _ISO_DATE.fullmatch(value):
+        return []
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return []
+    month = _MONTHS[day.month - 1]
+    return [f"{month} {day.day}, {day.year}", f"{day.day} {month} {day.year}", f"{month} {_ordinal(day.day)}, {day.year}",
+            f"the {_ordinal(day.day)} of {month} {day.year}", f"{month[:3]} {day.day}, {day.year}"]
+
+
+def is_date_parameter(schema: dict[str, Any]) -> bool:
+    """A string parameter that takes an ISO date (``format: date`` or "YYYY-MM-DD" in its description)."""
+    return schema.get("format") == "date" or "YYYY-MM-DD" in str(schema.get("description", ""))
+
+
+def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voicing) -> tuple[str, str | None]:
+    """``voice_value``, with the parameter's unit after a number at ``unit_rate`` and a date said as people
+    write it at ``date_rate`` (no draw at 0), and the unit said."""
+    if voicing.unit_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
         unit = unit_of(schema)
-        if unit and rng.random() < unit_rate:
+        if unit and rng.random() < voicing.unit_rate:
             return voice_quantity(value, unit, rng), unit
+    if voicing.date_rate > 0 and isinstance(value, str) and is_date_parameter(schema):
+        forms = date_forms(value)
+        if forms and rng.random() < voicing.date_rate:
+            return rng.choice(forms), None
     return voice_value(value), None
 
 
@@ -120,9 +178,9 @@ def _without_unit(label: str, unit: str | None) -> str:
     return re.sub(rf",?\s+(?:in|as|of)\s+(?:the\s+)?{re.escape(unit)}$", "", label, flags=re.IGNORECASE) or label
 
 
-def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, unit_rate: float = 0.0) -> str:
-    """"the positive number is 50 and the logarithm base is 10" (argument order kept); with ``unit_rate``
-    a numeric value whose parameter states a unit is voiced with it at that rate ("the angle is 30 degrees")."""
+def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, voicing: Voicing = PLAIN) -> str:
+    """"the positive number is 50 and the logarithm base is 10" (argument order kept); values said as
+    ``voicing`` says (units, dates)."""
     parts = []
     for name, value in arguments.items():
         schema = tool.properties.get(name, {})
@@ -130,11 +188,34 @@ def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *
         label = _label(name, schema)
         copula = " are " if isinstance(value, list) and label.endswith("s") else " is "
         verb = rng.choice([copula, " = ", ": "]) if rng.random() < 0.3 else copula
-        voiced, unit = _voiced(value, schema, rng, unit_rate)
+        voiced, unit = _voiced(value, schema, rng, voicing)
         parts.append(f"{_without_unit(label, unit)}{verb}{voiced}")
+    return _and(parts)
+
+
+def _and(parts: list[str]) -> str:
     if not parts:
         return ""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, voicing: Voicing = PLAIN) -> str:
+    """The arguments said inside a sentence: "a weight of 70 kg, 1.75 as the height and the unit set to metric"."""
+    parts = []
+    for name, value in arguments.items():
+        schema = tool.properties.get(name, {})
+        schema = schema if isinstance(schema, dict) else {}
+        voiced, unit = _voiced(value, schema, rng, voicing)
+        label = _without_unit(_label(name, schema), unit)
+        form = rng.random()
+        if label.startswith("the ") and form < 0.5:
+            noun = label[4:]
+            parts.append(f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun} of {voiced}")
+        elif form < 0.75:
+            parts.append(f"{voiced} as {label}")
+        else:
+            parts.append(f"{label} set to {voiced}")
+    return _and(parts)
 
 
 def _typo(text: str, rng: random.Random) -> str:
@@ -147,14 +228,18 @@ def _typo(text: str, rng: random.Random) -> str:
 
 
 def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, template: str = "formal",
-            unit_rate: float = 0.0) -> str:
-    """One request for one call: an opener around the intent, then the voiced arguments."""
+            voicing: Voicing = PLAIN) -> str:
+    """One request for one call: an opener around the intent, then the voiced arguments (in their own
+    sentence, or at ``voicing.inline_rate`` inside the request: "Please compute the BMI for a weight of 70")."""
     intent = intent_of(tool)
     opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"]))
     head = opener.format(intent=intent, Intent=intent[:1].upper() + intent[1:])
     if template == "typo":  # misspell the request, never the argument values
         head = _typo(head, rng)
-    args = voice_arguments(tool, arguments, rng, unit_rate=unit_rate)
+    if arguments and voicing.inline_rate > 0 and rng.random() < voicing.inline_rate:
+        inline = inline_arguments(tool, arguments, rng, voicing=voicing)
+        return f"{head.rstrip('.?')} {rng.choice(_INLINE_JOINERS)} {inline}{'?' if head.endswith('?') else '.'}"
+    args = voice_arguments(tool, arguments, rng, voicing=voicing)
     if args:
         joiner = rng.choice(_ARG_JOINERS)
         tail = joiner.format(args=args)
@@ -166,7 +251,7 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
 
 
 def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal",
-                     unit_rate: float = 0.0) -> str:
+                     voicing: Voicing = PLAIN) -> str:
     """One request asking for the same operation on several argument sets."""
     intent = intent_of(tool)
     opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"])).format(
@@ -182,23 +267,23 @@ def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: rando
         fixed = {k: v for k, v in argument_sets[0].items() if k != key}
         label = _label(key, tool.properties.get(key, {}))
         schema = tool.properties.get(key, {})
-        values = [_voiced(s[key], schema if isinstance(schema, dict) else {}, rng, unit_rate)[0] for s in argument_sets]
+        values = [_voiced(s[key], schema if isinstance(schema, dict) else {}, rng, voicing)[0] for s in argument_sets]
         listed = ", ".join(values[:-1]) + " and " + values[-1]
         head = opener.rstrip(".?")
         tail = f" for each of these values of {label}: {listed}" if rng.random() < 0.5 else \
             f", where {label} is {listed} respectively"
-        extra = voice_arguments(tool, fixed, rng, unit_rate=unit_rate)
+        extra = voice_arguments(tool, fixed, rng, voicing=voicing)
         text = head + tail + (f", with {extra}" if extra else "")
         return text + ("?" if opener.endswith("?") else ".")
     if style < 0.75:
         # "<request for the first case> Then do the same for <second> and for <third>."
-        first = voice_arguments(tool, argument_sets[0], rng, unit_rate=unit_rate)
-        rest = [voice_arguments(tool, s, rng, unit_rate=unit_rate) for s in argument_sets[1:]]
+        first = voice_arguments(tool, argument_sets[0], rng, voicing=voicing)
+        rest = [voice_arguments(tool, s, rng, voicing=voicing) for s in argument_sets[1:]]
         again = rng.choice(["Then do the same for {r}.", "Repeat it for {r}.", "Also do it for {r}.",
                             "And the same again for {r}."])
         joined = "; and for ".join(rest)
         return f"{opener} {rng.choice(_ARG_JOINERS).format(args=first)} " + again.format(r=joined)
-    cases = [f"({i}) {voice_arguments(tool, args, rng, unit_rate=unit_rate)}" for i, args in enumerate(argument_sets, 1)]
+    cases = [f"({i}) {voice_arguments(tool, args, rng, voicing=voicing)}" for i, args in enumerate(argument_sets, 1)]
     return f"{opener} {rng.choice(_PARALLEL_OPENERS)} " + "; ".join(cases) + "."
 
 
@@ -232,12 +317,17 @@ def irrelevance_response(intent: str) -> str:
 
 
 __all__ = [
+    "PLAIN",
     "PROMPT_TEMPLATES",
+    "Voicing",
     "clarification_answer",
     "clarification_question",
     "combine_requests",
+    "date_forms",
+    "inline_arguments",
     "intent_of",
     "irrelevance_response",
+    "is_date_parameter",
     "parallel_request",
     "request",
     "unit_of",

@@ -36,6 +36,9 @@ def synthesize_mt_cmd(
     max_turns: Annotated[int | None, typer.Option("--max-turns", help="Most goal turns per dialogue.")] = None,
     mixed_rate: Annotated[float | None, typer.Option("--mixed-rate", help="Chance a dialogue combines two "
                                                                          "environments (0-1; default 0).")] = None,
+    distractors: Annotated[int | None, typer.Option(
+        "--distractor-environments", help="Further environments whose whole tool sets are offered but never "
+                                          "needed (0-3; default 0), as BFCL offers whole API classes.")] = None,
     rejects: Annotated[str | None, typer.Option("--rejects", help="Dataset URI for rejected blueprints/dialogues.")]
     = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -67,6 +70,8 @@ def synthesize_mt_cmd(
             fields["max_turns"] = max_turns
         if mixed_rate is not None:
             fields["mixed_rate"] = mixed_rate
+        if distractors is not None:
+            fields["distractor_environments"] = distractors
         if env_config:
             fields["environment_configs"] = _load(env_config, "environment config")
         fields["generator"] = generator_from_flags(fields, generator, seed, model, base_url)

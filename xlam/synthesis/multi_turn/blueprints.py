@@ -46,6 +46,7 @@ class Blueprint:
     closing: bool = False
     origin: str = "sampled"
     primary: str = ""  # mixed: the environment it was sampled for (output shares follow the weights)
+    distractors: list[str] = field(default_factory=list)  # environments whose tools are offered, never needed
     # filled by the checks
     observations: list[list[list[Any]]] = field(default_factory=list)
     final_state: dict[str, Any] | None = None
@@ -59,6 +60,11 @@ class Blueprint:
     @property
     def mixed(self) -> bool:
         return SEPARATOR in self.env
+
+    @property
+    def offered_environments(self) -> list[str]:
+        """The environments whose tools the agent is offered: the components, plus any distractors (sorted)."""
+        return sorted({*self.components, *self.distractors}) if self.distractors else self.components
 
     @property
     def calls(self) -> list[ToolCall]:

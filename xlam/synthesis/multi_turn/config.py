@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xlam.generators import GeneratorConfig
+from xlam.stable_dump import StableDumpModel
 
 ALL_ENVIRONMENTS: tuple[str, ...] = ("filesystem", "retail", "calendar", "bank")
 
@@ -21,12 +22,14 @@ class EnvironmentSpec(BaseModel):
     initial_state: dict[str, Any] | None = Field(default=None, description="Fixed initial state (JSON).")
 
 
-class MultiTurnConfig(BaseModel):
+class MultiTurnConfig(StableDumpModel):
     """APIGen-MT: phase 1 samples task blueprints (goal + ground-truth calls) and keeps those that pass
     format -> execution -> semantic checks; phase 2 simulates the dialogue and keeps it if replaying its
     calls reaches the blueprint's final state."""
 
     model_config = ConfigDict(extra="forbid")
+    #: added after dialogues were first keyed: dumped (and hashed) only when set (xlam.stable_dump)
+    added_later: ClassVar[tuple[str, ...]] = ("distractor_environments",)
 
     n: int = Field(default=100, ge=1, description="Verified dialogues to produce.")
     environments: list[str] = Field(default_factory=lambda: list(ALL_ENVIRONMENTS), min_length=1,
@@ -54,6 +57,11 @@ class MultiTurnConfig(BaseModel):
                     "interleaved goal turns and a turn that carries a value from one into the other).")
     mixed_size: int = Field(default=2, ge=2, le=4,
                             description="Environments per mixed dialogue (at most the configured environments).")
+    distractor_environments: int = Field(
+        default=0, ge=0, le=3,
+        description="Further environments whose whole tool sets are offered but never needed (BFCL offers "
+                    "whole API classes): drawn per dialogue from the known environments it does not use, with "
+                    "a seeded rng of its own; 0 (the default) leaves the output byte-identical to before.")
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig,
                                        description="template: seeded phrasing; hf/openai: an LLM rephrases user turns.")
     seed: int = Field(default=0, description="Seed of every sampler.")

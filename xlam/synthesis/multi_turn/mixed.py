@@ -26,7 +26,7 @@ from typing import Any
 
 from xlam.envs import get_environment
 from xlam.envs.mixed import SEPARATOR, exposed_names
-from xlam.records import ToolCall
+from xlam.records import Tool, ToolCall
 from xlam.synthesis.multi_turn.blueprint import Carry, Expect, Task
 from xlam.synthesis.multi_turn.blueprints import Blueprint, SamplingError, _withhold, initial_for
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
@@ -244,6 +244,43 @@ def scope_task(task: Task, env: str, rename: dict[tuple[str, str], str]) -> Task
         calls=[[_renamed(c, env, rename) for c in group] for group in task.calls])
 
 
+def distractor_pool(involved: list[str]) -> list[str]:
+    """The known environments that may be offered next to ``involved`` as distractors: not involved, and
+    adding them leaves every involved tool's exposed name as it is. (Two components defining one name are
+    both namespaced, :func:`~xlam.envs.mixed.exposed_names`; an involved tool renamed by a distractor would
+    no longer match the gold calls and the replay, which know the involved environments only. Distractors
+    that clash with each other are namespaced as in a mixed environment.)"""
+    from xlam.envs import ENVIRONMENTS
+
+    classes = [get_environment(e) for e in involved]
+    base = exposed_names(classes)
+    pool = []
+    for name in sorted(ENVIRONMENTS):
+        if name in involved:
+            continue
+        names = exposed_names([*classes, ENVIRONMENTS[name]])
+        if all(names[key] == exposed for key, exposed in base.items()):
+            pool.append(name)
+    return pool
+
+
+def sample_distractors(involved: list[str], count: int, rng: random.Random) -> list[str]:
+    """``count`` distractor environments for a dialogue over ``involved`` (fewer if fewer exist), sorted."""
+    pool = distractor_pool(involved)
+    return sorted(rng.sample(pool, min(count, len(pool)))) if count > 0 else []
+
+
+def offered_tools(components: list[str], distractors: list[str]) -> list[Tool]:
+    """The whole tool sets of the components and the distractors, environments in name order, named as a
+    mixed environment of all of them names them (the components' names are unchanged: :func:`distractor_pool`)."""
+    from xlam.envs import MixedEnvironment
+
+    envs = sorted({*components, *distractors})
+    if len(envs) == 1:
+        return get_environment(envs[0]).tools()
+    return MixedEnvironment.tools_of([get_environment(e) for e in envs])
+
+
 def mixed_name(envs: list[str]) -> str:
     return SEPARATOR.join(sorted(envs))
 
@@ -317,5 +354,6 @@ def sample_mixed_blueprint(envs: list[str], rng: random.Random, config: MultiTur
     return bp
 
 
-__all__ = ["IRRELEVANT", "SINKS", "SOURCES", "Sink", "Source", "bridge_options", "mixed_name", "sample_bridge",
-           "sample_mixed_blueprint", "scope_task", "system_prompt"]
+__all__ = ["IRRELEVANT", "SINKS", "SOURCES", "Sink", "Source", "bridge_options", "distractor_pool", "mixed_name",
+           "offered_tools", "sample_bridge", "sample_distractors", "sample_mixed_blueprint", "scope_task",
+           "system_prompt"]

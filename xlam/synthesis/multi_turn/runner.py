@@ -32,7 +32,13 @@ from xlam.synthesis.multi_turn.blueprints import (
     sample_blueprint,
 )
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
-from xlam.synthesis.multi_turn.mixed import mixed_name, sample_mixed_blueprint, system_prompt
+from xlam.synthesis.multi_turn.mixed import (
+    mixed_name,
+    offered_tools,
+    sample_distractors,
+    sample_mixed_blueprint,
+    system_prompt,
+)
 from xlam.synthesis.multi_turn.tasks import DOMAINS
 from xlam.synthesis.multi_turn.trajectories import UserTurn, assemble, check_trajectory, simulate
 
@@ -62,6 +68,7 @@ class MultiTurnSynthesizer:
         self.config = config
         self.rng = random.Random(f"mt:{config.seed}")
         self.tools = {name: environment_tools(name) for name in config.environments}
+        self.offered: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.weights = [config.environment_configs[e].weight if e in config.environment_configs else 1.0
                         for e in config.environments]
         self.generator: Any = None
@@ -112,6 +119,22 @@ class MultiTurnSynthesizer:
             self.tools[env] = environment_tools(env)
         return self.tools[env]
 
+    def offered_for(self, bp: Blueprint) -> list[Any]:
+        """The tools the dialogue offers: its environment's, plus the distractor environments' whole tool sets."""
+        if not bp.distractors:
+            return self.tools_for(bp.env)
+        key = (bp.env, tuple(bp.distractors))
+        if key not in self.offered:
+            self.offered[key] = offered_tools(bp.components, bp.distractors)
+        return self.offered[key]
+
+    def draw_distractors(self, bp: Blueprint) -> None:
+        """``config.distractor_environments`` other environments for ``bp`` (an rng of their own, seeded by
+        the blueprint id, so the rest of the dialogue is what it is without them)."""
+        if self.config.distractor_environments and not bp.distractors:
+            rng = random.Random(f"{self.config.seed}:{bp.id}:distractors")
+            bp.distractors = sample_distractors(bp.components, self.config.distractor_environments, rng)
+
     def _next_environment(self, pending: Counter[str]) -> str:
         """The environment furthest below its share of verified dialogues (counting this batch's pending
         blueprints at the yield seen so far), so the output follows the weights whatever each yields."""
@@ -133,12 +156,14 @@ class MultiTurnSynthesizer:
                 results.append((bp, outcome, _reject_record(bp, outcome, self.config.source, tools)))
                 continue
             seed = seeds[i] if seeds is not None else self.rng.randrange(2**31)
-            users, steps, kinds = simulate(bp, tools, random.Random(seed), deviation_rate=self.config.user_deviation_rate)
+            self.draw_distractors(bp)
+            users, steps, kinds = simulate(bp, self.offered_for(bp), random.Random(seed),
+                                           deviation_rate=self.config.user_deviation_rate)
             alive.append((bp, outcome, users, steps, kinds))
         rephrased = self._rephrase([a[2] for a in alive]) if self.generator is not None else [0] * len(alive)
         for (bp, outcome, users, steps, kinds), n_rephrased in zip(alive, rephrased, strict=True):
-            tools = self.tools_for(bp.env)
-            system = system_prompt(bp.components) if bp.mixed else DOMAINS[bp.env].system
+            tools = self.offered_for(bp)
+            system = system_prompt(bp.offered_environments) if bp.mixed or bp.distractors else DOMAINS[bp.env].system
             record = assemble(bp, users, steps, kinds, tools, task_instruction=system,
                               generator=self.generator_name, source=self.config.source, rephrased=n_rephrased)
             checked = check_trajectory(record, bp)

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlam.envs import open_environment
+from xlam.envs import environment_tools, open_environment
 from xlam.envs.mixed import SEPARATOR
 from xlam.records import (
     LATEST_SCHEMA_VERSION,
@@ -124,7 +124,7 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
     for k, task in enumerate(bp.tasks):
         if bp.irrelevant_at == k:
             say(_join(greeting if not users else "", bp.irrelevant_text))
-            steps.append(Step(response=_decline(bp.env, bp.irrelevant_text, rng)))
+            steps.append(Step(response=_decline(SEPARATOR.join(bp.offered_environments), bp.irrelevant_text, rng)))
             kinds.append("irrelevance")
         clarify = bp.clarify[k]
         text, keep = _request(task, rng, omit=clarify)
@@ -154,7 +154,7 @@ def simulate(bp: Blueprint, tools: list[Tool], rng: random.Random, *, deviation_
         steps.append(Step(response=task.answer(flat)))
     if bp.irrelevant_at == len(bp.tasks):
         say(_join(rng.choice(tone["next"]), bp.irrelevant_text))
-        steps.append(Step(response=_decline(bp.env, bp.irrelevant_text, rng)))
+        steps.append(Step(response=_decline(SEPARATOR.join(bp.offered_environments), bp.irrelevant_text, rng)))
         kinds.append("irrelevance")
     if bp.closing:
         say(rng.choice(tone["thanks"]))
@@ -208,6 +208,8 @@ def assemble(bp: Blueprint, users: list[UserTurn], steps: list[Step], kinds: lis
         record.provenance.extra["environments"] = bp.components
         record.provenance.extra["turn_environments"] = [t.env for t in bp.tasks]
         record.provenance.extra["cross_environment_turns"] = [k + 1 for k, t in enumerate(bp.tasks) if t.carries]
+    if bp.distractors:  # offered, never needed (MultiTurnConfig.distractor_environments)
+        record.provenance.extra["distractor_environments"] = list(bp.distractors)
     return record.with_content_id()
 
 
@@ -253,6 +255,10 @@ def check_trajectory(record: Record, bp: Blueprint | None = None) -> Outcome:
         issues.append("empty_user_turn")
     if record.environment is None:
         issues.append("no_environment")
+    if bp is not None and bp.distractors:  # distractor tools are offered, never called
+        needed = {t.name for t in environment_tools(bp.env)}
+        issues += [f"distractor_call:{c.name}@step{i + 1}" for i, step in enumerate(record.steps)
+                   for c in step.tool_calls if c.name not in needed]
     if issues:
         return out.fail("trajectory:format", issues)
     out.passed.append("trajectory:format")

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from xlam.cli.main import app
 from xlam.datasets import read_records
 from xlam.envs import ENVIRONMENTS, get_environment, open_environment
+from xlam.experiments import ExperimentConfig, plans
 from xlam.records import Record, ToolCall
 from xlam.synthesis.multi_turn import (
     MultiTurnConfig,
@@ -31,6 +33,7 @@ from xlam.synthesis.multi_turn.mixed import distractor_pool, sample_distractors
 from xlam.synthesis.multi_turn.runner import MultiTurnSynthesizer
 from xlam.training.tokenization import bfcl_system_prompt
 
+ROOT = Path(__file__).resolve().parents[2]
 DECLINES = ("Sorry, I can't help with that", "That's outside what I can do", "I'm not able to do that with the")
 SETTINGS = {"seed": 0, "mixed_rate": 0.5, "missing_function_rate": 0.4, "irrelevance_rate": 0.4}
 
@@ -167,6 +170,21 @@ def test_synthesis_run_with_distractors_is_seeded(tmp_path: Path) -> None:
         return (tmp_path / name / "part-00000.jsonl").read_bytes()
 
     assert run("a") == run("b")
+
+
+def test_fc_smol_multi_turn_long_variant() -> None:
+    """The variant: multi-turn + distractors + 8192-token rows, 32k tokens per step as the baseline; the
+    data keys of the baseline and of multi-turn are the ones they had before the option existed."""
+    by_name = {p.name: p for p in plans(ExperimentConfig.model_validate(yaml.safe_load((ROOT / "experiments" / "fc-smol.yaml").read_text())))}
+    base, short, long = by_name["baseline"], by_name["multi-turn"], by_name["multi-turn-long"]
+    assert (base.data_key, short.data_key) == ("d8111275cd16", "a95155f9a869")
+    assert long.data["multi_turn"] == {**short.data["multi_turn"], "distractor_environments": 2}
+    assert long.data_key != short.data_key
+    tokens = {p.name: p.train["data"]["max_seq_len"] * p.train["data"]["micro_batch_size"] * p.train["optim"]["grad_accum"]
+              for p in (base, long)}
+    assert tokens == {"baseline": 32768, "multi-turn-long": 32768}
+    assert long.train["data"]["max_seq_len"] == 8192 and long.train["data"]["expansion"] == "per_user_turn"
+    assert "multi_turn_base" in long.eval["categories"] and "live" not in long.eval["categories"]
 
 
 def test_cli_flag(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ with BFCL's prompt-mode system prompt, as ``xlam eval bfcl`` and ``train.data.pr
 show it). For the dialogues it also renders the training examples (``per_user_turn``, prompt mode
 bfcl) and counts those the trainer skips at ``max_seq_len`` 2048 and 8192 (``over_length: skip``).
 
-    python scripts/mt_prompt_lengths.py --n 200
-    python scripts/mt_prompt_lengths.py --n 200 --set distractor_environments=1
+    PYTHONPATH=. python scripts/mt_prompt_lengths.py --n 200   # PYTHONPATH: this checkout's xlam
+    PYTHONPATH=. python scripts/mt_prompt_lengths.py --n 200 --set distractor_environments=2
 """
 
 from __future__ import annotations

@@ -41,6 +41,43 @@ def test_variants_share_data_only_when_the_data_recipe_is_equal() -> None:
         ExperimentConfig.model_validate({"name": "x", "variants": [{"name": "v", "overrides": {"lr": 1}}]})
 
 
+def test_replicates_are_their_recipe_at_another_seed() -> None:
+    from xlam.experiments.report import seed_spread
+
+    raw = _config().model_dump(mode="json")
+    raw["variants"] += [{"name": "unverified-s1", "replicate_of": "unverified", "seed": 1,
+                         "overrides": {"eval.limit": 1}},
+                        {"name": "baseline-s2", "replicate_of": "baseline", "seed": 2}]
+    config = ExperimentConfig.model_validate(raw)
+    by = {p.name: p for p in plans(config)}
+    # the target's overrides, then the seed for the data's samplers and the training
+    assert by["unverified-s1"].data["verify"] is False and by["unverified-s1"].train["optim"]["max_steps"] == 1
+    assert by["unverified-s1"].data["synthesis"]["seed"] == 1 and by["unverified-s1"].train["seed"] == 1
+    assert by["unverified-s1"].eval["limit"] == 1 and by["unverified"].eval["limit"] == 2
+    assert by["baseline-s2"].data["synthesis"]["seed"] == 2 and by["baseline-s2"].train["optim"]["max_steps"] == 2
+    assert len({by[n].data_key for n in ("baseline", "baseline-s2", "unverified", "unverified-s1")}) == 4
+    # same recipe and seed, same data set; the seed is all that tells a replicate's data from its recipe's
+    assert {**by["baseline-s2"].data, "synthesis": {**by["baseline-s2"].data["synthesis"], "seed": 0}} == by["baseline"].data
+
+    def row(ast: float, irr: float) -> dict:
+        return {"non_live_ast_mean": ast, "categories": {"irrelevance": irr}}
+
+    lines = seed_spread(config, {"baseline": row(25.0, 90.0), "baseline-s2": row(21.5, 95.0),
+                                 "unverified": row(10.0, 80.0)})
+    table = "\n".join(lines)
+    assert "| baseline | 0 (baseline), 2 (baseline-s2) | 25.00, 21.50 | 23.25 | 3.50 | 90.00, 95.00 |" in table
+    assert "unverified |" not in table  # its replicate has no result yet: no row
+    assert seed_spread(_config(), {"baseline": row(25.0, 90.0)}) == []
+
+    bad = [({"name": "r", "replicate_of": "baseline"}, "needs a seed"),
+           ({"name": "r", "replicate_of": "baseline", "seed": 1, "overrides": {"train.optim.lr": 1}}, "eval.\\* only"),
+           ({"name": "r", "replicate_of": "nope", "seed": 1}, "names neither the baseline"),
+           ({"name": "r", "replicate_of": "unverified-s1", "seed": 3}, "is itself a replicate")]
+    for variant, message in bad:
+        with pytest.raises(ValueError, match=message):
+            ExperimentConfig.model_validate({**raw, "variants": [*raw["variants"], variant]})
+
+
 @pytest.mark.slow
 def test_experiment_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
     summary = run_experiment(_config(), tmp_path, ["data", "train", "eval", "report"], device="cpu")

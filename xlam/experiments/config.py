@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from xlam.augment.config import AugmentConfig
 from xlam.dedup.config import DedupConfig
@@ -61,6 +61,11 @@ class Variant(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
     overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted keys: data.*, train.*, eval.*.")
+    seed: int | None = Field(default=None, description="Seed of this variant's data (synthesis, multi-turn) and "
+                                                      "training (default: the experiment's seed).")
+    replicate_of: str | None = Field(
+        default=None, description="The baseline's or another variant's name: this variant is that recipe at "
+        "`seed` (its overrides, then the seed; own overrides only eval.*), reported as one more seed of it.")
 
     @field_validator("overrides")
     @classmethod
@@ -69,6 +74,17 @@ class Variant(_Strict):
             if key.split(".", 1)[0] not in ("data", "train", "eval") or "." not in key:
                 raise ValueError(f"override {key!r} must start with data., train. or eval.")
         return value
+
+    @model_validator(mode="after")
+    def _replicate(self) -> Variant:
+        if self.replicate_of is not None:
+            if self.seed is None:
+                raise ValueError(f"variant {self.name!r}: replicate_of needs a seed")
+            recipe = [k for k in self.overrides if not k.startswith("eval.")]
+            if recipe:
+                raise ValueError(f"variant {self.name!r} replicates {self.replicate_of!r}: it may override eval.* "
+                                 f"only, not {recipe[0]!r} (a replicate differs by its seed alone)")
+        return self
 
 
 class ExperimentConfig(_Strict):
@@ -88,6 +104,21 @@ class ExperimentConfig(_Strict):
         if len(names) != len(set(names)):
             raise ValueError("variant names must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _replicates_name_a_recipe(self) -> ExperimentConfig:
+        own = {v.name: v for v in self.variants}
+        for variant in self.variants:
+            target = variant.replicate_of
+            if target is None:
+                continue
+            if target != self.baseline_name and target not in own:
+                raise ValueError(f"variant {variant.name!r}: replicate_of {target!r} names neither the baseline "
+                                 f"({self.baseline_name!r}) nor a variant")
+            if target in own and own[target].replicate_of is not None:
+                raise ValueError(f"variant {variant.name!r}: replicate_of {target!r} is itself a replicate; name "
+                                 f"{own[target].replicate_of!r}")
+        return self
 
 
 __all__ = ["STAGES", "DataRecipe", "EvalRecipe", "ExperimentConfig", "Stage", "Variant"]

@@ -62,6 +62,33 @@ def _row(eval_dir: Path) -> dict[str, Any] | None:
     return row
 
 
+def seed_spread(config: ExperimentConfig, rows: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown lines: for each recipe run at several seeds (variants with ``replicate_of``), its non-live AST
+    mean and irrelevance per seed, their mean and range. A difference between recipes smaller than the range
+    of one recipe's seeds is not shown to be an effect."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    own_seed = {v.name: v.seed for v in config.variants}
+    for variant in config.variants:
+        if variant.replicate_of is not None and variant.name in rows:
+            target = variant.replicate_of
+            groups.setdefault(target, [(own_seed.get(target) or config.seed, target)] if target in rows else [])
+            groups[target].append((int(variant.seed or 0), variant.name))
+    if not groups:
+        return []
+    lines = ["## Seed spread (one recipe, several seeds of its data and training)", "",
+             "| recipe | seeds (variant) | non-live AST mean per seed | mean | range | irrelevance per seed |",
+             "|---|---|---|---:|---:|---|"]
+    for target, members in groups.items():
+        scores = [(rows[n].get("non_live_ast_mean"), rows[n]["categories"].get("irrelevance")) for _, n in members]
+        ast = [a for a, _ in scores if a is not None]
+        mean = f"{sum(ast) / len(ast):.2f}" if ast else "-"
+        spread = f"{max(ast) - min(ast):.2f}" if len(ast) > 1 else "-"
+        lines.append(f"| {target} | " + ", ".join(f"{seed} ({name})" for seed, name in members) + " | "
+                     + ", ".join("-" if a is None else f"{a:.2f}" for a, _ in scores) + f" | {mean} | {spread} | "
+                     + ", ".join("-" if i is None else f"{i:.2f}" for _, i in scores) + " |")
+    return [*lines, ""]
+
+
 def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict[str, Any]:
     rows: dict[str, dict[str, Any]] = {}
     base = _row(work / "eval" / "base")
@@ -103,6 +130,7 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
         lines.append(f"| {name} | " + " | ".join(vals) + f" | {nl} | {live} |")
     lines += ["", "Items per category: " + ", ".join(
         f"{c} {next(iter(rows.values()))['totals'].get(c, '-')}" for c in cats) if rows else "", ""]
+    lines += seed_spread(config, rows)
     lines += ["## What fails (call categories, items)", "",
               "| variant | answered in prose (refusal or question) | call list does not parse | wrong call |",
               "|---|---:|---:|---:|"]
@@ -139,4 +167,4 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
     return summary
 
 
-__all__ = ["export_outputs", "failure_kinds", "write_report"]
+__all__ = ["export_outputs", "failure_kinds", "seed_spread", "write_report"]

@@ -62,10 +62,19 @@ def plans(config: ExperimentConfig) -> list[Plan]:
     base = {"data": config.data.model_dump(mode="json"), "train": copy.deepcopy(config.train),
             "eval": config.eval.model_dump(mode="json")}
     out = [Plan(config.baseline_name, **copy.deepcopy(base))]
+    by_name = {v.name: v for v in config.variants}
     for variant in config.variants:
         tree = copy.deepcopy(base)
-        for dotted, value in variant.overrides.items():
+        target = by_name.get(variant.replicate_of or "")
+        overrides = {**(target.overrides if target is not None else {}), **variant.overrides}
+        for dotted, value in overrides.items():
             set_dotted(tree, dotted, value)
+        seed = variant.seed if variant.seed is not None else (target.seed if target is not None else None)
+        if seed is not None:  # the data's samplers and the training run (multi-turn dialogues too)
+            set_dotted(tree, "data.synthesis.seed", seed)
+            if tree["data"].get("multi_turn") is not None:
+                set_dotted(tree, "data.multi_turn.seed", seed)
+            set_dotted(tree, "train.seed", seed)
         out.append(Plan(variant.name, **tree))
     return out
 

@@ -99,6 +99,16 @@ def test_synthesis_with_dates_and_inline_verifies_and_keeps_iso_dates(tmp_path: 
     assert dated >= 3
 
 
+def test_inline_articles() -> None:
+    tool = Tool(name="convert", description="Convert a quantity.", parameters={"type": "object", "properties": {
+        "unit": {"type": "string", "description": "The unit to convert to."},
+        "angle": {"type": "number", "description": "The angle."}}})
+    texts = [phrasing.request(tool, {"unit": "stone", "angle": 3}, random.Random(seed),
+                              voicing=phrasing.Voicing(inline_rate=1.0)) for seed in range(40)]
+    assert any("a unit to convert to of stone" in t for t in texts) and any("an angle of 3" in t for t in texts)
+    assert not any("an unit" in t or "a angle" in t for t in texts)
+
+
 @pytest.mark.parametrize("rate", [0.0, 1.0])
 def test_date_rate_leaves_non_date_strings_alone(rate: float) -> None:
     tool = Tool(name="t", description="Look up a city.", parameters={"type": "object", "properties": {

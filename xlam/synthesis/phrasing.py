@@ -199,6 +199,13 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _article(noun: str) -> str:
+    """"an" before a vowel sound ("an angle", "a unit", "a user", "an hour" is not attempted)."""
+    word = noun.lower()
+    vowel = word[:1] in "aeiou" and not word.startswith(("uni", "use", "usu", "uti", "eu", "one"))
+    return "an" if vowel else "a"
+
+
 def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, voicing: Voicing = PLAIN) -> str:
     """The arguments said inside a sentence: "a weight of 70 kg, 1.75 as the height and the unit set to metric"."""
     parts = []
@@ -210,7 +217,7 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
         form = rng.random()
         if label.startswith("the ") and form < 0.5:
             noun = label[4:]
-            parts.append(f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun} of {voiced}")
+            parts.append(f"{_article(noun)} {noun} of {voiced}")
         elif form < 0.75:
             parts.append(f"{voiced} as {label}")
         else:

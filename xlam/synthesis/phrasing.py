@@ -58,8 +58,8 @@ class Voicing:
     - ``unit_rate``: a number whose parameter description states a unit is said with it ("30 degrees", "5%").
     - ``date_rate``: a date parameter's ISO value (``format: date`` or "YYYY-MM-DD" in its description) is
       said as people write dates ("March 5, 2021", "the 5th of March 2021"); the call keeps ``2021-03-05``.
-    - ``inline_rate``: a single request says its arguments inside the sentence ("Please book a room with a
-      hotel of \"Grand Paris Inn\", 3 as the number of nights and ...") instead of a separate
+    - ``inline_rate``: a single request says its arguments inside the sentence ("Please compute the body mass index for a
+      weight of 70 kg and 1.75 as the height") instead of a separate
       "The inputs: the x is 3 and ..." sentence.
     """
 

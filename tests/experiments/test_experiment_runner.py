@@ -87,6 +87,8 @@ def test_experiment_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
             rows = [json.loads(x) for x in fh]
         assert len(rows) == 4 and all(set(r) == {"id", "output"} for r in rows)
     assert summary["rows"]["baseline"]["train"]["steps"] == 2
+    train = summary["rows"]["baseline"]["train"]
+    assert train["examples"] > 0 and train["skipped_over_length"] == 0  # what the trainer rendered and dropped
     report = (tmp_path / "report.md").read_text()
     assert "| baseline |" in report and "| unverified |" in report and (tmp_path / "accuracy.png").is_file()
     assert "## What fails" in report and set(summary["rows"]["baseline"]["failures"]) == {"prose", "unparsable", "wrong_call"}

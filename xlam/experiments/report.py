@@ -112,9 +112,13 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
                 raw = json.loads(result_file.read_text())
                 history = raw.get("history") or []
                 losses = [h["loss"] for h in history if "loss" in h]
+                render = raw.get("render") or {}
                 row["train"] = {"steps": raw.get("final_step"), "first_loss": losses[0] if losses else None,
                                 "last_loss": losses[-1] if losses else None,
-                                "tokens": sum(h.get("tokens", 0) for h in history)}
+                                "tokens": sum(h.get("tokens", 0) for h in history),
+                                # examples longer than max_seq_len are dropped (over_length: skip): shown, so a
+                                # variant that silently lost part of its data (run 3's multi-turn: 56%) stands out
+                                "examples": render.get("examples"), "skipped_over_length": render.get("skipped_over_length")}
             rows[plan.name] = row
     for name in rows:
         export_outputs(work / "eval" / name, work / "outputs" / name / "outputs.jsonl.gz")
@@ -139,15 +143,17 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
         lines.append(f"| {name} | {f['prose']} | {f['unparsable']} | {f['wrong_call']} |")
     lines.append("")
     descriptions = {v.name: v.description for v in config.variants}
-    lines += ["## Variants", "", "| variant | what differs | data set | train steps | loss first -> last |",
-              "|---|---|---|---:|---|"]
+    lines += ["## Variants", "", "| variant | what differs | data set | train steps | loss first -> last "
+              "| examples trained (dropped: longer than max_seq_len) |", "|---|---|---|---:|---|---|"]
     for plan in plans:
         row = rows.get(plan.name, {})
         train = row.get("train") or {}
         loss = (f"{train['first_loss']:.3f} -> {train['last_loss']:.4f}"
                 if train.get("first_loss") is not None else "-")
+        examples = (f"{train['examples']} ({train.get('skipped_over_length') or 0})"
+                    if train.get("examples") is not None else "-")
         lines.append(f"| {plan.name} | {descriptions.get(plan.name, 'the baseline recipe')} | {plan.data_key} "
-                     f"| {train.get('steps', '-')} | {loss} |")
+                     f"| {train.get('steps', '-')} | {loss} | {examples} |")
     lines += ["", "## Data sets and contamination (overlap with every BFCL single-turn category)", "",
               "| data set | records | distinct tools | records with a BFCL function name | records with a BFCL query 8-gram |",
               "|---|---:|---:|---:|---:|"]

@@ -25,6 +25,8 @@ def set_dotted(doc: dict[str, Any], dotted: str, value: Any, *, keep_existing: b
     node = doc
     for part in parents:
         node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"{dotted!r}: {part!r} is not a mapping")
     if keep_existing:
         node.setdefault(leaf, value)
     else:

@@ -51,7 +51,8 @@ rm -rf "$check"
 
 # The experiment's data sets (built by its data stage here, on the CPU).
 # Evaluations already scored (e.g. by an earlier lease) travel too: the device resumes them.
-(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json $(ls -d eval/*/ 2>/dev/null)) > .gpu/c3/data.tar.gz
+# DPO pairs (data recipes with `preference`) travel beside their data set.
+(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json $(ls -d data/*/pairs eval/*/ 2>/dev/null)) > .gpu/c3/data.tar.gz
 du -sh .gpu/c1 .gpu/c2 .gpu/c3
 limit=$((64 * 1024 * 1024 - $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)))
 for part in .gpu/c1 .gpu/c2 .gpu/c3; do

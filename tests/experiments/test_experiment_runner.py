@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from xlam.datasets import read_records
 from xlam.experiments import ExperimentConfig, plans, run_experiment
 from xlam.experiments.contamination import bfcl_index, contamination, overlaps
 from xlam.records import Record, Step, Tool, ToolCall
@@ -25,18 +26,27 @@ def _config() -> ExperimentConfig:
                   "data": {"max_seq_len": 1024, "micro_batch_size": 2}},
         "eval": {"categories": ["simple_python", "irrelevance"], "limit": 2, "batch_size": 4, "max_tokens": 8},
         "variants": [{"name": "unverified", "description": "verification off",
-                      "overrides": {"data.verify": False, "train.optim.max_steps": 1}}],
+                      "overrides": {"data.verify": False, "train.optim.max_steps": 1}},
+                     {"name": "dpo", "description": "SFT then DPO on the data set's pairs",
+                      "overrides": {"data.preference": {}, "dpo.optim.max_steps": 1}}],
     })
 
 
 def test_variants_share_data_only_when_the_data_recipe_is_equal() -> None:
     config = _config()
-    base, unverified = plans(config)
+    base, unverified, dpo = plans(config)
+    assert base.dpo is None and dpo.dpo == {"optim": {"max_steps": 1}} and dpo.data["preference"] is not None
+    assert "preference" not in base.data  # added later: absent from the dump (and key) while unset
+    with pytest.raises(ValueError, match=r"needs data\.preference"):
+        ExperimentConfig.model_validate({"name": "x", "dpo": {"optim": {"max_steps": 1}}})
     assert base.name == "baseline" and unverified.train["optim"]["max_steps"] == 1
     assert base.data_key != unverified.data_key
     same = config.model_copy(update={"variants": [config.variants[0].model_copy(
         update={"overrides": {"train.optim.lr": 1e-4}})]})
     assert len({p.data_key for p in plans(same)}) == 1
+    with pytest.raises(ValueError, match="is not a mapping"):
+        ExperimentConfig.model_validate({"name": "x", "variants": [
+            {"name": "v", "overrides": {"train.optim": 1, "train.optim.lr": 1}}]})
     with pytest.raises(ValueError, match="must start with data"):
         ExperimentConfig.model_validate({"name": "x", "variants": [{"name": "v", "overrides": {"lr": 1}}]})
 
@@ -81,7 +91,14 @@ def test_replicates_are_their_recipe_at_another_seed() -> None:
 @pytest.mark.slow
 def test_experiment_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
     summary = run_experiment(_config(), tmp_path, ["data", "train", "eval", "report"], device="cpu")
-    assert set(summary["rows"]) == {"base", "baseline", "unverified"}
+    assert set(summary["rows"]) == {"base", "baseline", "unverified", "dpo"}
+    # the dpo variant: SFT, then DPO from the SFT export on the pairs of its data set; the DPO model is scored
+    dpo_result = json.loads((tmp_path / "runs" / "dpo" / "dpo" / "result.json").read_text())
+    assert dpo_result["final_step"] == 1 and summary["rows"]["dpo"]["dpo"]["steps"] == 1
+    pairs = list(read_records(str(tmp_path / "data" / summary["rows"]["dpo"]["data_key"] / "pairs")))
+    assert pairs and all(p.rejected is not None for p in pairs)
+    evaluated = json.loads((tmp_path / "eval" / "dpo" / "summary.json").read_text())
+    assert "runs/dpo/dpo/hf" in json.dumps(evaluated)
     for name in summary["rows"]:
         with gzip.open(tmp_path / "outputs" / name / "outputs.jsonl.gz") as fh:
             rows = [json.loads(x) for x in fh]

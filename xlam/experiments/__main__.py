@@ -52,6 +52,8 @@ def check_data(config: ExperimentConfig, work: Path, only: list[str] | None) -> 
         if only and plan.name not in only:
             continue
         there = (work / "data" / plan.data_key / "dataset" / "manifest.json").is_file()
+        if plan.data.get("preference") is not None:  # a DPO stage trains on the pairs built beside the data set
+            there = there and (work / "data" / plan.data_key / "pairs" / "manifest.json").is_file()
         print(f"{plan.name:24} data {plan.data_key} {'ok' if there else 'MISSING'}")
         if not there:
             missing.append(plan.name)

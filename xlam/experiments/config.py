@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from xlam.augment.config import AugmentConfig
 from xlam.dedup.config import DedupConfig
+from xlam.preference.runner import PreferenceConfig
 from xlam.stable_dump import StableDumpModel
 from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.multi_turn.config import MultiTurnConfig
@@ -30,7 +31,7 @@ class DataRecipe(StableDumpModel):
 
     model_config = ConfigDict(extra="forbid")
     #: added after data sets were first keyed: dumped (and hashed) only when set (xlam.stable_dump)
-    added_later: ClassVar[tuple[str, ...]] = ("multi_turn",)
+    added_later: ClassVar[tuple[str, ...]] = ("multi_turn", "preference")
 
     synthesis: SynthesisConfig = Field(default_factory=SynthesisConfig, description="APIGen synthesis (n, styles...).")
     verify: bool = Field(default=True, description="Keep only samples that pass format, execution and semantic "
@@ -40,6 +41,9 @@ class DataRecipe(StableDumpModel):
     multi_turn: MultiTurnConfig | None = Field(
         default=None, description="APIGen-MT dialogues over the platform's own stateful environments, mixed in "
         "(train with data.expansion: per_user_turn so every assistant turn is a target).")
+    preference: PreferenceConfig | None = Field(
+        default=None, description="DPO pairs built from the final data set (xlam.preference: a verified answer "
+        "against a labelled corruption the BFCL-style checker rejects); needed by the experiment's `dpo` stage.")
     extra_datasets: list[str] = Field(default_factory=list, description="Further dataset URIs mixed in as they are.")
     decontaminate: bool = Field(default=True, description="Drop records that share a function name or a query "
                                                          "8-gram with BFCL (the evaluation set).")
@@ -60,7 +64,7 @@ class EvalRecipe(_Strict):
 class Variant(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
-    overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted keys: data.*, train.*, eval.*.")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted keys: data.*, train.*, dpo.*, eval.*.")
     seed: int | None = Field(default=None, description="Seed of this variant's data (synthesis, multi-turn) and "
                                                       "training (default: the experiment's seed).")
     replicate_of: str | None = Field(
@@ -71,8 +75,8 @@ class Variant(_Strict):
     @classmethod
     def _scoped(cls, value: dict[str, Any]) -> dict[str, Any]:
         for key in value:
-            if key.split(".", 1)[0] not in ("data", "train", "eval") or "." not in key:
-                raise ValueError(f"override {key!r} must start with data., train. or eval.")
+            if key.split(".", 1)[0] not in ("data", "train", "dpo", "eval") or "." not in key:
+                raise ValueError(f"override {key!r} must start with data., train., dpo. or eval.")
         return value
 
     @model_validator(mode="after")
@@ -93,6 +97,9 @@ class ExperimentConfig(_Strict):
     seed: int = 0
     data: DataRecipe = Field(default_factory=DataRecipe)
     train: dict[str, Any] = Field(default_factory=dict, description="TrainConfig fields (data.datasets is filled in).")
+    dpo: dict[str, Any] | None = Field(
+        default=None, description="A DPO stage after SFT: TrainConfig fields laid over `train` (method dpo; the model "
+        "starts from the SFT export; data: the data recipe's `preference` pairs). null: SFT only.")
     eval: EvalRecipe = Field(default_factory=EvalRecipe)
     variants: list[Variant] = Field(default_factory=list, description="Ablations: overrides of the baseline.")
     baseline_name: str = Field(default="baseline", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -104,6 +111,15 @@ class ExperimentConfig(_Strict):
         if len(names) != len(set(names)):
             raise ValueError("variant names must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _dpo_has_pairs(self) -> ExperimentConfig:
+        from xlam.experiments.runner import plans
+
+        for plan in plans(self):
+            if plan.dpo is not None and plan.data.get("preference") is None:
+                raise ValueError(f"variant {plan.name!r}: a dpo stage needs data.preference (the pairs it trains on)")
+        return self
 
     @model_validator(mode="after")
     def _replicates_name_a_recipe(self) -> ExperimentConfig:

@@ -108,6 +108,11 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
         if row is not None:
             row["data_key"] = plan.data_key
             result_file = work / "runs" / plan.name / "result.json"
+            dpo_file = work / "runs" / plan.name / "dpo" / "result.json"
+            if dpo_file.is_file():
+                losses = [h["loss"] for h in json.loads(dpo_file.read_text()).get("history") or [] if "loss" in h]
+                row["dpo"] = {"steps": len(losses), "first_loss": losses[0] if losses else None,
+                              "last_loss": losses[-1] if losses else None}
             if result_file.is_file():
                 raw = json.loads(result_file.read_text())
                 history = raw.get("history") or []
@@ -150,6 +155,9 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
         train = row.get("train") or {}
         loss = (f"{train['first_loss']:.3f} -> {train['last_loss']:.4f}"
                 if train.get("first_loss") is not None else "-")
+        dpo = row.get("dpo") or {}
+        if dpo.get("first_loss") is not None:
+            loss += f"; DPO ({dpo['steps']} steps) {dpo['first_loss']:.3f} -> {dpo['last_loss']:.4f}"
         examples = (f"{train['examples']} ({train.get('skipped_over_length') or 0})"
                     if train.get("examples") is not None else "-")
         lines.append(f"| {plan.name} | {descriptions.get(plan.name, 'the baseline recipe')} | {plan.data_key} "

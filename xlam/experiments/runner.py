@@ -26,20 +26,10 @@ import orjson
 
 from xlam.dedup.runner import run_dedup
 from xlam.experiments.config import DataRecipe, ExperimentConfig, Stage
+from xlam.overrides import deep_merge, set_dotted
 from xlam.synthesis.runner import run_synthesis
 
 log = logging.getLogger(__name__)
-
-
-def set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
-    """``tree[a][b][c] = value`` for ``"a.b.c"``, creating mappings on the way."""
-    *parents, leaf = dotted.split(".")
-    node = tree
-    for key in parents:
-        node = node.setdefault(key, {})
-        if not isinstance(node, dict):
-            raise ValueError(f"override {dotted!r}: {key!r} is not a mapping")
-    node[leaf] = value
 
 
 @dataclass
@@ -50,6 +40,7 @@ class Plan:
     data: dict[str, Any]
     train: dict[str, Any]
     eval: dict[str, Any]
+    dpo: dict[str, Any] | None = None  # TrainConfig fields over ``train`` for a DPO stage after SFT
 
     @property
     def data_key(self) -> str:
@@ -59,8 +50,8 @@ class Plan:
 
 
 def plans(config: ExperimentConfig) -> list[Plan]:
-    base = {"data": config.data.model_dump(mode="json"), "train": copy.deepcopy(config.train),
-            "eval": config.eval.model_dump(mode="json")}
+    base: dict[str, Any] = {"data": config.data.model_dump(mode="json"), "train": copy.deepcopy(config.train),
+                            "eval": config.eval.model_dump(mode="json"), "dpo": copy.deepcopy(config.dpo)}
     out = [Plan(config.baseline_name, **copy.deepcopy(base))]
     by_name = {v.name: v for v in config.variants}
     for variant in config.variants:
@@ -68,6 +59,8 @@ def plans(config: ExperimentConfig) -> list[Plan]:
         target = by_name.get(variant.replicate_of or "")
         overrides = {**(target.overrides if target is not None else {}), **variant.overrides}
         for dotted, value in overrides.items():
+            if dotted.startswith("dpo.") and tree["dpo"] is None:
+                tree["dpo"] = {}  # a variant may add the DPO stage the baseline does not have
             set_dotted(tree, dotted, value)
         seed = variant.seed if variant.seed is not None else (target.seed if target is not None else None)
         if seed is not None:  # the data's samplers and the training run (multi-turn dialogues too)
@@ -100,6 +93,7 @@ class ExperimentRunner:
         target = self.data_dir(plan)
         final = target / "dataset"
         if (final / "manifest.json").is_file():
+            self.build_pairs(plan)
             return final
         shutil.rmtree(target, ignore_errors=True)
         (target / "reports").mkdir(parents=True)
@@ -141,32 +135,67 @@ class ExperimentRunner:
 
             counts = decontaminate(merged, str(final))
             (target / "reports" / "decontaminate.json").write_text(json.dumps(counts, indent=2))
+        self.build_pairs(plan)
         self.timings[f"data:{plan.data_key}"] = time.perf_counter() - started
         return final
+
+    def pairs_dir(self, plan: Plan) -> Path:
+        return self.data_dir(plan) / "pairs"
+
+    def build_pairs(self, plan: Plan) -> Path | None:
+        """The DPO pairs of the data recipe's ``preference`` (from the final data set), if it has one."""
+        if plan.data.get("preference") is None:
+            return None
+        from xlam.preference.runner import PreferenceConfig, run_preference
+
+        pairs = self.pairs_dir(plan)
+        if not (pairs / "manifest.json").is_file():
+            run_preference(str(self.data_dir(plan) / "dataset"), str(pairs),
+                           PreferenceConfig.model_validate(plan.data["preference"]), overwrite=True,
+                           report_dir=self.data_dir(plan) / "reports" / "preference")
+        return pairs
 
     # --- train ---------------------------------------------------------------------------------
     def run_dir(self, plan: Plan) -> Path:
         return self.work / "runs" / plan.name
 
+    def model_dir(self, plan: Plan) -> Path:
+        """The model a variant's evaluation scores: the DPO stage's export if it has one, else SFT's."""
+        return self.run_dir(plan) / ("dpo/hf" if plan.dpo is not None else "hf")
+
     def train(self, plan: Plan) -> Path:
+        """SFT on the variant's data set, then (``plan.dpo``) DPO from the SFT model on its pairs."""
+        sft = self._train_phase(plan, plan.train, self.run_dir(plan), [self.data_dir(plan) / "dataset"], "train")
+        if plan.dpo is None:
+            return sft
+        pairs = self.pairs_dir(plan)
+        if not (pairs / "manifest.json").is_file():
+            raise RuntimeError(f"variant {plan.name}: no DPO pairs in {pairs} (run the data stage with this code)")
+        fields = deep_merge(plan.train, plan.dpo)
+        fields["method"] = "dpo"
+        fields.setdefault("model", {})["checkpoint"] = str(sft)
+        fields.pop("name", None)
+        return self._train_phase(plan, fields, self.run_dir(plan) / "dpo", [pairs], "dpo", suffix="-dpo")
+
+    def _train_phase(self, plan: Plan, train: dict[str, Any], out: Path, datasets: list[Path], label: str,
+                     suffix: str = "") -> Path:
         from xlam.training.config import TrainConfig
         from xlam.training.launch import run_training
 
-        out = self.run_dir(plan)
         export = out / "hf"
         if (export / "config.json").is_file() and (out / "result.json").is_file():
             return export
-        fields = copy.deepcopy(plan.train)
-        fields.setdefault("name", f"{self.config.name}-{plan.name}")
+        fields = copy.deepcopy(train)
+        fields.setdefault("name", f"{self.config.name}-{plan.name}{suffix}")
         fields["output_dir"] = str(out)
         fields.setdefault("seed", self.config.seed)
-        fields.setdefault("data", {})["datasets"] = [str(self.data_dir(plan) / "dataset")]
+        fields.setdefault("data", {})["datasets"] = [str(d) for d in datasets]
         config = TrainConfig.model_validate(fields)
         started = time.perf_counter()
         result = run_training(config)
-        self.timings[f"train:{plan.name}"] = time.perf_counter() - started
+        self.timings[f"{label}:{plan.name}"] = time.perf_counter() - started
         if not result.hf_export_dir:
-            raise RuntimeError(f"variant {plan.name}: training exported no model (train.export must be true)")
+            raise RuntimeError(f"variant {plan.name}: {label} exported no model (train.export must be true)")
         return Path(result.hf_export_dir)
 
     # --- eval ----------------------------------------------------------------------------------
@@ -230,7 +259,7 @@ class ExperimentRunner:
         if "eval" in stages:
             # trained models first: the untrained base rarely stops early, so it is the slowest to score
             for plan in selected:
-                self.evaluate(plan.name, str(self.run_dir(plan) / "hf"), plan.eval)
+                self.evaluate(plan.name, str(self.model_dir(plan)), plan.eval)
             if self.config.eval.base and (not only or "base" in only or self.config.baseline_name in only):
                 base_model = str(self.config.train.get("model", {}).get("checkpoint") or "smol")
                 self.evaluate("base", base_model, self.config.eval.model_dump(mode="json"))
@@ -268,4 +297,4 @@ def run_experiment(config: ExperimentConfig, workdir: str | Path, stages: Sequen
     return ExperimentRunner(config, workdir, device=device).run(stages, only)
 
 
-__all__ = ["ExperimentRunner", "Plan", "plans", "run_experiment", "set_dotted"]
+__all__ = ["ExperimentRunner", "Plan", "plans", "run_experiment"]

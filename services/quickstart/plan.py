@@ -131,7 +131,7 @@ class QuickstartOptions(BaseModel):
     out: Path = Path("xlam-quickstart")
     fresh: bool = False
     max_minutes: float = Field(default=30.0, gt=0, description="Give up (naming the step) after this long.")
-    train_steps: int | None = Field(default=None, ge=1, description="SFT steps (DPO gets a third, at least 1).")
+    train_steps: int | None = Field(default=None, ge=1, description="SFT steps (DPO gets a third, at least 1, for sizes that have DPO: tiny-moe).")
     synth_n: int | None = Field(default=None, ge=1)
     eval_limit: int | None = Field(default=None, ge=1)
     eval_max_tokens: int | None = Field(default=None, ge=8, description="New tokens per BFCL answer.")
@@ -153,7 +153,8 @@ class QuickstartOptions(BaseModel):
         elif cpu_has_fast_bf16():
             update.update(precision="bf16", eval_dtype="bfloat16")
         if self.train_steps is not None:
-            update.update(sft_steps=self.train_steps, dpo_steps=max(1, self.train_steps // 3))
+            # DPO only where the size has it (tiny-moe): --train-steps must not add a stage to smol
+            update.update(sft_steps=self.train_steps, dpo_steps=max(1, self.train_steps // 3) if base.dpo_steps else 0)
         if self.synth_n is not None:
             update["synth_n"] = self.synth_n
         if self.eval_limit is not None:

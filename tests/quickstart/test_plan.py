@@ -41,6 +41,10 @@ def test_training_spec_renders_bfcl_prompts_on_one_local_worker(tmp_path: Path) 
 def test_smol_has_no_dpo_and_tiny_moe_keeps_it() -> None:
     assert QuickstartOptions(size="smol").profile(gpu=False).dpo_steps == 0
     assert QuickstartOptions(size="tiny-moe").profile(gpu=False).dpo_steps > 0
+    # --train-steps sets the SFT steps (and DPO's, a third, where the size has DPO); it adds no stage
+    more = QuickstartOptions(size="smol", train_steps=96).profile(gpu=False)
+    assert (more.sft_steps, more.dpo_steps) == (96, 0)
+    assert QuickstartOptions(size="tiny-moe", train_steps=30).profile(gpu=False).dpo_steps == 10
 
 
 def test_eval_budget_is_fitted_to_the_gold_answers(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from xlam.experiments.config import STAGES, ExperimentConfig
-from xlam.experiments.runner import plans, run_experiment
+from xlam.experiments.runner import ExperimentRunner, plans, run_experiment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,12 +48,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def check_data(config: ExperimentConfig, work: Path, only: list[str] | None) -> int:
     missing = []
+    runner = ExperimentRunner(config, work)
     for plan in plans(config):
         if only and plan.name not in only:
             continue
-        there = (work / "data" / plan.data_key / "dataset" / "manifest.json").is_file()
+        there = (runner.data_dir(plan) / "dataset" / "manifest.json").is_file()
         if plan.data.get("preference") is not None:  # a DPO stage trains on the pairs built beside the data set
-            there = there and (work / "data" / plan.data_key / "pairs" / "manifest.json").is_file()
+            there = there and (runner.pairs_dir(plan) / "manifest.json").is_file()
         print(f"{plan.name:24} data {plan.data_key} {'ok' if there else 'MISSING'}")
         if not there:
             missing.append(plan.name)

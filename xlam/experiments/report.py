@@ -62,17 +62,30 @@ def _row(eval_dir: Path) -> dict[str, Any] | None:
     return row
 
 
+def _training(result_file: Path) -> dict[str, Any]:
+    """Steps, first and last loss, tokens and rendered examples of one training run's ``result.json``."""
+    raw = json.loads(result_file.read_text())
+    history = raw.get("history") or []
+    losses = [h["loss"] for h in history if "loss" in h]
+    render = raw.get("render") or {}
+    return {"steps": raw.get("final_step"), "first_loss": losses[0] if losses else None,
+            "last_loss": losses[-1] if losses else None, "tokens": sum(h.get("tokens", 0) for h in history),
+            # examples longer than max_seq_len are dropped (over_length: skip): shown, so a variant that
+            # silently lost part of its data (run 3's multi-turn: 56%) stands out
+            "examples": render.get("examples"), "skipped_over_length": render.get("skipped_over_length")}
+
+
 def seed_spread(config: ExperimentConfig, rows: dict[str, dict[str, Any]]) -> list[str]:
     """Markdown lines: for each recipe run at several seeds (variants with ``replicate_of``), its non-live AST
     mean and irrelevance per seed, their mean and range. A difference between recipes smaller than the range
     of one recipe's seeds is not shown to be an effect."""
-    groups: dict[str, list[tuple[int, str]]] = {}
+    groups: dict[str, list[tuple[int | None, str]]] = {}
     own_seed = {v.name: v.seed for v in config.variants}
     for variant in config.variants:
         if variant.replicate_of is not None and variant.name in rows:
             target = variant.replicate_of
             groups.setdefault(target, [(own_seed.get(target) or config.seed, target)] if target in rows else [])
-            groups[target].append((int(variant.seed or 0), variant.name))
+            groups[target].append((variant.seed, variant.name))
     if not groups:
         return []
     lines = ["## Seed spread (one recipe, several seeds of its data and training)", "",
@@ -107,23 +120,9 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
             data_info[plan.data_key] = info
         if row is not None:
             row["data_key"] = plan.data_key
-            result_file = work / "runs" / plan.name / "result.json"
-            dpo_file = work / "runs" / plan.name / "dpo" / "result.json"
-            if dpo_file.is_file():
-                losses = [h["loss"] for h in json.loads(dpo_file.read_text()).get("history") or [] if "loss" in h]
-                row["dpo"] = {"steps": len(losses), "first_loss": losses[0] if losses else None,
-                              "last_loss": losses[-1] if losses else None}
-            if result_file.is_file():
-                raw = json.loads(result_file.read_text())
-                history = raw.get("history") or []
-                losses = [h["loss"] for h in history if "loss" in h]
-                render = raw.get("render") or {}
-                row["train"] = {"steps": raw.get("final_step"), "first_loss": losses[0] if losses else None,
-                                "last_loss": losses[-1] if losses else None,
-                                "tokens": sum(h.get("tokens", 0) for h in history),
-                                # examples longer than max_seq_len are dropped (over_length: skip): shown, so a
-                                # variant that silently lost part of its data (run 3's multi-turn: 56%) stands out
-                                "examples": render.get("examples"), "skipped_over_length": render.get("skipped_over_length")}
+            for key, run in (("train", work / "runs" / plan.name), ("dpo", work / "runs" / plan.name / "dpo")):
+                if (run / "result.json").is_file():
+                    row[key] = _training(run / "result.json")
             rows[plan.name] = row
     for name in rows:
         export_outputs(work / "eval" / name, work / "outputs" / name / "outputs.jsonl.gz")

@@ -80,6 +80,7 @@ class TemplateDrafter:
     def __init__(self, library: ToolLibrary, config: SynthesisConfig) -> None:
         self.library = library
         self.config = config
+        self.voicing = config.voicing()
         self.callable = [e for e in library.entries if e.tool.properties]
 
     def _offered(self, rng: random.Random, required: list[LibraryTool], seed_tools: list[str] | None) -> list[Tool]:
@@ -100,7 +101,7 @@ class TemplateDrafter:
     def draft(self, style: str, rng: random.Random, *, seed: Any = None) -> Draft:
         """One draft of ``style``; ``seed`` (a verified record) may lend its tool set."""
         cfg = self.config
-        voice = cfg.voicing()
+        voice = self.voicing
         template = rng.choice(cfg.prompt_templates or ["formal"])
         seed_ids: list[str] = []
         seed_tools: list[str] | None = None

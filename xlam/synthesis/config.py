@@ -23,7 +23,8 @@ class SynthesisConfig(StableDumpModel):
 
     model_config = ConfigDict(extra="forbid")
     #: added after configs were first hashed: dumped only when set (xlam.stable_dump)
-    added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate")
+    added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate",
+                                                  "reword_rate", "compact_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -70,6 +71,17 @@ class SynthesisConfig(StableDumpModel):
         description="Template queries: chance that a single request says its arguments inside the sentence "
                     "(\"Compute the BMI for a weight of 70 and 1.75 as the height\") rather than in a separate "
                     "\"The inputs: the weight is 70 and ...\" sentence (more varied wording, less to memorise).")
+    reword_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a request does not copy its tool description's verb: a synonym "
+                    "(\"Work out the volume of a cylinder\") or a question about what the tool computes (\"What is "
+                    "the volume of a cylinder ...?\"), so calling a tool does not hinge on the query repeating its "
+                    "description.")
+    compact_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a request says its arguments inside the sentence with short "
+                    "nouns from the parameter names, as BFCL's queries do (\"... with a radius of 3 and height 5\", "
+                    "\"for London, United Kingdom\"); single and parallel requests.")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(
@@ -106,7 +118,8 @@ class SynthesisConfig(StableDumpModel):
 
     def voicing(self) -> Voicing:
         """How template queries say argument values (xlam.synthesis.phrasing.Voicing)."""
-        return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate)
+        return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate,
+                       reword_rate=self.reword_rate, compact_rate=self.compact_rate)
 
     def multi_turn_config(self) -> MultiTurnConfig:
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""

@@ -61,14 +61,52 @@ class Voicing:
     - ``inline_rate``: a single request says its arguments inside the sentence ("Please compute the body mass index for a
       weight of 70 kg and 1.75 as the height") instead of a separate
       "The inputs: the x is 3 and ..." sentence.
+    - ``reword_rate``: the request does not copy the tool description's verb: a synonym ("Work out the volume
+      of a cylinder" for "Compute the volume ...") or, where the description computes or finds a noun
+      phrase, a question about it ("What is the volume of a cylinder ...?").
+    - ``compact_rate``: a single request says its arguments inside the sentence with short nouns taken from
+      the parameter names, as people (and BFCL) write them: "... with a radius of 3 and height 5", short
+      strings unquoted ("for London, United Kingdom").
     """
 
     unit_rate: float = 0.0
     date_rate: float = 0.0
     inline_rate: float = 0.0
+    reword_rate: float = 0.0
+    compact_rate: float = 0.0
 
 
 PLAIN = Voicing()
+
+#: Verbs a request may say instead of the description's own (``Voicing.reword_rate``).
+_VERB_SYNONYMS = {
+    "compute": ["calculate", "find", "work out", "determine", "get"],
+    "calculate": ["compute", "find", "work out", "determine", "get"],
+    "find": ["get", "look up", "search for", "give me"],
+    "get": ["fetch", "retrieve", "find", "look up", "show me"],
+    "return": ["give me", "get", "find"],
+    "retrieve": ["get", "fetch", "find", "look up"],
+    "determine": ["find", "work out", "figure out", "calculate"],
+    "estimate": ["predict", "calculate", "approximate"],
+    "generate": ["create", "make", "produce"],
+    "create": ["make", "generate", "set up"],
+    "convert": ["change", "turn"],
+    "list": ["show me", "give me", "find"],
+    "search": ["look for", "find"],
+    "look": ["search", "check"],
+    "recommend": ["suggest"],
+    "book": ["reserve"],
+    "check": ["verify", "test"],
+    "predict": ["forecast", "estimate"],
+}
+#: Verbs whose object a request may ask about directly ("What is the volume of a cylinder?").
+_QUESTION_VERBS = frozenset({"compute", "calculate", "find", "get", "return", "determine", "retrieve", "estimate"})
+_QUESTION_HEADS = ["What is {obj}?", "What's {obj}?", "Tell me {obj}.", "I want to know {obj}.", "Give me {obj}.", "Show me {obj}."]
+_CLAUSE_WORDS = frozenset({"how", "what", "which", "whether", "when", "where", "who", "if"})
+_COMPACT_JOINERS = ["with", "with", "for", "given", "using"]
+#: Parameter-name words that make a poor noun on their own ("from_unit", "n", "x"): the description's label is used.
+_NAME_STOPWORDS = frozenset({"from", "to", "of", "in", "is", "by", "for", "at", "on", "per", "id", "num", "use",
+                             "include", "and", "or", "the", "max", "min", "src", "dst"})
 
 
 def _label(name: str, schema: dict[str, Any]) -> str:
@@ -225,6 +263,64 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
     return _and(parts)
 
 
+def _noun(name: str, schema: dict[str, Any]) -> str:
+    """A short noun for a parameter, from its name ("interest_rate" -> "interest rate", "numSides" ->
+    "num sides" is not: names with stop words or single letters fall back to the description's label)."""
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").lower().split()
+    if 1 <= len(words) <= 3 and not set(words) & _NAME_STOPWORDS and all(len(w) > 2 for w in words):
+        return " ".join(words)
+    label = _label(name, schema)
+    return label[4:] if label.startswith("the ") else label
+
+
+def _plural(noun: str) -> bool:
+    """"years", "sides" (not "radius", "status", "basis", "class")."""
+    return noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
+
+
+def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, voicing: Voicing = PLAIN) -> str:
+    """The arguments said the way people write them inside a request: "a radius of 3, height 5 and London as
+    the city" (nouns from the parameter names; short strings unquoted at random)."""
+    parts = []
+    for name, value in arguments.items():
+        schema = tool.properties.get(name, {})
+        schema = schema if isinstance(schema, dict) else {}
+        voiced, unit = _voiced(value, schema, rng, voicing)
+        if (isinstance(value, str) and voiced == f'"{value}"' and len(value.split()) <= 4
+                and not any(c in value for c in "'\"`.;:!?") and rng.random() < 0.5):
+            voiced = value
+        noun = _without_unit(_noun(name, schema), unit)
+        form = rng.random()
+        if isinstance(value, bool) or noun.split(" ")[0] in _CLAUSE_WORDS:
+            parts.append(f"{noun} set to {voiced}")  # "how often interest is compounded set to 2"
+        elif _plural(noun) and isinstance(value, int | float) and unit is None:
+            parts.append(f"{voiced} {noun}" if form < 0.6 else f"{noun} {voiced}")  # "33 years", "degrees 30"
+        elif form < 0.45 and not _plural(noun):
+            parts.append(f"{_article(noun)} {noun} of {voiced}")
+        elif form < 0.8:
+            parts.append(f"{noun} {voiced}")
+        else:
+            parts.append(f"{voiced} as the {noun}")
+    return _and(parts)
+
+
+def _head(tool: Tool, rng: random.Random, template: str, voicing: Voicing) -> str:
+    """The request's opening sentence: an opener around the intent, reworded at ``voicing.reword_rate``
+    (no draw at 0)."""
+    intent = intent_of(tool)
+    opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"]))
+    if voicing.reword_rate > 0 and rng.random() < voicing.reword_rate:
+        verb, _, rest = intent.partition(" ")
+        if verb in _QUESTION_VERBS and rest.startswith("the ") and rng.random() < 0.4:
+            opener, intent = rng.choice(_QUESTION_HEADS).replace("{obj}", "{intent}"), rest
+        elif verb in _VERB_SYNONYMS:
+            intent = f"{rng.choice(_VERB_SYNONYMS[verb])} {rest}"
+    head = opener.format(intent=intent, Intent=intent[:1].upper() + intent[1:])
+    if template == "typo":  # misspell the request, never the argument values
+        head = _typo(head, rng)
+    return head
+
+
 def _typo(text: str, rng: random.Random) -> str:
     words = text.split(" ")
     candidates = [i for i, w in enumerate(words) if w.lower() in _TYPO_SWAPS]
@@ -238,11 +334,10 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
             voicing: Voicing = PLAIN) -> str:
     """One request for one call: an opener around the intent, then the voiced arguments (in their own
     sentence, or at ``voicing.inline_rate`` inside the request: "Please compute the BMI for a weight of 70")."""
-    intent = intent_of(tool)
-    opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"]))
-    head = opener.format(intent=intent, Intent=intent[:1].upper() + intent[1:])
-    if template == "typo":  # misspell the request, never the argument values
-        head = _typo(head, rng)
+    head = _head(tool, rng, template, voicing)
+    if arguments and voicing.compact_rate > 0 and rng.random() < voicing.compact_rate:
+        inline = compact_arguments(tool, arguments, rng, voicing=voicing)
+        return f"{head.rstrip('.?')} {rng.choice(_COMPACT_JOINERS)} {inline}{'?' if head.endswith('?') else '.'}"
     if arguments and voicing.inline_rate > 0 and rng.random() < voicing.inline_rate:
         inline = inline_arguments(tool, arguments, rng, voicing=voicing)
         return f"{head.rstrip('.?')} {rng.choice(_INLINE_JOINERS)} {inline}{'?' if head.endswith('?') else '.'}"
@@ -260,11 +355,8 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
 def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal",
                      voicing: Voicing = PLAIN) -> str:
     """One request asking for the same operation on several argument sets."""
-    intent = intent_of(tool)
-    opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"])).format(
-        intent=intent, Intent=intent[:1].upper() + intent[1:])
-    if template == "typo":
-        opener = _typo(opener, rng)
+    opener = _head(tool, rng, template, voicing)
+    compact = voicing.compact_rate > 0 and rng.random() < voicing.compact_rate
     varying = [k for k in argument_sets[0] if any(s.get(k) != argument_sets[0].get(k) for s in argument_sets)]
     same_keys = all(set(s) == set(argument_sets[0]) for s in argument_sets)
     style = rng.random()
@@ -277,11 +369,26 @@ def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: rando
         values = [_voiced(s[key], schema if isinstance(schema, dict) else {}, rng, voicing)[0] for s in argument_sets]
         listed = ", ".join(values[:-1]) + " and " + values[-1]
         head = opener.rstrip(".?")
+        if compact:  # "... for radius 3, 5 and 9, with height 2"
+            noun = _noun(key, schema if isinstance(schema, dict) else {})
+            tail = rng.choice([f" for {noun} {listed}", f" with {noun} {listed} respectively",
+                               f" for each {noun} in {listed}"])
+            extra = compact_arguments(tool, fixed, rng, voicing=voicing)
+            text = head + tail + (f", with {extra}" if extra else "")
+            return text + ("?" if opener.endswith("?") else ".")
         tail = f" for each of these values of {label}: {listed}" if rng.random() < 0.5 else \
             f", where {label} is {listed} respectively"
         extra = voice_arguments(tool, fixed, rng, voicing=voicing)
         text = head + tail + (f", with {extra}" if extra else "")
         return text + ("?" if opener.endswith("?") else ".")
+    if style < 0.75 and compact:
+        # "<request> with a radius of 3. Then do the same for a radius of 5 and for radius 9."
+        first = compact_arguments(tool, argument_sets[0], rng, voicing=voicing)
+        rest = [compact_arguments(tool, s, rng, voicing=voicing) for s in argument_sets[1:]]
+        again = rng.choice(["Then do the same for {r}.", "Repeat it for {r}.", "Also for {r}.", "And again for {r}."])
+        end = "?" if opener.endswith("?") else "."
+        return (f"{opener.rstrip('.?')} {rng.choice(_COMPACT_JOINERS)} {first}{end} "
+                + again.format(r=", and for ".join(rest)))
     if style < 0.75:
         # "<request for the first case> Then do the same for <second> and for <third>."
         first = voice_arguments(tool, argument_sets[0], rng, voicing=voicing)
@@ -330,6 +437,7 @@ __all__ = [
     "clarification_answer",
     "clarification_question",
     "combine_requests",
+    "compact_arguments",
     "date_forms",
     "inline_arguments",
     "intent_of",

@@ -24,10 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from xlam.bfcl.data import load_possible_answers, load_questions
-from xlam.bfcl.scoring import ItemResult, score_output
+from xlam.bfcl.scoring import score_output
 from xlam.evaluation.config import EvalConfig
 from xlam.evaluation.generation import build_request, make_generator
-from xlam.evaluation.results import RESULTS_FILE, EvalResult, build_result, load_items, write_result_files
+from xlam.evaluation.results import (
+    RESULTS_FILE,
+    EvalResult,
+    build_result,
+    load_item_results,
+    load_items,
+    write_result_files,
+)
 from xlam.generators import ChatRequest, Generator
 
 
@@ -153,7 +160,7 @@ def run_bfcl_eval(
     finally:
         if own_generator:
             gen.close()
-    items = [ItemResult.model_validate({k: d[k] for k in ItemResult.model_fields if k in d}) for d in load_items(out)]
+    items = load_item_results(out)
     result = build_result(
         config.display_name(), items, seconds=time.perf_counter() - start, out_dir=str(out),
         config=config.model_dump(mode="json"), generator=gen.describe(),

@@ -107,3 +107,20 @@ def load_items(out_dir: str | Path) -> list[dict[str, Any]]:
         return []
     with path.open() as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_item_results(out_dir: str | Path) -> list[ItemResult]:
+    """The scored items of ``results.jsonl`` (the durable record: one line per item as it is scored)."""
+    return [ItemResult.model_validate({k: d[k] for k in ItemResult.model_fields if k in d}) for d in load_items(out_dir)]
+
+
+def load_current_result(out_dir: str | Path) -> EvalResult:
+    """``summary.json``, rebuilt from ``results.jsonl`` when the items there differ from what it counts:
+    an evaluation that resumed and then stopped before writing its summary (killed at a call's limit,
+    out of GPU memory) leaves a summary of fewer items than were scored."""
+    result = load_result(out_dir)
+    items = load_item_results(out_dir)
+    if len(items) == result.items:
+        return result
+    rebuilt = build_result(result.name, items, **result.model_dump(exclude={"name", "categories", "summaries", "items"}))
+    return rebuilt

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from xlam.datasets import read_manifest, read_records
-from xlam.evaluation.results import load_items, load_result
+from xlam.evaluation.results import load_current_result, load_items
 from xlam.experiments.config import ExperimentConfig
 from xlam.experiments.contamination import contamination
 from xlam.reports import bar_chart
@@ -50,7 +50,7 @@ def failure_kinds(eval_dir: Path) -> dict[str, int]:
 def _row(eval_dir: Path) -> dict[str, Any] | None:
     if not (eval_dir / "summary.json").is_file():
         return None
-    result = load_result(eval_dir)
+    result = load_current_result(eval_dir)  # every scored item, also of an evaluation cut off after resuming
     cats = {c: round(100 * r.accuracy, 2) for c, r in result.categories.items()}
     calls = [cats[c] for c in CALL_CATEGORIES if c in cats]
     row: dict[str, Any] = {"categories": cats, "items": result.items, "seconds": round(result.seconds, 1),

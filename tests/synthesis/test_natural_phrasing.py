@@ -13,6 +13,7 @@ from xlam.datasets import read_records
 from xlam.preference.checker import check_step
 from xlam.records import Tool
 from xlam.synthesis import SynthesisConfig, load_tool_library, phrasing, run_synthesis
+from xlam.synthesis.checks import _supported
 from xlam.synthesis.drafts import DraftError, TemplateDrafter
 
 STYLES = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")
@@ -81,10 +82,41 @@ def test_parallel_compact_says_every_case() -> None:
 
 def test_synthesis_verifies_and_passes_bfcl_checker(tmp_path: Path) -> None:
     config = SynthesisConfig(n=80, seed=4, tools="default+domains", reword_rate=0.6, compact_rate=0.6,
-                             whole_numbers="int", styles=["simple", "multiple", "parallel", "parallel_multiple"])
+                             words_rate=0.5, whole_numbers="int", styles=["simple", "multiple", "parallel", "parallel_multiple"])
     report = run_synthesis(None, str(tmp_path / "out"), config)
     records = list(read_records(str(tmp_path / "out")))
     assert len(records) == 80, report
     assert sum(" with " in r.query or " for " in r.query for r in records) > 30
+    worded = [r for r in records for s in r.steps for c in s.tool_calls for v in c.arguments.values()
+              if isinstance(v, int) and not isinstance(v, bool) and phrasing.number_words(v)
+              and re.search(rf"\b{phrasing.number_words(v)[0]}\b", r.query) and not re.search(rf"(?<![\d.]){v}(?![\d])", r.query)]
+    assert worded  # counts said only in words, and verified
     failed = [(r.id, check_step(r, r.steps[0]).error_type) for r in records if not check_step(r, r.steps[0]).valid]
     assert failed == []
+
+
+def test_small_counts_said_in_words_and_accepted_for_their_number_only() -> None:
+    tool = Tool(name="book_room", description="Book a hotel room.", parameters={
+        "type": "object", "required": ["adults", "nights", "price"], "properties": {
+            "adults": {"type": "integer", "description": "Number of adults."},
+            "nights": {"type": "integer", "description": "How many nights."},
+            "price": {"type": "number", "description": "Maximum price."}}})
+    texts = [phrasing.request(tool, {"adults": 2, "nights": 12, "price": 3}, random.Random(seed),
+                              voicing=phrasing.Voicing(words_rate=1.0)) for seed in range(10)]
+    for text in texts:
+        assert re.search(r"\btwo\b", text) and re.search(r"\btwelve\b", text), text
+        assert re.search(r"\b3\b", text), text  # a `number` parameter keeps its digits
+    big = phrasing.request(tool, {"adults": 40, "nights": 1, "price": 3}, random.Random(0),
+                           voicing=phrasing.Voicing(words_rate=1.0))
+    assert "40" in big and re.search(r"\bone\b", big)
+    assert phrasing.number_words(2) == ["two"] and phrasing.number_words(13) == [] and phrasing.number_words(True) == []
+    assert _supported(2, "for two adults") and _supported(2, "for 2 adults") and _supported(12, "Twelve nights")
+    assert not _supported(3, "for two adults") and not _supported(2, "for twenty adults")
+
+
+def test_words_rate_default_keeps_queries() -> None:
+    default = _queries(SynthesisConfig(), n=60)
+    assert _queries(SynthesisConfig(words_rate=0.0), n=60) == default
+    assert "words_rate" not in SynthesisConfig().model_dump(mode="json")
+    worded = _queries(SynthesisConfig(words_rate=1.0), n=200)
+    assert any(re.search(r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", q) for q in worded)

@@ -24,7 +24,7 @@ import jsonschema
 
 from xlam.records import GroundTruth, Record, Tool, ToolCall
 from xlam.synthesis.drafts import Draft
-from xlam.synthesis.phrasing import date_forms, voice_value
+from xlam.synthesis.phrasing import date_forms, number_words, voice_value
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits, execute_calls
 
@@ -154,7 +154,10 @@ def _supported(value: Any, query: str) -> bool:
         forms = {voice_value(value), str(value)}
         if isinstance(value, float) and value.is_integer():
             forms.add(str(int(value)))
-        return any(re.search(r"(?<![\d.])" + re.escape(f) + r"(?![\d])", query) for f in forms)
+        if any(re.search(r"(?<![\d.])" + re.escape(f) + r"(?![\d])", query) for f in forms):
+            return True
+        # a small count said as a word ("two adults": SynthesisConfig.words_rate)
+        return any(re.search(rf"\b{w}\b", query, re.IGNORECASE) for w in number_words(value))
     if isinstance(value, str):
         # an ISO date may be said in words ("March 5, 2021": SynthesisConfig.date_rate)
         return any(_norm(form) in _norm(query) for form in (value, *date_forms(value)))

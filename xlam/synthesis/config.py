@@ -24,7 +24,7 @@ class SynthesisConfig(StableDumpModel):
     model_config = ConfigDict(extra="forbid")
     #: added after configs were first hashed: dumped only when set (xlam.stable_dump)
     added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate",
-                                                  "reword_rate", "compact_rate")
+                                                  "reword_rate", "compact_rate", "words_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -82,6 +82,11 @@ class SynthesisConfig(StableDumpModel):
         description="Template queries: chance that a request says its arguments inside the sentence with short "
                     "nouns from the parameter names, as BFCL's queries do (\"... with a radius of 3 and height 5\", "
                     "\"for London, United Kingdom\"); single and parallel requests.")
+    words_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a small count (an integer parameter from 0 to 12) is said as a "
+                    "word (\"two adults\", \"for three nights\") while the call passes the number (9-29% of BFCL's "
+                    "non-live queries say numbers in words; the run-5 model left such arguments out).")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(
@@ -119,7 +124,8 @@ class SynthesisConfig(StableDumpModel):
     def voicing(self) -> Voicing:
         """How template queries say argument values (xlam.synthesis.phrasing.Voicing)."""
         return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate,
-                       reword_rate=self.reword_rate, compact_rate=self.compact_rate)
+                       reword_rate=self.reword_rate, compact_rate=self.compact_rate,
+                       words_rate=self.words_rate)
 
     def multi_turn_config(self) -> MultiTurnConfig:
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""

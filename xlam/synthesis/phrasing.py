@@ -67,6 +67,8 @@ class Voicing:
     - ``compact_rate``: a single request says its arguments inside the sentence with short nouns taken from
       the parameter names, as people (and BFCL) write them: "... with a radius of 3 and height 5", short
       strings unquoted ("for London, United Kingdom").
+    - ``words_rate``: a small count (an ``integer`` parameter from 0 to 12) is said as a word ("two adults",
+      "for three nights"); the call keeps ``2``, ``3``.
     """
 
     unit_rate: float = 0.0
@@ -74,6 +76,7 @@ class Voicing:
     inline_rate: float = 0.0
     reword_rate: float = 0.0
     compact_rate: float = 0.0
+    words_rate: float = 0.0
 
 
 PLAIN = Voicing()
@@ -195,6 +198,17 @@ def is_date_parameter(schema: dict[str, Any]) -> bool:
     return schema.get("format") == "date" or "YYYY-MM-DD" in str(schema.get("description", ""))
 
 
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve")
+
+
+def number_words(value: Any) -> list[str]:
+    """The word for a whole number from 0 to 12 ("two" for 2), or []. The semantic check accepts it for the number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or not 0 <= value <= 12:
+        return []
+    return [_NUMBER_WORDS[int(value)]]
+
+
 def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voicing) -> tuple[str, str | None]:
     """``voice_value``, with the parameter's unit after a number at ``unit_rate`` and a date said as people
     write it at ``date_rate`` (no draw at 0), and the unit said."""
@@ -202,6 +216,9 @@ def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voi
         unit = unit_of(schema)
         if unit and rng.random() < voicing.unit_rate:
             return voice_quantity(value, unit, rng), unit
+    if (voicing.words_rate > 0 and isinstance(value, int) and schema.get("type") == "integer" and number_words(value)
+            and rng.random() < voicing.words_rate):
+        return number_words(value)[0], None
     if voicing.date_rate > 0 and isinstance(value, str) and is_date_parameter(schema):
         forms = date_forms(value)
         if forms and rng.random() < voicing.date_rate:
@@ -443,6 +460,7 @@ __all__ = [
     "intent_of",
     "irrelevance_response",
     "is_date_parameter",
+    "number_words",
     "parallel_request",
     "request",
     "unit_of",

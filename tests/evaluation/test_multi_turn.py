@@ -24,7 +24,8 @@ from xlam.bfcl.multi_turn import ADDITIONAL_FUNCTION_PROMPT_NATIVE, STEP_LIMIT, 
 from xlam.bfcl.overall import v4_summaries
 from xlam.bfcl.scoring import CategoryScore
 from xlam.evaluation import EvalConfig
-from xlam.evaluation.multi_turn import TRAJECTORIES_FILE, run_multi_turn_eval, score_trajectories_file
+from xlam.evaluation.multi_turn import TRAJECTORIES_FILE, run_multi_turn_eval
+from xlam.evaluation.multi_turn_rescoring import score_trajectories_file
 from xlam.generators import ChatRequest, ChatResponse, Generator
 from xlam.records import ToolCall
 

@@ -124,7 +124,7 @@ def score(
 ) -> None:
     """Score outputs produced elsewhere (e.g. a vLLM deployment) with BFCL's rules."""
     from xlam.evaluation import score_outputs_file
-    from xlam.evaluation.multi_turn import is_trajectory_file, score_trajectories_file
+    from xlam.evaluation.multi_turn_rescoring import is_trajectory_file, score_trajectories_file
 
     require_file(outputs, what="outputs")
     with bad_input_exits():

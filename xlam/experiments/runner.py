@@ -220,6 +220,9 @@ class ExperimentRunner:
         config = EvalConfig(model=model, generator=generator, categories=single or ["simple_python"],
                             limit=settings["limit"], prompt_mode="prompt", max_tokens=settings["max_tokens"],
                             fit_max_tokens=settings.get("fit_max_tokens", True), label=name)
+        from xlam.evaluation.results import load_items
+
+        before = len(load_items(out))  # items scored by an earlier call (resumed, not re-evaluated)
         started = time.perf_counter()
         # resume: a call cut off mid-evaluation (a GPU lease ends) keeps every item already scored
         # non-live first, then live (long prompts), then multi-turn (turn by turn, step by step: run 3
@@ -240,8 +243,9 @@ class ExperimentRunner:
                                          progress=False)
         seconds = time.perf_counter() - started
         self.timings[f"eval:{name}"] = seconds
-        log.info("eval %s: %d items in %.0f s (%.1f items/s, model load included)", name, result.items, seconds,
-                 result.items / max(seconds, 1e-9))
+        new = max(0, result.items - before)
+        log.info("eval %s: %d items in %.0f s (%.1f items/s, model load included; %d in all, %d scored before)",
+                 name, new, seconds, new / max(seconds, 1e-9), result.items, before)
         return out
 
     # --- all -----------------------------------------------------------------------------------

@@ -281,8 +281,9 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
 
 
 def _noun(name: str, schema: dict[str, Any]) -> str:
-    """A short noun for a parameter, from its name ("interest_rate" -> "interest rate", "numSides" ->
-    "num sides" is not: names with stop words or single letters fall back to the description's label)."""
+    """A short noun for a parameter from its name ("interest_rate", "interestRate" -> "interest rate");
+    a name with a stop word ("from_unit", "num_sides") or a word of one or two letters
+    ("x1") gets the description's label instead ("unit of the value")."""
     words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").lower().split()
     if 1 <= len(words) <= 3 and not set(words) & _NAME_STOPWORDS and all(len(w) > 2 for w in words):
         return " ".join(words)

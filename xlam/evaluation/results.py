@@ -122,5 +122,4 @@ def load_current_result(out_dir: str | Path) -> EvalResult:
     items = load_item_results(out_dir)
     if len(items) == result.items:
         return result
-    rebuilt = build_result(result.name, items, **result.model_dump(exclude={"name", "categories", "summaries", "items"}))
-    return rebuilt
+    return build_result(result.name, items, **result.model_dump(exclude={"name", "categories", "summaries", "items"}))

@@ -9,12 +9,12 @@ import random
 import re
 from pathlib import Path
 
+from tests.synthesis.drafting import draft_queries
 from xlam.datasets import read_records
 from xlam.preference.checker import check_step
 from xlam.records import Tool
-from xlam.synthesis import SynthesisConfig, load_tool_library, phrasing, run_synthesis
+from xlam.synthesis import SynthesisConfig, phrasing, run_synthesis
 from xlam.synthesis.checks import _supported
-from xlam.synthesis.drafts import DraftError, TemplateDrafter
 
 STYLES = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")
 
@@ -28,15 +28,7 @@ CYLINDER = Tool(name="cylinder_volume", description="Compute the volume of a cyl
 
 
 def _queries(config: SynthesisConfig, n: int = 150) -> list[str]:
-    drafter = TemplateDrafter(load_tool_library("default+domains"), config)
-    rng = random.Random(7)
-    out = []
-    for i in range(n):
-        try:
-            out.append(drafter.draft(STYLES[i % len(STYLES)], rng).query)
-        except DraftError as exc:
-            out.append(f"DraftError: {exc}")
-    return out
+    return draft_queries(config, STYLES, n, seed=7)
 
 
 def test_defaults_are_unchanged_and_not_dumped() -> None:

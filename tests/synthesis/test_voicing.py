@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.synthesis.drafting import draft_queries
 from xlam.datasets import read_records
 from xlam.records import Tool
-from xlam.synthesis import SynthesisConfig, load_tool_library, phrasing, run_synthesis
+from xlam.synthesis import SynthesisConfig, phrasing, run_synthesis
 from xlam.synthesis.checks import _supported
-from xlam.synthesis.drafts import DraftError, TemplateDrafter
 
 STYLES = ("simple", "multiple", "parallel", "parallel_multiple")
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|" \
@@ -23,15 +23,7 @@ _MONTH = r"(January|February|March|April|May|June|July|August|September|October|
 
 
 def _queries(config: SynthesisConfig, n: int = 200) -> list[str]:
-    drafter = TemplateDrafter(load_tool_library("default+domains"), config)
-    rng = random.Random(11)
-    out = []
-    for i in range(n):
-        try:
-            out.append(drafter.draft(STYLES[i % len(STYLES)], rng).query)
-        except DraftError as exc:
-            out.append(f"DraftError: {exc}")
-    return out
+    return draft_queries(config, STYLES, n, seed=11)
 
 
 def test_date_forms() -> None:

@@ -109,17 +109,23 @@ def load_items(out_dir: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def item_results(rows: list[dict[str, Any]]) -> list[ItemResult]:
+    """``results.jsonl`` rows as scored items (the extra fields of a row, prompt and timings, dropped)."""
+    return [ItemResult.model_validate({k: d[k] for k in ItemResult.model_fields if k in d}) for d in rows]
+
+
 def load_item_results(out_dir: str | Path) -> list[ItemResult]:
     """The scored items of ``results.jsonl`` (the durable record: one line per item as it is scored)."""
-    return [ItemResult.model_validate({k: d[k] for k in ItemResult.model_fields if k in d}) for d in load_items(out_dir)]
+    return item_results(load_items(out_dir))
 
 
-def load_current_result(out_dir: str | Path) -> EvalResult:
-    """``summary.json``, rebuilt from ``results.jsonl`` when the items there differ from what it counts:
-    an evaluation that resumed and then stopped before writing its summary (killed at a call's limit,
-    out of GPU memory) leaves a summary of fewer items than were scored."""
+def load_current_result(out_dir: str | Path, rows: list[dict[str, Any]] | None = None) -> EvalResult:
+    """``summary.json``, rebuilt from ``results.jsonl`` (``rows``, when the caller has read them) when the
+    items there differ from what it counts: an evaluation that resumed and then stopped before writing its
+    summary (killed at a call's limit, out of GPU memory) leaves a summary of fewer items than were scored."""
     result = load_result(out_dir)
-    items = load_item_results(out_dir)
-    if len(items) == result.items:
+    rows = load_items(out_dir) if rows is None else rows
+    if len(rows) == result.items:
         return result
-    return build_result(result.name, items, **result.model_dump(exclude={"name", "categories", "summaries", "items"}))
+    return build_result(result.name, item_results(rows),
+                        **result.model_dump(exclude={"name", "categories", "summaries", "items"}))

@@ -32,11 +32,11 @@ def export_outputs(eval_dir: Path, target: Path) -> Path:
     return target
 
 
-def failure_kinds(eval_dir: Path) -> dict[str, int]:
-    """Why the call categories' items failed: the model answered in prose (a refusal or a question),
-    wrote a call list that does not parse, or called with a wrong function, count or argument."""
+def failure_kinds(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Why the call categories' items (``results.jsonl`` rows) failed: the model answered in prose (a refusal
+    or a question), wrote a call list that does not parse, or called with a wrong function, count or argument."""
     kinds = {"prose": 0, "unparsable": 0, "wrong_call": 0}
-    for d in load_items(eval_dir):
+    for d in rows:
         if d.get("category") not in CALL_CATEGORIES or d.get("valid"):
             continue
         text = str(d.get("raw_output", "")).strip().strip("`").strip()
@@ -50,13 +50,14 @@ def failure_kinds(eval_dir: Path) -> dict[str, int]:
 def _row(eval_dir: Path) -> dict[str, Any] | None:
     if not (eval_dir / "summary.json").is_file():
         return None
-    result = load_current_result(eval_dir)  # every scored item, also of an evaluation cut off after resuming
+    rows = load_items(eval_dir)
+    result = load_current_result(eval_dir, rows)  # every scored item, also of an evaluation cut off after resuming
     cats = {c: round(100 * r.accuracy, 2) for c, r in result.categories.items()}
     calls = [cats[c] for c in CALL_CATEGORIES if c in cats]
     row: dict[str, Any] = {"categories": cats, "items": result.items, "seconds": round(result.seconds, 1),
                            "totals": {c: r.total for c, r in result.categories.items()}}
     row["non_live_ast_mean"] = round(sum(calls) / len(calls), 2) if len(calls) == len(CALL_CATEGORIES) else None
-    row["failures"] = failure_kinds(eval_dir)
+    row["failures"] = failure_kinds(rows)
     live = result.summary("live_ast")
     row["live_ast"] = round(100 * live, 2) if live is not None else None
     return row

@@ -112,6 +112,12 @@ _NAME_STOPWORDS = frozenset({"from", "to", "of", "in", "is", "by", "for", "at", 
                              "include", "and", "or", "the", "max", "min", "src", "dst"})
 
 
+def _schema(tool: Tool, name: str) -> dict[str, Any]:
+    """A parameter's JSON schema ({} where the tool has none, or not an object)."""
+    schema = tool.properties.get(name, {})
+    return schema if isinstance(schema, dict) else {}
+
+
 def _label(name: str, schema: dict[str, Any]) -> str:
     description = str(schema.get("description", "")).strip()
     if description:
@@ -238,8 +244,7 @@ def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *
     ``voicing`` says (units, dates)."""
     parts = []
     for name, value in arguments.items():
-        schema = tool.properties.get(name, {})
-        schema = schema if isinstance(schema, dict) else {}
+        schema = _schema(tool, name)
         label = _label(name, schema)
         copula = " are " if isinstance(value, list) and label.endswith("s") else " is "
         verb = rng.choice([copula, " = ", ": "]) if rng.random() < 0.3 else copula
@@ -265,8 +270,7 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
     """The arguments said inside a sentence: "a weight of 70 kg, 1.75 as the height and the unit set to metric"."""
     parts = []
     for name, value in arguments.items():
-        schema = tool.properties.get(name, {})
-        schema = schema if isinstance(schema, dict) else {}
+        schema = _schema(tool, name)
         voiced, unit = _voiced(value, schema, rng, voicing)
         label = _without_unit(_label(name, schema), unit)
         form = rng.random()
@@ -301,8 +305,7 @@ def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random,
     the city" (nouns from the parameter names; short strings unquoted at random)."""
     parts = []
     for name, value in arguments.items():
-        schema = tool.properties.get(name, {})
-        schema = schema if isinstance(schema, dict) else {}
+        schema = _schema(tool, name)
         voiced, unit = _voiced(value, schema, rng, voicing)
         if (isinstance(value, str) and voiced == f'"{value}"' and len(value.split()) <= 4
                 and not any(c in value for c in "'\"`.;:!?") and rng.random() < 0.5):
@@ -382,13 +385,13 @@ def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: rando
         # "... where the positive number is 50, 20 and 10 respectively" (one argument varies)
         key = varying[0]
         fixed = {k: v for k, v in argument_sets[0].items() if k != key}
-        label = _label(key, tool.properties.get(key, {}))
-        schema = tool.properties.get(key, {})
-        values = [_voiced(s[key], schema if isinstance(schema, dict) else {}, rng, voicing)[0] for s in argument_sets]
+        schema = _schema(tool, key)
+        label = _label(key, schema)
+        values = [_voiced(s[key], schema, rng, voicing)[0] for s in argument_sets]
         listed = ", ".join(values[:-1]) + " and " + values[-1]
         head = opener.rstrip(".?")
         if compact:  # "... for radius 3, 5 and 9, with height 2"
-            noun = _noun(key, schema if isinstance(schema, dict) else {})
+            noun = _noun(key, schema)
             tail = rng.choice([f" for {noun} {listed}", f" with {noun} {listed} respectively",
                                f" for each {noun} in {listed}"])
             extra = compact_arguments(tool, fixed, rng, voicing=voicing)
@@ -430,7 +433,7 @@ def combine_requests(requests: list[str], rng: random.Random) -> str:
 
 def clarification_question(tool: Tool, missing: list[str]) -> str:
     """What the assistant asks when required arguments are missing."""
-    labels = [_label(m, tool.properties.get(m, {})) for m in missing]
+    labels = [_label(m, _schema(tool, m)) for m in missing]
     what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
     names = ", ".join(f"`{m}`" for m in missing)
     return f"To {intent_of(tool)}, I need {what} ({names}). Could you provide it?"

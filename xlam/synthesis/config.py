@@ -24,7 +24,7 @@ class SynthesisConfig(StableDumpModel):
     model_config = ConfigDict(extra="forbid")
     #: added after configs were first hashed: dumped only when set (xlam.stable_dump)
     added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate",
-                                                  "reword_rate", "compact_rate", "words_rate")
+                                                  "reword_rate", "compact_rate", "words_rate", "percent_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -87,6 +87,12 @@ class SynthesisConfig(StableDumpModel):
         description="Template queries: chance that a small count (an integer parameter from 0 to 12) is said as a "
                     "word (\"two adults\", \"for three nights\") while the call passes the number (9-29% of BFCL's "
                     "non-live queries say numbers in words; the run-5 model left such arguments out).")
+    percent_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a rate is said as a percentage: a parameter \"in percent\" as "
+                    "\"5%\", after verification turned into a decimal-rate parameter passing 0.05 in 80% of such samples "
+                    "(xlam.synthesis.rates; BFCL: 35 of 42 percentage rates expect the decimal), and a probability or "
+                    "fraction from 0 to 1 as \"60%\" (the call passes 0.6).")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(
@@ -125,7 +131,7 @@ class SynthesisConfig(StableDumpModel):
         """How template queries say argument values (xlam.synthesis.phrasing.Voicing)."""
         return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate,
                        reword_rate=self.reword_rate, compact_rate=self.compact_rate,
-                       words_rate=self.words_rate)
+                       words_rate=self.words_rate, percent_rate=self.percent_rate)
 
     def multi_turn_config(self) -> MultiTurnConfig:
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""

@@ -69,6 +69,9 @@ class Voicing:
       strings unquoted ("for London, United Kingdom").
     - ``words_rate``: a small count (an ``integer`` parameter from 0 to 12) is said as a word ("two adults",
       "for three nights"); the call keeps ``2``, ``3``.
+    - ``percent_rate``: a rate said as a percentage: a parameter "in percent" as "5%" (the call keeps ``5``,
+      and :func:`xlam.synthesis.rates.percent_as_fraction` may turn it into a decimal-rate parameter with
+      ``0.05`` after verification) and a probability or fraction (0-1) as "60%" (the call keeps ``0.6``).
     """
 
     unit_rate: float = 0.0
@@ -77,6 +80,7 @@ class Voicing:
     reword_rate: float = 0.0
     compact_rate: float = 0.0
     words_rate: float = 0.0
+    percent_rate: float = 0.0
 
 
 PLAIN = Voicing()
@@ -215,9 +219,40 @@ def number_words(value: Any) -> list[str]:
     return [_NUMBER_WORDS[int(value)]]
 
 
+_FRACTION_WORDS = re.compile(r"probabilit|confidence|fraction|proportion|share|\brate\b", re.IGNORECASE)
+
+
+def is_fraction_parameter(schema: dict[str, Any]) -> bool:
+    """A ``number`` parameter between 0 and 1 whose description names a probability, confidence level, rate,
+    fraction or share: people say its value as a percentage ("a 60% chance" for 0.6)."""
+    if schema.get("type") != "number":
+        return False
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    return (low is not None and high is not None and low >= 0 and high <= 1
+            and bool(_FRACTION_WORDS.search(str(schema.get("description", "")))))
+
+
+def percent_forms(value: Any) -> list[str]:
+    """How a request may say a fraction from 0 to 1 as a percentage (0.6 -> "60%", "60 percent"), when it has
+    at most two decimals as a percentage; []. The semantic check accepts them for the fraction."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        return []
+    pct = round(value * 100, 6)
+    if round(pct, 2) != pct:
+        return []
+    number = voice_value(int(pct) if pct == int(pct) else pct)
+    return [f"{number}%", f"{number} percent"]
+
+
 def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voicing) -> tuple[str, str | None]:
     """``voice_value``, with the parameter's unit after a number at ``unit_rate`` and a date said as people
     write it at ``date_rate`` (no draw at 0), and the unit said."""
+    if voicing.percent_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
+        if unit_of(schema) == "percent" and rng.random() < voicing.percent_rate:
+            return voice_quantity(value, "percent", rng), "percent"
+        if is_fraction_parameter(schema) and percent_forms(value) and rng.random() < voicing.percent_rate:
+            return percent_forms(value)[0 if rng.random() < 0.8 else 1], None
     if voicing.unit_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
         unit = unit_of(schema)
         if unit and rng.random() < voicing.unit_rate:
@@ -464,8 +499,10 @@ __all__ = [
     "intent_of",
     "irrelevance_response",
     "is_date_parameter",
+    "is_fraction_parameter",
     "number_words",
     "parallel_request",
+    "percent_forms",
     "request",
     "unit_of",
     "voice_arguments",

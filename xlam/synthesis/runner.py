@@ -31,6 +31,7 @@ from xlam.synthesis.drafts import Draft, DraftError, TemplateDrafter
 from xlam.synthesis.library import ToolLibrary, load_tool_library
 from xlam.synthesis.naming import rename_tools
 from xlam.synthesis.numbers import whole_numbers_as_int
+from xlam.synthesis.rates import DECIMAL_SHARE, percent_as_fraction
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits
 
@@ -271,6 +272,7 @@ def run_synthesis(tools: str | ToolRegistry | ToolLibrary | None, out_uri: str, 
     by_style = report.groups.setdefault("verified_by_style", {})
     max_attempts = config.max_attempts or 6 * config.n
     naming_rng = random.Random(f"{config.seed}:names")
+    rates_rng = random.Random(f"{config.seed}:rates")
     categories = {e.name: e.category for e in library.entries}
     command = f"synthesize --generator {config.generator.backend} --n {config.n} --seed {config.seed}"
     with ExitStack() as stack:
@@ -287,6 +289,8 @@ def run_synthesis(tools: str | ToolRegistry | ToolLibrary | None, out_uri: str, 
                 report.input_records += 1
                 funnel["generated"] = funnel.get("generated", 0) + 1
                 if outcome.ok:
+                    if config.percent_rate > 0 and rates_rng.random() < DECIMAL_SHARE:
+                        record = percent_as_fraction(record, rates_rng)
                     if naming_rng.random() < config.namespace_rate:
                         record = rename_tools(record, categories, naming_rng)
                     if config.whole_numbers == "int":

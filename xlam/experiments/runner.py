@@ -27,6 +27,8 @@ import orjson
 from xlam.dedup.runner import run_dedup
 from xlam.experiments.config import DataRecipe, ExperimentConfig, Stage
 from xlam.overrides import deep_merge, set_dotted
+from xlam.synthesis.config import SynthesisConfig
+from xlam.synthesis.multi_turn.config import MultiTurnConfig
 from xlam.synthesis.runner import run_synthesis
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,14 @@ class Plan:
 
     @property
     def data_key(self) -> str:
-        # fields added later hash only when set (xlam.stable_dump), so existing data sets keep their keys
-        blob = json.dumps(DataRecipe.without_later_defaults(self.data), sort_keys=True, default=str).encode()
+        # fields added later hash only when set to something else than their default (xlam.stable_dump), here
+        # and in the nested synthesis and multi-turn configs, so existing data sets keep their keys and a variant
+        # that sets such an option back to its default shares the baseline's data set
+        data = DataRecipe.without_later_defaults(self.data)
+        for name, model in (("synthesis", SynthesisConfig), ("multi_turn", MultiTurnConfig)):
+            if isinstance(data.get(name), dict):
+                data = {**data, name: model.without_later_defaults(data[name])}
+        blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
 
@@ -88,7 +96,6 @@ class ExperimentRunner:
         from xlam.augment.config import AugmentConfig
         from xlam.augment.runner import run_augment
         from xlam.dedup.config import DedupConfig
-        from xlam.synthesis.config import SynthesisConfig
 
         target = self.data_dir(plan)
         final = target / "dataset"
@@ -106,7 +113,6 @@ class ExperimentRunner:
                       report_dir=target / "reports" / "synthesis")
         sources = [verified] if recipe["verify"] else [verified, rejects]
         if recipe.get("multi_turn") is not None:
-            from xlam.synthesis.multi_turn.config import MultiTurnConfig
             from xlam.synthesis.multi_turn.runner import run_multi_turn_synthesis
 
             dialogues = str(target / "synth-mt")

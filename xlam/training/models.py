@@ -4,6 +4,7 @@
   recipe's family; the tokenizer comes from the same directory);
 - ``smol`` loads SmolLM2-135M-Instruct from the packaged GGUF (de-quantised to float);
 - ``smol-moe`` upcycles ``smol`` (see :mod:`xlam.training.upcycle`);
+- ``gemma3`` loads Gemma-3-270M (base) from its packaged GGUF, with its own tokenizer;
 - everything else is the exact architecture with random weights (seeded).
 
 The SmolLM2 tokenizer read from the GGUF is cached as a plain tokenizer directory (4 s -> 0.3 s per
@@ -27,15 +28,18 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XLAM_CACHE_DIR", Path.home() / ".cache" / "xlam"))
 
 
-def _smollm2_dir_and_file() -> tuple[Path, str]:
-    from xlam.assets import smollm2_gguf
+def _gguf_dir_and_file(recipe: Recipe) -> tuple[Path, str]:
+    """The packaged GGUF a recipe's weights and tokenizer come from: Gemma-3-270M's for ``gemma3``,
+    SmolLM2's for every other recipe (random-weight recipes use its tokenizer)."""
+    from xlam.assets import gemma3_gguf, smollm2_gguf
 
-    path = smollm2_gguf()
+    path = gemma3_gguf() if recipe.weights == "gemma3_gguf" else smollm2_gguf()
     return path.parent, path.name
 
 
 def load_tokenizer(recipe: Recipe, checkpoint: str | None = None) -> Any:
-    """The tokenizer for ``recipe``: the checkpoint's own, else SmolLM2's (cached from the GGUF)."""
+    """The tokenizer for ``recipe``: the checkpoint's own, else its GGUF's (SmolLM2's, or Gemma's for
+    ``gemma3``; cached from the GGUF), with the chat template's end-of-turn token as EOS."""
     from xlam.assets import offline_transformers
 
     offline_transformers()
@@ -44,7 +48,7 @@ def load_tokenizer(recipe: Recipe, checkpoint: str | None = None) -> Any:
     if checkpoint:
         tok = AutoTokenizer.from_pretrained(checkpoint, local_files_only=True)
     else:
-        directory, name = _smollm2_dir_and_file()
+        directory, name = _gguf_dir_and_file(recipe)
         import transformers
 
         # keyed by the transformers version: GGUF tokenizer readers differ between versions
@@ -94,14 +98,14 @@ def build_model(
         if family != recipe.family:
             raise ValueError(f"checkpoint {checkpoint} is a {family!r} model, recipe {recipe.name} needs {recipe.family!r}")
         return model
-    if recipe.weights in ("smollm2_gguf", "smollm2_upcycled"):
-        directory, name = _smollm2_dir_and_file()
+    if recipe.weights in ("smollm2_gguf", "smollm2_upcycled", "gemma3_gguf"):
+        directory, name = _gguf_dir_and_file(recipe)
         dense: Any = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, dtype=torch.float32, **(
             {"attn_implementation": attn_implementation} if attn_implementation else {}))
         dense.config.quantization_config = None  # de-quantised: save as a plain float model
         if hasattr(dense, "hf_quantizer"):
             dense.hf_quantizer = None
-        if recipe.weights == "smollm2_gguf":
+        if recipe.weights in ("smollm2_gguf", "gemma3_gguf"):
             return dense.to(dtype)
         from xlam.training.upcycle import upcycle_llama_to_mixtral
 

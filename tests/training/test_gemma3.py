@@ -100,3 +100,15 @@ def test_packed_documents_do_not_attend_across(gemma_tokenizer: Any) -> None:
         together = model(input_ids=packed, position_ids=positions, use_cache=False).logits[0, len(a):]
         alone = model(input_ids=torch.tensor([b]), use_cache=False).logits[0]
     assert torch.allclose(together, alone, atol=1e-3, rtol=1e-3), (together - alone).abs().max()
+
+
+def test_eval_resolves_recipes_to_their_packaged_weights() -> None:
+    """`xlam eval bfcl --model gemma3` evaluates the packaged Gemma GGUF, `--model smol` SmolLM2's; a recipe
+    with random weights is refused with a message naming what to pass instead."""
+    from xlam.evaluation.config import EvalConfig
+    from xlam.evaluation.generation import resolve_generator_config
+
+    assert resolve_generator_config(EvalConfig(model="gemma3")).model == "gemma3"
+    assert resolve_generator_config(EvalConfig(model="smol")).model == "smol"
+    with pytest.raises(ValueError, match=r"no pretrained weights.*checkpoint"):
+        resolve_generator_config(EvalConfig(model="tiny-moe"))

@@ -21,12 +21,13 @@ def resolve_generator_config(config: EvalConfig) -> GeneratorConfig:
             RECIPES = {}
         recipe = RECIPES.get(model)
         if recipe is not None:
-            if recipe.weights != "smollm2_gguf":
+            packaged = {"smollm2_gguf": "smol", "gemma3_gguf": "gemma3"}  # recipe weights -> hf model alias
+            if recipe.weights not in packaged:
                 raise ValueError(
                     f"recipe {model!r} has no pretrained weights ({recipe.weights}); evaluate a trained checkpoint "
                     "directory instead (TrainResult.hf_export_dir)"
                 )
-            model = "smol"
+            model = packaged[recipe.weights]
         tool_prompt = "prompt" if config.prompt_mode == "prompt" else "auto"
         return gen.model_copy(update={"model": model, "tool_prompt": tool_prompt})
     return gen.model_copy(update={"model": gen.model or model})

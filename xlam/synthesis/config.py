@@ -24,7 +24,8 @@ class SynthesisConfig(StableDumpModel):
     model_config = ConfigDict(extra="forbid")
     #: added after configs were first hashed: dumped only when set (xlam.stable_dump)
     added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate",
-                                                  "reword_rate", "compact_rate", "words_rate", "percent_rate")
+                                                  "reword_rate", "compact_rate", "words_rate", "percent_rate",
+                                                  "flag_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -93,6 +94,12 @@ class SynthesisConfig(StableDumpModel):
                     "\"5%\", after verification turned into a decimal-rate parameter passing 0.05 in 80% of such samples "
                     "(xlam.synthesis.rates; BFCL: 35 of 42 percentage rates expect the decimal), and a probability or "
                     "fraction from 0 to 1 as \"60%\" (the call passes 0.6).")
+    flag_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a boolean argument is said as people ask for it, from the "
+                    "parameter name (\"including dissent\", \"without outdoor seating\", \"make it detailed\") rather "
+                    "than \"the ... is true\" (86 of BFCL's 1,000 non-live call items need a boolean the query implies "
+                    "this way; run 6's models got 5 of them right).")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(
@@ -131,7 +138,8 @@ class SynthesisConfig(StableDumpModel):
         """How template queries say argument values (xlam.synthesis.phrasing.Voicing)."""
         return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate,
                        reword_rate=self.reword_rate, compact_rate=self.compact_rate,
-                       words_rate=self.words_rate, percent_rate=self.percent_rate)
+                       words_rate=self.words_rate, percent_rate=self.percent_rate,
+                       flag_rate=self.flag_rate)
 
     def multi_turn_config(self) -> MultiTurnConfig:
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""

@@ -72,6 +72,8 @@ class Voicing:
     - ``percent_rate``: a rate said as a percentage: a parameter "in percent" as "5%" (the call keeps ``5``,
       and :func:`xlam.synthesis.rates.percent_as_fraction` may turn it into a decimal-rate parameter with
       ``0.05`` after verification) and a probability or fraction (0-1) as "60%" (the call keeps ``0.6``).
+    - ``flag_rate``: a boolean is said as people ask for it ("including dissent information", "without
+      outdoor seating", "make it detailed") instead of "the include dissent is true" (:func:`voice_flag`).
     """
 
     unit_rate: float = 0.0
@@ -81,6 +83,7 @@ class Voicing:
     compact_rate: float = 0.0
     words_rate: float = 0.0
     percent_rate: float = 0.0
+    flag_rate: float = 0.0
 
 
 PLAIN = Voicing()
@@ -267,6 +270,55 @@ def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voi
     return voice_value(value), None
 
 
+_FLAG_VERBS = frozenset({"show", "return", "add", "use", "allow", "enable", "get", "fetch", "sort", "keep", "send",
+                         "print", "apply", "skip"})
+
+
+_ADJECTIVE_ENDS = frozenset({"friendly", "now", "available", "free", "ready", "accessible", "verified", "active",
+                             "enabled", "required"})
+
+
+def _name_words(name: str) -> list[str]:
+    return re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").lower().split()
+
+
+def voice_flag(name: str, value: bool, rng: random.Random) -> str | None:
+    """A boolean argument said as a request says it, from the parameter name: ``include_dissent`` True ->
+    "including dissent" / "include dissent" / "with dissent", False -> "without dissent"; ``show_details`` ->
+    "show details" / "do not show details"; ``is_vegan`` -> "which is vegan" / "which is not vegan";
+    ``latest_only`` True -> "only latest"; ``outdoor_seating`` -> "with outdoor seating" / "without outdoor
+    seating"; a one-word name (``detailed``) -> "make it detailed" / "not detailed". None where no phrase
+    fits (the caller says "the ... is true")."""
+    words = _name_words(name)
+    if not words:
+        return None
+    head, rest = words[0], " ".join(words[1:])
+    if head in ("include", "includes", "with", "has") and rest:
+        if value:
+            return rng.choice([f"including {rest}", f"include {rest}", f"with {rest}"])
+        return rng.choice([f"without {rest}", f"excluding {rest}", f"not including {rest}"])
+    if head in _FLAG_VERBS and rest:
+        return f"{head} {rest}" if value else rng.choice([f"do not {head} {rest}", f"don't {head} {rest}"])
+    if head == "is" and rest:
+        return f"which is {rest}" if value else f"which is not {rest}"
+    if "only" in words:
+        others = " ".join(w for w in words if w != "only")
+        return f"only {others}" if value and others else None
+    if len(words) == 1:
+        return rng.choice([f"make it {head}", f"{head}, please"]) if value else f"not {head}"
+    phrase = " ".join(words)
+    if words[-1] in _ADJECTIVE_ENDS:  # "pet friendly", "open now"
+        return phrase if value else f"not {phrase}"
+    return rng.choice([f"with {phrase}", f"{phrase}: yes"]) if value else rng.choice([f"without {phrase}", f"no {phrase}"])
+
+
+def _flag(name: str, value: Any, rng: random.Random, voicing: Voicing) -> str | None:
+    """``voice_flag`` at ``voicing.flag_rate`` for a boolean (no draw otherwise)."""
+    if voicing.flag_rate > 0 and isinstance(value, bool) and rng.random() < voicing.flag_rate:
+        return voice_flag(name, value, rng)
+    return None
+
+
 def _without_unit(label: str, unit: str | None) -> str:
     """"the angle in degrees" -> "the angle" once the value says "30 degrees"."""
     if not unit:
@@ -279,6 +331,9 @@ def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *
     ``voicing`` says (units, dates)."""
     parts = []
     for name, value in arguments.items():
+        if flag := _flag(name, value, rng, voicing):
+            parts.append(flag)
+            continue
         schema = _schema(tool, name)
         label = _label(name, schema)
         copula = " are " if isinstance(value, list) and label.endswith("s") else " is "
@@ -305,6 +360,9 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
     """The arguments said inside a sentence: "a weight of 70 kg, 1.75 as the height and the unit set to metric"."""
     parts = []
     for name, value in arguments.items():
+        if flag := _flag(name, value, rng, voicing):
+            parts.append(flag)
+            continue
         schema = _schema(tool, name)
         voiced, unit = _voiced(value, schema, rng, voicing)
         label = _without_unit(_label(name, schema), unit)
@@ -340,6 +398,9 @@ def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random,
     the city" (nouns from the parameter names; short strings unquoted at random)."""
     parts = []
     for name, value in arguments.items():
+        if flag := _flag(name, value, rng, voicing):
+            parts.append(flag)
+            continue
         schema = _schema(tool, name)
         voiced, unit = _voiced(value, schema, rng, voicing)
         if (isinstance(value, str) and voiced == f'"{value}"' and len(value.split()) <= 4
@@ -506,6 +567,7 @@ __all__ = [
     "request",
     "unit_of",
     "voice_arguments",
+    "voice_flag",
     "voice_quantity",
     "voice_value",
 ]

@@ -24,7 +24,7 @@ import jsonschema
 
 from xlam.records import GroundTruth, Record, Tool, ToolCall
 from xlam.synthesis.drafts import Draft
-from xlam.synthesis.phrasing import date_forms, number_words, percent_forms, voice_value
+from xlam.synthesis.phrasing import date_forms, number_forms, number_words, percent_forms
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits, execute_calls
 
@@ -151,10 +151,7 @@ def _supported(value: Any, query: str) -> bool:
     if isinstance(value, bool) or value is None:
         return True
     if isinstance(value, int | float):
-        forms = {voice_value(value), str(value)}
-        if isinstance(value, float) and value.is_integer():
-            forms.add(str(int(value)))
-        if any(re.search(r"(?<![\d.])" + re.escape(f) + r"(?![\d])", query) for f in forms):
+        if any(re.search(r"(?<![\d.])" + re.escape(f) + r"(?![\d])", query) for f in number_forms(value)):
             return True
         # a fraction said as a percentage ("a 60% chance" for 0.6: SynthesisConfig.percent_rate)
         if any(re.search(r"(?<![\d.])" + re.escape(f), query) for f in percent_forms(value)):

@@ -174,6 +174,15 @@ def unit_of(schema: dict[str, Any]) -> str | None:
     return "percent" if unit == "percentage" else unit
 
 
+def number_forms(value: int | float) -> set[str]:
+    """The digit strings a request may write a number as ("378" for 378.0, "5.5"): what the semantic check
+    and the percentage rewrite look for in a query."""
+    forms = {voice_value(value), str(value)}
+    if isinstance(value, float) and value.is_integer():
+        forms.add(str(int(value)))
+    return forms
+
+
 def voice_quantity(value: Any, unit: str, rng: random.Random) -> str:
     """A number with its unit as people write it: "5%" or "5 percent", "30 degrees", "70 kg"."""
     number = voice_value(value)
@@ -254,8 +263,9 @@ def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voi
     if voicing.percent_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
         if unit_of(schema) == "percent" and rng.random() < voicing.percent_rate:
             return voice_quantity(value, "percent", rng), "percent"
-        if is_fraction_parameter(schema) and percent_forms(value) and rng.random() < voicing.percent_rate:
-            return percent_forms(value)[0 if rng.random() < 0.8 else 1], None
+        forms = percent_forms(value) if is_fraction_parameter(schema) else []
+        if forms and rng.random() < voicing.percent_rate:
+            return forms[0 if rng.random() < 0.8 else 1], None
     if voicing.unit_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
         unit = unit_of(schema)
         if unit and rng.random() < voicing.unit_rate:
@@ -270,10 +280,10 @@ def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voi
     return voice_value(value), None
 
 
+#: Parameter-name words that start a boolean's phrase as a verb ("show details") or end it as an adjective
+#: ("pet friendly"): :func:`voice_flag`.
 _FLAG_VERBS = frozenset({"show", "return", "add", "use", "allow", "enable", "get", "fetch", "sort", "keep", "send",
                          "print", "apply", "skip"})
-
-
 _ADJECTIVE_ENDS = frozenset({"friendly", "now", "available", "free", "ready", "accessible", "verified", "active",
                              "enabled", "required"})
 
@@ -381,7 +391,7 @@ def _noun(name: str, schema: dict[str, Any]) -> str:
     """A short noun for a parameter from its name ("interest_rate", "interestRate" -> "interest rate");
     a name with a stop word ("from_unit", "num_sides") or a word of one or two letters
     ("x1") gets the description's label instead ("unit of the value")."""
-    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").lower().split()
+    words = _name_words(name)
     if 1 <= len(words) <= 3 and not set(words) & _NAME_STOPWORDS and all(len(w) > 2 for w in words):
         return " ".join(words)
     label = _label(name, schema)
@@ -561,6 +571,7 @@ __all__ = [
     "irrelevance_response",
     "is_date_parameter",
     "is_fraction_parameter",
+    "number_forms",
     "number_words",
     "parallel_request",
     "percent_forms",

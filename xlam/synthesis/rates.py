@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from xlam.records import Record, Step
-from xlam.synthesis.phrasing import unit_of, voice_value
+from xlam.synthesis.phrasing import number_forms, unit_of
 
 #: Share of samples with a percentage-said rate whose parameter becomes a decimal (BFCL: 35 of 42).
 DECIMAL_SHARE = 0.8
@@ -50,10 +50,8 @@ def said_as_percent(value: Any, query: str) -> bool:
     """Whether ``query`` says the number ``value`` followed by "%" or "percent" ("5%", "2.5 percent")."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    forms = {voice_value(value), str(value)}
-    if isinstance(value, float) and value.is_integer():
-        forms.add(str(int(value)))
-    return any(re.search(r"(?<![\d.])" + re.escape(f) + r"\s*(?:%|percent\b)", query, re.IGNORECASE) for f in forms)
+    return any(re.search(r"(?<![\d.])" + re.escape(f) + r"\s*(?:%|percent\b)", query, re.IGNORECASE)
+               for f in number_forms(value))
 
 
 def _convertible(record: Record) -> dict[str, dict[str, str]]:

@@ -24,7 +24,7 @@ import jsonschema
 
 from xlam.records import GroundTruth, Record, Tool, ToolCall
 from xlam.synthesis.drafts import Draft
-from xlam.synthesis.phrasing import date_forms, number_forms, number_words, percent_forms
+from xlam.synthesis.value_forms import date_forms, number_forms, number_words, percent_forms
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits, execute_calls
 

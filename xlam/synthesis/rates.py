@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from xlam.records import Record, Step
-from xlam.synthesis.phrasing import number_forms, unit_of
+from xlam.synthesis.value_forms import number_forms, unit_of
 
 #: Share of samples with a percentage-said rate whose parameter becomes a decimal (BFCL: 35 of 42).
 DECIMAL_SHARE = 0.8

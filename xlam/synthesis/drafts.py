@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlam.records import Category, Step, Tool, ToolCall, canonical_json
-from xlam.synthesis import phrasing
+from xlam.synthesis import phrasing, products
 from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.library import LibraryTool, ToolLibrary
 from xlam.synthesis.values import sample_arguments
@@ -115,7 +115,10 @@ class TemplateDrafter:
             pool = self.callable
         if not pool:
             raise DraftError("no tool with parameters to call")
-        main = rng.choice(pool)
+        if cfg.arity_weight > 0:  # tools with more parameters more often (no extra draw at 0)
+            main = rng.choices(pool, weights=[len(e.tool.properties) ** cfg.arity_weight for e in pool])[0]
+        else:
+            main = rng.choice(pool)
         tool = main.tool
 
         if style == "simple":
@@ -128,6 +131,14 @@ class TemplateDrafter:
             tools = self._offered(rng, [main], seed_tools)
             return Draft(style, phrasing.request(tool, args, rng, template=template, voicing=voice), tools,
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=args)])], self.name, template, seed_ids)
+
+        if style == "parallel" and cfg.product_rate > 0 and rng.random() < cfg.product_rate and (
+                drawn := products.product_sets(tool, rng, optional_rate=cfg.optional_rate,
+                                               max_calls=max(cfg.max_parallel_calls, 4))) is not None:
+            # every combination of two argument lists; a tool with no two scalar arguments: a plain parallel draft
+            query, sets = products.product_request(tool, *drawn, rng, template=template, voicing=voice)
+            return Draft(style, query, [tool], [Step(tool_calls=[ToolCall(name=tool.name, arguments=a) for a in sets])],
+                         self.name, template, extra={"product": [drawn[1], drawn[3]]})
 
         if style == "parallel":
             sets = _distinct_argument_sets(tool, rng, rng.randint(2, cfg.max_parallel_calls), cfg.optional_rate)

@@ -130,7 +130,7 @@ _NAME_STOPWORDS = frozenset({"from", "to", "of", "in", "is", "by", "for", "at", 
                              "include", "and", "or", "the", "max", "min", "src", "dst"})
 
 
-def _schema(tool: Tool, name: str) -> dict[str, Any]:
+def schema_of(tool: Tool, name: str) -> dict[str, Any]:
     """A parameter's JSON schema ({} where the tool has none, or not an object)."""
     schema = tool.properties.get(name, {})
     return schema if isinstance(schema, dict) else {}
@@ -145,7 +145,7 @@ def _label(name: str, schema: dict[str, Any]) -> str:
     return "the " + name.replace("_", " ")
 
 
-def _voiced(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voicing) -> tuple[str, str | None]:
+def voice_in_query(value: Any, schema: dict[str, Any], rng: random.Random, voicing: Voicing) -> tuple[str, str | None]:
     """``voice_value``, with the parameter's unit after a number at ``unit_rate`` and a date said as people
     write it at ``date_rate`` (no draw at 0), and the unit said."""
     if voicing.percent_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
@@ -190,11 +190,11 @@ def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *
         if flag := _flag(name, value, rng, voicing):
             parts.append(flag)
             continue
-        schema = _schema(tool, name)
+        schema = schema_of(tool, name)
         label = _label(name, schema)
         copula = " are " if isinstance(value, list) and label.endswith("s") else " is "
         verb = rng.choice([copula, " = ", ": "]) if rng.random() < 0.3 else copula
-        voiced, unit = _voiced(value, schema, rng, voicing)
+        voiced, unit = voice_in_query(value, schema, rng, voicing)
         parts.append(f"{_without_unit(label, unit)}{verb}{voiced}")
     return _and(parts)
 
@@ -219,8 +219,8 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
         if flag := _flag(name, value, rng, voicing):
             parts.append(flag)
             continue
-        schema = _schema(tool, name)
-        voiced, unit = _voiced(value, schema, rng, voicing)
+        schema = schema_of(tool, name)
+        voiced, unit = voice_in_query(value, schema, rng, voicing)
         label = _without_unit(_label(name, schema), unit)
         form = rng.random()
         if label.startswith("the ") and form < 0.5:
@@ -233,7 +233,7 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
     return _and(parts)
 
 
-def _noun(name: str, schema: dict[str, Any]) -> str:
+def noun_of(name: str, schema: dict[str, Any]) -> str:
     """A short noun for a parameter from its name ("interest_rate", "interestRate" -> "interest rate");
     a name with a stop word ("from_unit", "num_sides") or a word of one or two letters
     ("x1") gets the description's label instead ("unit of the value")."""
@@ -257,12 +257,12 @@ def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random,
         if flag := _flag(name, value, rng, voicing):
             parts.append(flag)
             continue
-        schema = _schema(tool, name)
-        voiced, unit = _voiced(value, schema, rng, voicing)
+        schema = schema_of(tool, name)
+        voiced, unit = voice_in_query(value, schema, rng, voicing)
         if (isinstance(value, str) and voiced == f'"{value}"' and len(value.split()) <= 4
                 and not any(c in value for c in "'\"`.;:!?") and rng.random() < 0.5):
             voiced = value
-        noun = _without_unit(_noun(name, schema), unit)
+        noun = _without_unit(noun_of(name, schema), unit)
         form = rng.random()
         if isinstance(value, bool) or noun.split(" ")[0] in _CLAUSE_WORDS:
             parts.append(f"{noun} set to {voiced}")  # "how often interest is compounded set to 2"
@@ -277,7 +277,7 @@ def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random,
     return _and(parts)
 
 
-def _head(tool: Tool, rng: random.Random, template: str, voicing: Voicing) -> str:
+def head_of(tool: Tool, rng: random.Random, template: str, voicing: Voicing) -> str:
     """The request's opening sentence: an opener around the intent, reworded at ``voicing.reword_rate``
     (no draw at 0)."""
     intent = intent_of(tool)
@@ -307,7 +307,7 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
             voicing: Voicing = PLAIN) -> str:
     """One request for one call: an opener around the intent, then the voiced arguments (in their own
     sentence, or at ``voicing.inline_rate`` inside the request: "Please compute the BMI for a weight of 70")."""
-    head = _head(tool, rng, template, voicing)
+    head = head_of(tool, rng, template, voicing)
     if arguments and voicing.compact_rate > 0 and rng.random() < voicing.compact_rate:
         inline = compact_arguments(tool, arguments, rng, voicing=voicing)
         return f"{head.rstrip('.?')} {rng.choice(_COMPACT_JOINERS)} {inline}{'?' if head.endswith('?') else '.'}"
@@ -328,7 +328,7 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
 def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal",
                      voicing: Voicing = PLAIN) -> str:
     """One request asking for the same operation on several argument sets."""
-    opener = _head(tool, rng, template, voicing)
+    opener = head_of(tool, rng, template, voicing)
     compact = voicing.compact_rate > 0 and rng.random() < voicing.compact_rate
     varying = [k for k in argument_sets[0] if any(s.get(k) != argument_sets[0].get(k) for s in argument_sets)]
     same_keys = all(set(s) == set(argument_sets[0]) for s in argument_sets)
@@ -337,13 +337,13 @@ def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: rando
         # "... where the positive number is 50, 20 and 10 respectively" (one argument varies)
         key = varying[0]
         fixed = {k: v for k, v in argument_sets[0].items() if k != key}
-        schema = _schema(tool, key)
+        schema = schema_of(tool, key)
         label = _label(key, schema)
-        values = [_voiced(s[key], schema, rng, voicing)[0] for s in argument_sets]
+        values = [voice_in_query(s[key], schema, rng, voicing)[0] for s in argument_sets]
         listed = ", ".join(values[:-1]) + " and " + values[-1]
         head = opener.rstrip(".?")
         if compact:  # "... for radius 3, 5 and 9, with height 2"
-            noun = _noun(key, schema)
+            noun = noun_of(key, schema)
             tail = rng.choice([f" for {noun} {listed}", f" with {noun} {listed} respectively",
                                f" for each {noun} in {listed}"])
             extra = compact_arguments(tool, fixed, rng, voicing=voicing)
@@ -385,7 +385,7 @@ def combine_requests(requests: list[str], rng: random.Random) -> str:
 
 def clarification_question(tool: Tool, missing: list[str]) -> str:
     """What the assistant asks when required arguments are missing."""
-    labels = [_label(m, _schema(tool, m)) for m in missing]
+    labels = [_label(m, schema_of(tool, m)) for m in missing]
     what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
     names = ", ".join(f"`{m}`" for m in missing)
     return f"To {intent_of(tool)}, I need {what} ({names}). Could you provide it?"
@@ -412,19 +412,23 @@ __all__ = [
     "combine_requests",
     "compact_arguments",
     "date_forms",
+    "head_of",
     "inline_arguments",
     "intent_of",
     "irrelevance_response",
     "is_date_parameter",
     "is_fraction_parameter",
+    "noun_of",
     "number_forms",
     "number_words",
     "parallel_request",
     "percent_forms",
     "request",
+    "schema_of",
     "unit_of",
     "voice_arguments",
     "voice_flag",
+    "voice_in_query",
     "voice_quantity",
     "voice_value",
 ]

@@ -33,6 +33,11 @@ case "${1:?}" in
     if [ -f "$site/gemma/.ready" ]; then
       export XLAM_GEMMA3_GGUF="$site/gemma/$(awk '{print $2}' "$store/gemma.sha256")"
     fi
+    if [ -f "$store/gemma-tokenizer.tar.gz" ]; then  # converted on the CPU box: 5.17 reads it per character
+      rm -rf "$site/gemma-tokenizer" && mkdir -p "$site/gemma-tokenizer"
+      tar -xzf "$store/gemma-tokenizer.tar.gz" -C "$site/gemma-tokenizer"
+      export XLAM_GEMMA3_TOKENIZER="$site/gemma-tokenizer"
+    fi
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" \
       "$store"/wheels/*.whl 2>&1 | grep -v "^WARNING: Target directory" || true
     src=$store/src

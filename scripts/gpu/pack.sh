@@ -4,7 +4,8 @@
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
 #   .gpu/c2/  the second part, its sha256, the wheels the core library needs there, the code
 #   .gpu/c3/  the data sets (each call also carries the repository itself, ~6 MB)
-#   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3)
+#   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3);
+#                 its tokenizer as converted here goes in c3
 # Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] [GEMMA=1] scripts/gpu/pack.sh WORKDIR
 #   (WORKDIR: an experiment work dir whose data stage has run with the committed code)
 # Then, on the device, consecutive calls (the machine stays warm 30 s between calls):
@@ -31,6 +32,11 @@ if [ -n "${GEMMA:-}" ]; then  # device.sh receive g1 ... g5, then run: it assemb
   split -n 5 -d -a 1 "$gemma" .gpu/gemma.part
   for i in 0 1 2 3 4; do mkdir -p ".gpu/g$((i + 1))" && mv ".gpu/gemma.part$i" ".gpu/g$((i + 1))/gemma.part$((i + 1))"; done
   (cd "$(dirname "$gemma")" && sha256sum "$(basename "$gemma")") > .gpu/g5/gemma.sha256
+  # Its tokenizer as converted here: the device's transformers (5.17) reads Gemma's GGUF tokenizer as one token
+  # per character (run 7); device.sh points XLAM_GEMMA3_TOKENIZER at this copy (5.6 MB compressed, in c3).
+  tokdir=$($PY -c 'from xlam.training.models import gguf_tokenizer_dir; from xlam.training.recipes import get_recipe
+print(gguf_tokenizer_dir(get_recipe("gemma3")))')
+  tar -czf .gpu/c3/gemma-tokenizer.tar.gz -C "$tokdir" .
 fi
 
 # Pure-Python or cp312 manylinux wheels of the versions this venv runs (the device has Python 3.12).

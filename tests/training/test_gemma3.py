@@ -112,3 +112,27 @@ def test_eval_resolves_recipes_to_their_packaged_weights() -> None:
     assert resolve_generator_config(EvalConfig(model="smol")).model == "smol"
     with pytest.raises(ValueError, match=r"no pretrained weights.*checkpoint"):
         resolve_generator_config(EvalConfig(model="tiny-moe"))
+
+
+
+def test_character_level_tokenizer_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              gemma_tokenizer: Any) -> None:
+    """transformers 5.17 reads Gemma 3's GGUF tokenizer as one token per character (GPU run 7 trained on it
+    without an error): a tokenizer like that is refused with the source and the way out named, and a saved
+    tokenizer directory (what scripts/gpu/pack.sh ships) replaces the GGUF conversion."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from xlam.training.models import TokenizerError, gguf_tokenizer_dir
+
+    chars = sorted({chr(c) for c in range(32, 127)})
+    backend = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(chars)}, merges=[]))
+    backend.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    PreTrainedTokenizerFast(tokenizer_object=backend, eos_token="~").save_pretrained(tmp_path / "chars")
+    monkeypatch.setenv("XLAM_GEMMA3_TOKENIZER", str(tmp_path / "chars"))
+    with pytest.raises(TokenizerError, match=r"splits text into characters .*XLAM_GEMMA3_TOKENIZER"):
+        load_tokenizer(get_recipe("gemma3"))
+
+    monkeypatch.setenv("XLAM_GEMMA3_TOKENIZER", str(gguf_tokenizer_dir(get_recipe("gemma3"))))
+    text = "Book a table for two in Paris."
+    assert load_tokenizer(get_recipe("gemma3"))(text)["input_ids"] == gemma_tokenizer(text)["input_ids"]

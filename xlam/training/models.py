@@ -37,9 +37,66 @@ def _gguf_dir_and_file(recipe: Recipe) -> tuple[Path, str]:
     return path.parent, path.name
 
 
+#: A probe sentence a subword tokenizer splits into far fewer tokens than characters (SmolLM2 and Gemma 3: 26 for
+#: its 83 characters); a GGUF reader that falls back to characters gives about one token per character.
+_PROBE = 'Calculate the area of a triangle: {"base": 10, "height": 5}, and give it in meters.'
+
+
+class TokenizerError(RuntimeError):
+    """A tokenizer that would silently train a model on the wrong units (e.g. one token per character)."""
+
+
+def check_subword_tokenizer(tok: Any, source: str) -> None:
+    """Raise :class:`TokenizerError` when ``tok`` splits text into characters: transformers 5.17's GGUF reader
+    does this for Gemma 3 (234 tokens for a 220-character tool schema, 58 under 5.25), and a run on it trains
+    and scores a different model without an error (GPU run 7, docs/QUALITY.md)."""
+    import transformers
+
+    count = len(tok(_PROBE, add_special_tokens=False)["input_ids"])
+    if count > len(_PROBE) // 2:
+        raise TokenizerError(
+            f"the tokenizer from {source} splits text into characters ({count} tokens for {len(_PROBE)} characters) "
+            f"under transformers {transformers.__version__}: this version's GGUF reader does not convert it; use "
+            "transformers >= 5.25 or give a saved tokenizer directory (XLAM_GEMMA3_TOKENIZER / XLAM_SMOLLM2_TOKENIZER, "
+            "what scripts/gpu/pack.sh ships to the GPU machine)")
+
+
+def tokenizer_override(recipe: Recipe) -> str | None:
+    """A saved tokenizer directory to use instead of converting the recipe's GGUF (environment variable
+    ``XLAM_GEMMA3_TOKENIZER`` for Gemma's GGUF, ``XLAM_SMOLLM2_TOKENIZER`` for SmolLM2's)."""
+    return os.environ.get("XLAM_GEMMA3_TOKENIZER" if recipe.weights == "gemma3_gguf" else "XLAM_SMOLLM2_TOKENIZER")
+
+
+def gguf_tokenizer_dir(recipe: Recipe) -> Path:
+    """The recipe's GGUF tokenizer as a saved tokenizer directory (converted once per GGUF and transformers
+    version, cached; checked to be a subword tokenizer)."""
+    from xlam.assets import offline_transformers
+
+    offline_transformers()
+    import transformers
+    from transformers import AutoTokenizer
+
+    directory, name = _gguf_dir_and_file(recipe)
+    # keyed by the transformers version: GGUF tokenizer readers differ between versions
+    stamp = f"{name}-{(directory / name).stat().st_size}-tf{transformers.__version__}"
+    cached = cache_dir() / "tokenizers" / stamp
+    if not (cached / "tokenizer.json").is_file():
+        tok = AutoTokenizer.from_pretrained(directory, gguf_file=name)
+        check_subword_tokenizer(tok, name)
+        tmp = cached.with_name(f".{stamp}.{uuid.uuid4().hex[:8]}")
+        tok.save_pretrained(tmp)
+        try:
+            tmp.rename(cached)
+        except OSError:  # another worker won the race: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+    return cached
+
+
 def load_tokenizer(recipe: Recipe, checkpoint: str | None = None) -> Any:
-    """The tokenizer for ``recipe``: the checkpoint's own, else its GGUF's (SmolLM2's, or Gemma's for
-    ``gemma3``; cached from the GGUF), with the chat template's end-of-turn token as EOS."""
+    """The tokenizer for ``recipe``: the checkpoint's own, else a saved directory the environment names
+    (:func:`tokenizer_override`), else its GGUF's (SmolLM2's, or Gemma's for ``gemma3``; cached from the
+    GGUF), with the chat template's end-of-turn token as EOS. A tokenizer that splits text into characters
+    is refused (:func:`check_subword_tokenizer`)."""
     from xlam.assets import offline_transformers
 
     offline_transformers()
@@ -47,22 +104,11 @@ def load_tokenizer(recipe: Recipe, checkpoint: str | None = None) -> Any:
 
     if checkpoint:
         tok = AutoTokenizer.from_pretrained(checkpoint, local_files_only=True)
+        source = checkpoint
     else:
-        directory, name = _gguf_dir_and_file(recipe)
-        import transformers
-
-        # keyed by the transformers version: GGUF tokenizer readers differ between versions
-        stamp = f"{name}-{(directory / name).stat().st_size}-tf{transformers.__version__}"
-        cached = cache_dir() / "tokenizers" / stamp
-        if not (cached / "tokenizer.json").is_file():
-            tok = AutoTokenizer.from_pretrained(directory, gguf_file=name)
-            tmp = cached.with_name(f".{stamp}.{uuid.uuid4().hex[:8]}")
-            tok.save_pretrained(tmp)
-            try:
-                tmp.rename(cached)
-            except OSError:  # another worker won the race: keep theirs
-                shutil.rmtree(tmp, ignore_errors=True)
-        tok = AutoTokenizer.from_pretrained(cached)
+        source = tokenizer_override(recipe) or str(gguf_tokenizer_dir(recipe))
+        tok = AutoTokenizer.from_pretrained(source, local_files_only=True)
+    check_subword_tokenizer(tok, source)
     from xlam.generators.hf_loading import pin_chat_eos
 
     pin_chat_eos(tok)

@@ -55,6 +55,11 @@ class EvalConfig(BaseModel):
         description="prompt: BFCL's system prompt and Python call list; native: tools through the chat template / API.",
     )
     max_tokens: int = Field(default=256, ge=1, description="Most new tokens per answer.")
+    call_bias: float = Field(
+        default=0.0, ge=-20, le=20,
+        description="Prompt mode, hf backend: added to the logit of the call list's opening '[' at the answer's first "
+        "token (> 0 calls more often, < 0 replies more often); fitted on held-out synthetic samples by "
+        "xlam.evaluation.call_bias (an experiment's `eval.call_bias: auto`).")
     fit_max_tokens: bool = Field(
         default=False,
         description="Per category: the longest accepted gold answer of the selected items (in the model's tokens) "

@@ -47,8 +47,11 @@ def build_request(entry: dict[str, Any], category: str, config: EvalConfig) -> C
     if config.prompt_mode == "prompt":
         # BFCL's prompt-mode answer is one Python call list: stop generating once it is complete
         # (the hf backend honours this hint; other backends ignore it).
+        metadata: dict[str, Any] = {"stop_at": "call_list"}
+        if config.call_bias:
+            metadata["call_bias"] = config.call_bias
         return ChatRequest(messages=prompt_mode_messages(entry, category), max_tokens=config.max_tokens, temperature=0.0,
-                           metadata={"stop_at": "call_list"})
+                           metadata=metadata)
     tools = native_tools(entry, category)
     if config.underscore_to_dot:
         tools = [_api_safe(t) for t in tools]

@@ -59,6 +59,11 @@ class EvalRecipe(_Strict):
                                                           "(at most max_tokens); a model that never stops then "
                                                           "costs a fraction of the decode steps.")
     base: bool = Field(default=True, description="Also evaluate the untrained base model.")
+    call_bias: float | Literal["auto"] = Field(
+        default=0.0, description="Added to the call list's opening '[' logit at the first answer token (EvalConfig."
+        "call_bias); auto: fitted per model on held-out synthetic samples of its own recipe at another seed "
+        "(xlam.evaluation.call_bias), written to eval/<variant>/call_bias.json.")
+    call_bias_samples: int = Field(default=400, ge=4, description="call_bias auto: held-out samples to fit on.")
 
 
 class Variant(_Strict):

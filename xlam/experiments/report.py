@@ -60,6 +60,8 @@ def _row(eval_dir: Path) -> dict[str, Any] | None:
     row["failures"] = failure_kinds(rows)
     live = result.summary("live_ast")
     row["live_ast"] = round(100 * live, 2) if live is not None else None
+    if (eval_dir / "call_bias.json").is_file():  # eval.call_bias auto (xlam.evaluation.call_bias)
+        row["call_bias"] = json.loads((eval_dir / "call_bias.json").read_text())
     return row
 
 
@@ -141,11 +143,14 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
         f"{c} {next(iter(rows.values()))['totals'].get(c, '-')}" for c in cats) if rows else "", ""]
     lines += seed_spread(config, rows)
     lines += ["## What fails (call categories, items)", "",
-              "| variant | answered in prose (refusal or question) | call list does not parse | wrong call |",
-              "|---|---:|---:|---:|"]
+              "| variant | answered in prose (refusal or question) | call list does not parse | wrong call "
+              "| call bias (held-out call / reply rate with it; without) |",
+              "|---|---:|---:|---:|---|"]
     for name, row in rows.items():
-        f = row["failures"]
-        lines.append(f"| {name} | {f['prose']} | {f['unparsable']} | {f['wrong_call']} |")
+        f, bias = row["failures"], row.get("call_bias")
+        fitted = (f"{bias['bias']:+.2f} ({bias['call_rate_after']:.2f} / {bias['reply_rate_after']:.2f}; "
+                  f"{bias['call_rate_before']:.2f} / {bias['reply_rate_before']:.2f})" if bias else "-")
+        lines.append(f"| {name} | {f['prose']} | {f['unparsable']} | {f['wrong_call']} | {fitted} |")
     lines.append("")
     descriptions = {v.name: v.description for v in config.variants}
     lines += ["## Variants", "", "| variant | what differs | data set | train steps | loss first -> last "

@@ -33,6 +33,9 @@ from xlam.synthesis.runner import run_synthesis
 
 log = logging.getLogger(__name__)
 
+#: ``eval.call_bias: auto`` fits on samples of the variant's recipe at its seed plus this offset.
+HELD_OUT_SEED_OFFSET = 100_003
+
 
 @dataclass
 class Plan:
@@ -208,7 +211,31 @@ class ExperimentRunner:
     def eval_dir(self, name: str) -> Path:
         return self.work / "eval" / name
 
-    def evaluate(self, name: str, model: str, settings: dict[str, Any]) -> Path:
+    def fit_call_bias(self, out: Path, generator: Any, plan: Plan | None, *, samples: int) -> float:
+        """``eval.call_bias: auto``: the bias fitted on held-out samples of the plan's own recipe at another seed
+        (xlam.evaluation.call_bias), kept in ``call_bias.json`` so a resumed evaluation uses the same one."""
+        fitted = out / "call_bias.json"
+        if fitted.is_file():
+            return float(json.loads(fitted.read_text())["bias"])
+        if plan is None:  # the untrained base model has no recipe of its own: scored as it is
+            return 0.0
+        from xlam.datasets import read_records
+        from xlam.evaluation.call_bias import fit_on_records
+        from xlam.generators import create_generator
+
+        seed = plan.data["synthesis"].get("seed", self.config.seed) + HELD_OUT_SEED_OFFSET
+        synthesis = {**plan.data["synthesis"], "seed": seed, "n": samples}
+        held_out = out / "call-bias-held-out"
+        if not (held_out / "manifest.json").is_file():
+            run_synthesis(None, str(held_out), SynthesisConfig.model_validate(synthesis))
+        fit = fit_on_records(create_generator(generator), list(read_records(str(held_out))))
+        out.mkdir(parents=True, exist_ok=True)
+        fitted.write_text(json.dumps(fit.as_dict(), indent=2))
+        log.info("call bias for %s: %.3f (held-out call rate %.3f -> %.3f, reply rate %.3f -> %.3f)", out.name,
+                 fit.bias, fit.call_rate_before, fit.call_rate_after, fit.reply_rate_before, fit.reply_rate_after)
+        return fit.bias
+
+    def evaluate(self, name: str, model: str, settings: dict[str, Any], plan: Plan | None = None) -> Path:
         from xlam.evaluation.config import EvalConfig, expand_categories
         from xlam.evaluation.harness import run_bfcl_eval
         from xlam.evaluation.multi_turn import expand_multi_turn_categories, is_multi_turn_name
@@ -223,9 +250,12 @@ class ExperimentRunner:
         generator = GeneratorConfig(backend="hf", model=model, device=device,
                                     dtype="bfloat16" if device.startswith("cuda") else "float32",
                                     batch_size=settings["batch_size"], tool_prompt="prompt")
+        bias = settings.get("call_bias", 0.0)
+        if bias == "auto":
+            bias = self.fit_call_bias(out, generator, plan, samples=settings.get("call_bias_samples", 400))
         config = EvalConfig(model=model, generator=generator, categories=single or ["simple_python"],
                             limit=settings["limit"], prompt_mode="prompt", max_tokens=settings["max_tokens"],
-                            fit_max_tokens=settings.get("fit_max_tokens", True), label=name)
+                            fit_max_tokens=settings.get("fit_max_tokens", True), label=name, call_bias=bias)
         from xlam.evaluation.results import load_items
 
         before = len(load_items(out))  # items scored by an earlier call (resumed, not re-evaluated)
@@ -269,7 +299,7 @@ class ExperimentRunner:
         if "eval" in stages:
             # trained models first: the untrained base rarely stops early, so it is the slowest to score
             for plan in selected:
-                self.evaluate(plan.name, str(self.model_dir(plan)), plan.eval)
+                self.evaluate(plan.name, str(self.model_dir(plan)), plan.eval, plan)
             if self.config.eval.base and (not only or "base" in only or self.config.baseline_name in only):
                 base_model = str(self.config.train.get("model", {}).get("checkpoint") or "smol")
                 self.evaluate("base", base_model, self.config.eval.model_dump(mode="json"))

@@ -128,6 +128,33 @@ def _call_list_stopper(tokenizer: Any, prompt_len: int, active: list[bool]) -> A
     return CallListStop()
 
 
+#: ``ChatRequest.metadata`` key: a float added to the logit of the call list's opening token at the answer's
+#: first token (prompt mode; ``EvalConfig.call_bias``, xlam.evaluation.call_bias).
+CALL_BIAS = "call_bias"
+
+
+def call_open_token(tokenizer: Any) -> int:
+    """The token a Python call list starts with ("[" as its own token, as the trained targets begin)."""
+    ids = tokenizer("[calculate_area(base=10)]", add_special_tokens=False)["input_ids"]
+    if not ids or tokenizer.decode(ids[:1]) != "[":
+        raise ValueError(f"this tokenizer does not start a call list with a '[' token ({tokenizer.decode(ids[:1])!r})")
+    return int(ids[0])
+
+
+def _first_token_bias(token_id: int, prompt_len: int, biases: list[float]) -> Any:
+    """A transformers ``LogitsProcessor`` adding ``biases[row]`` to ``token_id``'s logit at the first new token."""
+    import torch
+    from transformers import LogitsProcessor
+
+    class FirstTokenBias(LogitsProcessor):  # type: ignore[misc,unused-ignore]  # Any without stubs
+        def __call__(self, input_ids: Any, scores: Any) -> Any:
+            if input_ids.shape[1] == prompt_len:
+                scores[:, token_id] += torch.tensor(biases, dtype=scores.dtype, device=scores.device)
+            return scores
+
+    return FirstTokenBias()
+
+
 class HFGenerator(Generator):
     """Greedy (or sampled) generation with a local model; batches of ``config.batch_size``."""
 
@@ -178,6 +205,11 @@ class HFGenerator(Generator):
             from transformers import StoppingCriteriaList
 
             kwargs["stopping_criteria"] = StoppingCriteriaList([_call_list_stopper(tok, prompt_len, stop_rows)])
+        biases = [float(r.metadata.get(CALL_BIAS) or 0.0) for r in batch]
+        if any(biases):
+            from transformers import LogitsProcessorList
+
+            kwargs["logits_processor"] = LogitsProcessorList([_first_token_bias(call_open_token(tok), prompt_len, biases)])
         if sample:
             kwargs.update(temperature=first.temperature, top_p=first.top_p, top_k=0)
         else:

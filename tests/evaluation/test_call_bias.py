@@ -1,0 +1,73 @@
+"""The call-or-reply line at the first answer token (xlam.evaluation.call_bias): the margin decides as greedy
+decoding does, a bias moves the first token only, the fit picks the best balanced accuracy on held-out samples,
+and an experiment with ``eval.call_bias: auto`` fits one per variant and scores with it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from xlam.datasets import read_records
+from xlam.evaluation.call_bias import first_token_margins, fit_call_bias, prompt_request
+from xlam.evaluation.config import EvalConfig
+from xlam.evaluation.generation import build_request
+from xlam.experiments import ExperimentConfig, run_experiment
+from xlam.generators import GeneratorConfig, create_generator
+from xlam.generators.hf_backend import CALL_BIAS
+from xlam.synthesis import SynthesisConfig, run_synthesis
+
+
+def test_fit_takes_the_middle_of_the_widest_best_interval() -> None:
+    # calls at margins -1, 2, 3 and replies at -6, -5, -4 (a sample is called iff margin + bias > 0): every bias in
+    # (1, 4] calls every call sample and replies to every reply sample
+    fit = fit_call_bias([-1.0, 2.0, 3.0], [-6.0, -5.0, -4.0])
+    assert fit.bias == pytest.approx(2.5)  # the middle of (1, 4)
+    assert (fit.call_rate_before, fit.reply_rate_before) == (pytest.approx(2 / 3), 1.0)
+    assert (fit.call_rate_after, fit.reply_rate_after) == (1.0, 1.0)
+    # overlapping classes: the best balanced accuracy, never beyond the clamp
+    fit = fit_call_bias([5.0, -3.0], [4.0, -8.0])
+    assert fit.call_rate_after + fit.reply_rate_after == pytest.approx(1.5)
+    assert abs(fit_call_bias([50.0], [40.0]).bias) <= 20
+    with pytest.raises(ValueError, match="call samples and reply samples"):
+        fit_call_bias([], [1.0])
+
+
+def test_margin_decides_as_greedy_and_the_bias_moves_the_first_token(tmp_path: Path) -> None:
+    run_synthesis(None, str(tmp_path / "held"), SynthesisConfig(n=6, seed=5, tools="default+domains",
+                                                                 styles=["simple", "irrelevance"]))
+    requests = [prompt_request(r).model_copy(update={"max_tokens": 3}) for r in read_records(str(tmp_path / "held"))]
+    generator = create_generator(GeneratorConfig(backend="hf", model="smol", tool_prompt="prompt"))
+    margins = first_token_margins(generator, requests)
+    plain = generator.generate(requests)
+    assert [m > 0 for m in margins] == [r.text.startswith("[") for r in plain]  # the base model replies
+    lifted = generator.generate([r.model_copy(update={"metadata": {CALL_BIAS: 1 - min(margins)}}) for r in requests])
+    assert all(r.text.startswith("[") for r in lifted)
+    lowered = generator.generate([r.model_copy(update={"metadata": {CALL_BIAS: -5.0}}) for r in requests])
+    assert [r.text for r in lowered] == [r.text for r in plain]  # only the "[" logit at the first token moves
+    entry = {"id": "simple_python_0", "question": [[{"role": "user", "content": "hi"}]], "function": []}
+    assert build_request(entry, "simple_python", EvalConfig(call_bias=1.5)).metadata[CALL_BIAS] == 1.5
+    assert CALL_BIAS not in build_request(entry, "simple_python", EvalConfig()).metadata
+
+
+def test_experiment_fits_a_bias_per_variant(tmp_path: Path) -> None:
+    config = ExperimentConfig.model_validate({
+        "name": "bias-check",
+        "data": {"synthesis": {"n": 12, "styles": ["simple", "irrelevance"]}, "dedup": {}},
+        "train": {"model": {"recipe": "tiny"}, "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"},
+                  "optim": {"max_steps": 1, "warmup_steps": 0, "lr": 1e-3},
+                  "data": {"max_seq_len": 1024, "micro_batch_size": 2}},
+        "eval": {"categories": ["simple_python", "irrelevance"], "limit": 2, "batch_size": 4, "max_tokens": 8,
+                 "call_bias": "auto", "call_bias_samples": 8, "base": False},
+    })
+    summary = run_experiment(config, tmp_path, ["data", "train", "eval", "report"], device="cpu")
+    fitted = json.loads((tmp_path / "eval" / "baseline" / "call_bias.json").read_text())
+    assert -20 <= fitted["bias"] <= 20 and fitted["calls"] + fitted["replies"] == 8
+    held_out = list(read_records(str(tmp_path / "eval" / "baseline" / "call-bias-held-out")))
+    trained = {r.query for r in read_records(str(next((tmp_path / "data").iterdir()) / "dataset"))}
+    assert held_out and not {r.query for r in held_out} & trained  # another seed: samples the model never saw
+    assert summary["rows"]["baseline"]["call_bias"]["bias"] == fitted["bias"]
+    assert f"{fitted['bias']:+.2f}" in (tmp_path / "report.md").read_text()
+    evaluated = json.loads((tmp_path / "eval" / "baseline" / "summary.json").read_text())
+    assert evaluated["config"]["call_bias"] == fitted["bias"]

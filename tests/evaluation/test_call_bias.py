@@ -51,23 +51,38 @@ def test_margin_decides_as_greedy_and_the_bias_moves_the_first_token(tmp_path: P
     assert CALL_BIAS not in build_request(entry, "simple_python", EvalConfig()).metadata
 
 
-def test_experiment_fits_a_bias_per_variant(tmp_path: Path) -> None:
-    config = ExperimentConfig.model_validate({
+def _config(**variant: object) -> dict[str, object]:
+    return {
         "name": "bias-check",
         "data": {"synthesis": {"n": 12, "styles": ["simple", "irrelevance"]}, "dedup": {}},
         "train": {"model": {"recipe": "tiny"}, "distributed": {"launcher": "local", "num_workers": 1, "engine": "torch"},
                   "optim": {"max_steps": 1, "warmup_steps": 0, "lr": 1e-3},
                   "data": {"max_seq_len": 1024, "micro_batch_size": 2}},
         "eval": {"categories": ["simple_python", "irrelevance"], "limit": 2, "batch_size": 4, "max_tokens": 8,
-                 "call_bias": "auto", "call_bias_samples": 8, "base": False},
-    })
-    summary = run_experiment(config, tmp_path, ["data", "train", "eval", "report"], device="cpu")
-    fitted = json.loads((tmp_path / "eval" / "baseline" / "call_bias.json").read_text())
+                 "call_bias_samples": 8, "base": False},
+        "variants": [{"name": "call-bias", "model_of": "baseline", "overrides": {"eval.call_bias": "auto"}, **variant}],
+    }
+
+
+def test_a_variant_scores_the_baseline_model_with_a_fitted_bias(tmp_path: Path) -> None:
+    summary = run_experiment(ExperimentConfig.model_validate(_config()), tmp_path, ["data", "train", "eval", "report"],
+                             device="cpu")
+    assert not (tmp_path / "runs" / "call-bias").exists()  # one training: the baseline's model, scored twice
+    assert summary["rows"]["call-bias"]["train"] == summary["rows"]["baseline"]["train"]
+    fitted = json.loads((tmp_path / "eval" / "call-bias" / "call_bias.json").read_text())
     assert -20 <= fitted["bias"] <= 20 and fitted["calls"] + fitted["replies"] == 8
-    held_out = list(read_records(str(tmp_path / "eval" / "baseline" / "call-bias-held-out")))
+    assert not (tmp_path / "eval" / "baseline" / "call_bias.json").exists()
+    held_out = list(read_records(str(tmp_path / "eval" / "call-bias" / "call-bias-held-out")))
     trained = {r.query for r in read_records(str(next((tmp_path / "data").iterdir()) / "dataset"))}
     assert held_out and not {r.query for r in held_out} & trained  # another seed: samples the model never saw
-    assert summary["rows"]["baseline"]["call_bias"]["bias"] == fitted["bias"]
+    assert summary["rows"]["call-bias"]["call_bias"]["bias"] == fitted["bias"]
     assert f"{fitted['bias']:+.2f}" in (tmp_path / "report.md").read_text()
-    evaluated = json.loads((tmp_path / "eval" / "baseline" / "summary.json").read_text())
-    assert evaluated["config"]["call_bias"] == fitted["bias"]
+    scored = json.loads((tmp_path / "eval" / "call-bias" / "summary.json").read_text())
+    assert scored["config"]["call_bias"] == fitted["bias"] and "runs/baseline/hf" in scored["config"]["model"]
+
+
+def test_model_of_takes_eval_overrides_only() -> None:
+    with pytest.raises(ValueError, match="may override eval"):
+        ExperimentConfig.model_validate(_config(overrides={"data.synthesis.n": 8}))
+    with pytest.raises(ValueError, match="names neither the baseline"):
+        ExperimentConfig.model_validate(_config(model_of="nothing"))

@@ -68,6 +68,7 @@ def bfcl(
     base_url: Annotated[str | None, typer.Option(help="openai: endpoint, e.g. http://127.0.0.1:8000/v1.")] = None,
     mode: Annotated[str, typer.Option(help="prompt (BFCL system prompt, Python calls) or native (tools via chat template/API).")] = "prompt",
     max_tokens: Annotated[int, typer.Option(help="Most new tokens per answer.")] = 256,
+    call_bias: Annotated[float, typer.Option(help="prompt mode, hf: added to the call list's '[' logit at the first answer token (> 0 calls more often; xlam.evaluation.call_bias fits one).")] = 0.0,
     batch_size: Annotated[int, typer.Option(help="hf: prompts per generation batch.")] = 8,
     device: Annotated[str, typer.Option(help="hf: torch device.")] = "cpu",
     concurrency: Annotated[int, typer.Option(help="openai: requests in flight.")] = 8,
@@ -100,7 +101,8 @@ def bfcl(
             base_url=base_url, batch_size=batch_size, device=device, max_concurrency=concurrency,
         )
         config = EvalConfig(model=model, generator=gen, categories=cats, limit=limit, prompt_mode=prompt_mode,
-                            max_tokens=max_tokens, underscore_to_dot=underscore_to_dot, label=label)
+                            max_tokens=max_tokens, underscore_to_dot=underscore_to_dot, label=label,
+                            call_bias=call_bias)
         with _output_dir(out) as local:
             if cats:
                 result = run_bfcl_eval(config, local, resume=resume)

@@ -75,6 +75,10 @@ class Variant(_Strict):
     replicate_of: str | None = Field(
         default=None, description="The baseline's or another variant's name: this variant is that recipe at "
         "`seed` (its overrides, then the seed; own overrides only eval.*), reported as one more seed of it.")
+    model_of: str | None = Field(
+        default=None, description="The baseline's or another variant's name: this variant scores that variant's "
+        "trained model (one training, in runs/<that name>) with its own eval.* overrides only, e.g. "
+        "eval.call_bias; run it in the same lane after that variant.")
 
     @field_validator("overrides")
     @classmethod
@@ -86,6 +90,14 @@ class Variant(_Strict):
 
     @model_validator(mode="after")
     def _replicate(self) -> Variant:
+        if self.model_of is not None:
+            if self.replicate_of is not None or self.seed is not None:
+                raise ValueError(f"variant {self.name!r}: model_of scores another variant's model; it takes neither "
+                                 "replicate_of nor a seed")
+            recipe = [k for k in self.overrides if not k.startswith("eval.")]
+            if recipe:
+                raise ValueError(f"variant {self.name!r} scores {self.model_of!r}'s model: it may override eval.* "
+                                 f"only, not {recipe[0]!r}")
         if self.replicate_of is not None:
             if self.seed is None:
                 raise ValueError(f"variant {self.name!r}: replicate_of needs a seed")
@@ -139,6 +151,12 @@ class ExperimentConfig(_Strict):
             if target in own and own[target].replicate_of is not None:
                 raise ValueError(f"variant {variant.name!r}: replicate_of {target!r} is itself a replicate; name "
                                  f"{own[target].replicate_of!r}")
+        for variant in self.variants:
+            target = variant.model_of
+            if target is not None and target != self.baseline_name and (
+                    target not in own or own[target].replicate_of or own[target].model_of):
+                raise ValueError(f"variant {variant.name!r}: model_of {target!r} names neither the baseline "
+                                 f"({self.baseline_name!r}) nor a variant that trains its own recipe")
         return self
 
 

@@ -123,7 +123,8 @@ def write_report(config: ExperimentConfig, work: Path, plans: list[Any]) -> dict
             data_info[plan.data_key] = info
         if row is not None:
             row["data_key"] = plan.data_key
-            for key, run in (("train", work / "runs" / plan.name), ("dpo", work / "runs" / plan.name / "dpo")):
+            trained = work / "runs" / (plan.model_of or plan.name)
+            for key, run in (("train", trained), ("dpo", trained / "dpo")):
                 if (run / "result.json").is_file():
                     row[key] = _training(run / "result.json")
             rows[plan.name] = row

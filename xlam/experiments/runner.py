@@ -46,6 +46,7 @@ class Plan:
     train: dict[str, Any]
     eval: dict[str, Any]
     dpo: dict[str, Any] | None = None  # TrainConfig fields over ``train`` for a DPO stage after SFT
+    model_of: str | None = None  # scores this plan's trained model (Variant.model_of)
 
     @property
     def data_key(self) -> str:
@@ -67,7 +68,7 @@ def plans(config: ExperimentConfig) -> list[Plan]:
     by_name = {v.name: v for v in config.variants}
     for variant in config.variants:
         tree = copy.deepcopy(base)
-        target = by_name.get(variant.replicate_of or "")
+        target = by_name.get(variant.replicate_of or variant.model_of or "")
         overrides = {**(target.overrides if target is not None else {}), **variant.overrides}
         for dotted, value in overrides.items():
             if dotted.startswith("dpo.") and tree["dpo"] is None:
@@ -79,7 +80,7 @@ def plans(config: ExperimentConfig) -> list[Plan]:
             if tree["data"].get("multi_turn") is not None:
                 set_dotted(tree, "data.multi_turn.seed", seed)
             set_dotted(tree, "train.seed", seed)
-        out.append(Plan(variant.name, **tree))
+        out.append(Plan(variant.name, **tree, model_of=variant.model_of))
     return out
 
 
@@ -166,7 +167,7 @@ class ExperimentRunner:
 
     # --- train ---------------------------------------------------------------------------------
     def run_dir(self, plan: Plan) -> Path:
-        return self.work / "runs" / plan.name
+        return self.work / "runs" / (plan.model_of or plan.name)
 
     def model_dir(self, plan: Plan) -> Path:
         """The model a variant's evaluation scores: the DPO stage's export if it has one, else SFT's."""

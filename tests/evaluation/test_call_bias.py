@@ -86,3 +86,16 @@ def test_model_of_takes_eval_overrides_only() -> None:
         ExperimentConfig.model_validate(_config(overrides={"data.synthesis.n": 8}))
     with pytest.raises(ValueError, match="names neither the baseline"):
         ExperimentConfig.model_validate(_config(model_of="nothing"))
+
+
+def test_multi_turn_biases_the_first_step_of_each_turn_only(tmp_path: Path) -> None:
+    from tests.evaluation.test_multi_turn import Oracle
+    from xlam.evaluation.multi_turn import run_multi_turn_eval
+
+    oracle = Oracle(["multi_turn_base"], "prompt")
+    config = EvalConfig(model="oracle", categories=[], limit=1, prompt_mode="prompt", max_tokens=64, call_bias=2.0)
+    run_multi_turn_eval(config, ["multi_turn_base"], tmp_path, generator=oracle, progress=False)
+    firsts = [r.messages[-1].role == "user" and not (r.messages[-1].content or "").startswith("[{'role': 'tool'")
+              for r in oracle.requests]
+    assert any(firsts) and not all(firsts)  # the oracle answers each turn with a step of calls, then a reply
+    assert [r.metadata.get(CALL_BIAS) for r in oracle.requests] == [2.0 if f else None for f in firsts]

@@ -178,7 +178,10 @@ class _EntryRun:
 
     def request(self) -> ChatRequest:
         tools = [Tool.from_bfcl(f) for f in self.functions] if self.mode == "native" else []
-        return ChatRequest(messages=list(self.messages), tools=tools, max_tokens=self.config.max_tokens, temperature=0.0)
+        # EvalConfig.call_bias: at the first step of a turn only (later steps decide whether the turn is done)
+        bias = self.config.call_bias if self.mode == "prompt" and self.steps_in_turn == 0 else 0.0
+        return ChatRequest(messages=list(self.messages), tools=tools, max_tokens=self.config.max_tokens, temperature=0.0,
+                           metadata={"call_bias": bias} if bias else {})
 
     def on_response(self, response: ChatResponse) -> None:
         calls = [{"name": c.name, "arguments": c.arguments} for c in response.tool_calls] if self.mode == "native" else []

@@ -99,3 +99,23 @@ def test_multi_turn_biases_the_first_step_of_each_turn_only(tmp_path: Path) -> N
               for r in oracle.requests]
     assert any(firsts) and not all(firsts)  # the oracle answers each turn with a step of calls, then a reply
     assert [r.metadata.get(CALL_BIAS) for r in oracle.requests] == [2.0 if f else None for f in firsts]
+
+
+def test_cli_fits_a_bias_and_rejects_a_bad_recipe(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from xlam.cli.main import app
+
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("tools: default\nstyles: [simple, irrelevance]\n")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["eval", "fit-call-bias", "--model", "smol", "--synthesis", str(recipe), "--n", "6",
+                             "--out", str(tmp_path / "fit")])
+    assert ok.exit_code == 0, ok.output
+    fitted = json.loads((tmp_path / "fit" / "call_bias.json").read_text())
+    assert f"--call-bias {fitted['bias']}" in ok.output and fitted["calls"] + fitted["replies"] == 6
+    recipe.write_text("tools: default\nstyles: [simple, irrelevance]\noptional_rate: 3\n")
+    bad = runner.invoke(app, ["eval", "fit-call-bias", "--model", "smol", "--synthesis", str(recipe),
+                              "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "optional_rate" in bad.output, bad.output
+    assert not (tmp_path / "bad" / "call_bias.json").exists()

@@ -161,3 +161,41 @@ def compare(
     for d in comparison.categories:
         delta = "n/a" if d.delta is None else f"{100 * d.delta:+.2f}pp"
         typer.echo(f"{d.category:24s} {delta:>10s}  fixed {d.fixed}  broken {d.broken}")
+
+
+@eval_app.command("fit-call-bias")
+def fit_call_bias_command(
+    model: Annotated[str, typer.Option(help="Checkpoint dir, .gguf file, 'smol', or a recipe name (hf backend).")],
+    synthesis: Annotated[str, typer.Option(help="The model's data recipe: a SynthesisConfig YAML/JSON file; held-out samples "
+                                                "are drawn from it at --seed (use another seed than training's).")],
+    seed: Annotated[int, typer.Option(help="Seed of the held-out samples.")] = 100_003,
+    n: Annotated[int, typer.Option(help="Held-out samples (call and irrelevance styles of the recipe).")] = 400,
+    out: Annotated[str, typer.Option(help="Directory for the held-out samples and call_bias.json.")] = "runs/call-bias",
+    device: Annotated[str, typer.Option(help="hf: torch device.")] = "cpu",
+) -> None:
+    """Fit the call bias (``xlam eval bfcl --call-bias``) of a model on held-out synthetic samples of its recipe:
+    the bias on the call list's first token with the best balanced accuracy of calling call samples and replying
+    to irrelevance samples (xlam.evaluation.call_bias)."""
+    import json
+
+    from xlam.cli.errors import read_config_file
+    from xlam.datasets import read_records
+    from xlam.evaluation.call_bias import fit_on_records
+    from xlam.evaluation.config import EvalConfig
+    from xlam.evaluation.generation import make_generator
+    from xlam.generators import GeneratorConfig
+    from xlam.synthesis import SynthesisConfig, run_synthesis
+
+    fields = read_config_file(synthesis, what="synthesis config")
+    with bad_input_exits():
+        config = SynthesisConfig.model_validate({**fields, "seed": seed, "n": n})
+        local = Path(out)
+        held_out = local / "held-out"
+        if not (held_out / "manifest.json").is_file():
+            run_synthesis(None, str(held_out), config)
+        generator = make_generator(EvalConfig(model=model, generator=GeneratorConfig(backend="hf", device=device)))
+        fit = fit_on_records(generator, list(read_records(str(held_out))))
+    (local / "call_bias.json").write_text(json.dumps(fit.as_dict(), indent=2))
+    typer.echo(f"call bias {fit.bias:+.3f}: held-out call rate {fit.call_rate_before:.3f} -> {fit.call_rate_after:.3f}, "
+               f"reply rate {fit.reply_rate_before:.3f} -> {fit.reply_rate_after:.3f} ({fit.calls} call, "
+               f"{fit.replies} irrelevance samples); use: xlam eval bfcl --call-bias {fit.bias}")

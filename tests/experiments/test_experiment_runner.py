@@ -144,6 +144,10 @@ def test_committed_experiment_files_validate() -> None:
     for path in files:
         config = ExperimentConfig.model_validate(yaml.safe_load(path.read_text()))
         assert plans(config)
+    from xlam.synthesis import SynthesisConfig
+
+    recipes = sorted((ROOT / "experiments" / "synthesis").glob("*.yaml"))  # synthesis recipes (fit-call-bias)
+    assert recipes and all(SynthesisConfig.model_validate(yaml.safe_load(p.read_text())) for p in recipes)
 
 
 def test_cli_rejects_bad_experiment_files(tmp_path: Path) -> None:

@@ -172,6 +172,8 @@ def fit_call_bias_command(
     n: Annotated[int, typer.Option(help="Held-out samples (call and irrelevance styles of the recipe).")] = 400,
     out: Annotated[str, typer.Option(help="Directory for the held-out samples and call_bias.json.")] = "runs/call-bias",
     device: Annotated[str, typer.Option(help="hf: torch device.")] = "cpu",
+    as_trained: Annotated[bool, typer.Option(help="Word the held-out requests as the recipe does (default: as people "
+                                                  "word them, xlam.evaluation.call_bias.NATURAL_PHRASING).")] = False,
 ) -> None:
     """Fit the call bias (``xlam eval bfcl --call-bias``) of a model on held-out synthetic samples of its recipe:
     the bias on the call list's first token with the best balanced accuracy of calling call samples and replying
@@ -180,7 +182,7 @@ def fit_call_bias_command(
 
     from xlam.cli.errors import read_config_file
     from xlam.datasets import read_records
-    from xlam.evaluation.call_bias import fit_on_records
+    from xlam.evaluation.call_bias import NATURAL_PHRASING, fit_on_records
     from xlam.evaluation.config import EvalConfig
     from xlam.evaluation.generation import make_generator
     from xlam.generators import GeneratorConfig
@@ -188,7 +190,7 @@ def fit_call_bias_command(
 
     fields = read_config_file(synthesis, what="synthesis config")
     with bad_input_exits():
-        config = SynthesisConfig.model_validate({**fields, "seed": seed, "n": n})
+        config = SynthesisConfig.model_validate({**fields, **({} if as_trained else NATURAL_PHRASING), "seed": seed, "n": n})
         local = Path(out)
         held_out = local / "held-out"
         if not (held_out / "manifest.json").is_file():

@@ -10,9 +10,10 @@ the model calls, and adding a bias ``b`` to the "[" logit (``EvalConfig.call_bia
 at the first answer token only) moves the cut to ``margin > -b``.
 
 :func:`fit_call_bias` picks ``b`` on samples the model has not trained on but which come from the same
-recipe (held-out synthetic call and irrelevance samples, another seed; no BFCL data): the ``b`` with the best
-balanced accuracy of call-or-reply, in the middle of the widest interval that reaches it. Run it from an
-experiment with ``eval.call_bias: auto`` (xlam.experiments).
+recipe (held-out synthetic call and irrelevance samples, another seed, worded as people word requests:
+:data:`NATURAL_PHRASING`; no BFCL data): the ``b`` with the best balanced accuracy of call-or-reply, in the
+middle of the widest interval that reaches it. Run it from an experiment with ``eval.call_bias: auto``
+(xlam.experiments) or ``xlam eval fit-call-bias``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from xlam.records import Message, Record
 
 #: Largest bias :func:`fit_call_bias` returns (beyond it one decision wins everywhere).
 MAX_BIAS = 20.0
+
+#: Synthesis options laid over the model's recipe for the held-out samples: requests worded as people word them
+#: (no copied description verb, arguments inside the sentence), not as the templates the model trained on. On its
+#: own template wording a trained model already draws the line well (the quickstart model: held-out call rate 0.94,
+#: reply rate 0.92, fitted bias -0.48); on reworded requests it refuses more (call rate 0.89, bias +1.43), as it does
+#: on BFCL's (docs/EVAL.md).
+NATURAL_PHRASING: dict[str, float] = {"reword_rate": 1.0, "compact_rate": 1.0}
 
 
 @dataclass(frozen=True)
@@ -116,4 +124,4 @@ def fit_on_records(generator: Any, records: Sequence[Record]) -> CallBiasFit:
                          first_token_margins(generator, [prompt_request(r) for r in replies]))
 
 
-__all__ = ["MAX_BIAS", "CallBiasFit", "first_token_margins", "fit_call_bias", "fit_on_records", "prompt_request"]
+__all__ = ["MAX_BIAS", "NATURAL_PHRASING", "CallBiasFit", "first_token_margins", "fit_call_bias", "fit_on_records", "prompt_request"]

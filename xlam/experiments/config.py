@@ -64,6 +64,10 @@ class EvalRecipe(_Strict):
         "call_bias); auto: fitted per model on held-out synthetic samples of its own recipe at another seed "
         "(xlam.evaluation.call_bias), written to eval/<variant>/call_bias.json.")
     call_bias_samples: int = Field(default=400, ge=4, description="call_bias auto: held-out samples to fit on.")
+    call_bias_held_out: dict[str, Any] | None = Field(
+        default=None, description="call_bias auto: synthesis options laid over the recipe for the held-out samples "
+        "(default: xlam.evaluation.call_bias.NATURAL_PHRASING, requests worded as people word them; {}: the recipe's "
+        "own wording).")
 
 
 class Variant(_Strict):

@@ -212,7 +212,8 @@ class ExperimentRunner:
     def eval_dir(self, name: str) -> Path:
         return self.work / "eval" / name
 
-    def fit_call_bias(self, out: Path, generator: Any, plan: Plan | None, *, samples: int) -> float:
+    def fit_call_bias(self, out: Path, generator: Any, plan: Plan | None, *, samples: int,
+                      held_out_options: dict[str, Any] | None = None) -> float:
         """``eval.call_bias: auto``: the bias fitted on held-out samples of the plan's own recipe at another seed
         (xlam.evaluation.call_bias), kept in ``call_bias.json`` so a resumed evaluation uses the same one."""
         fitted = out / "call_bias.json"
@@ -221,11 +222,12 @@ class ExperimentRunner:
         if plan is None:  # the untrained base model has no recipe of its own: scored as it is
             return 0.0
         from xlam.datasets import read_records
-        from xlam.evaluation.call_bias import fit_on_records
+        from xlam.evaluation.call_bias import NATURAL_PHRASING, fit_on_records
         from xlam.generators import create_generator
 
         seed = plan.data["synthesis"].get("seed", self.config.seed) + HELD_OUT_SEED_OFFSET
-        synthesis = {**plan.data["synthesis"], "seed": seed, "n": samples}
+        options = NATURAL_PHRASING if held_out_options is None else held_out_options
+        synthesis = {**plan.data["synthesis"], **options, "seed": seed, "n": samples}
         held_out = out / "call-bias-held-out"
         if not (held_out / "manifest.json").is_file():
             run_synthesis(None, str(held_out), SynthesisConfig.model_validate(synthesis))
@@ -253,7 +255,8 @@ class ExperimentRunner:
                                     batch_size=settings["batch_size"], tool_prompt="prompt")
         bias = settings.get("call_bias", 0.0)
         if bias == "auto":
-            bias = self.fit_call_bias(out, generator, plan, samples=settings.get("call_bias_samples", 400))
+            bias = self.fit_call_bias(out, generator, plan, samples=settings.get("call_bias_samples", 400),
+                                      held_out_options=settings.get("call_bias_held_out"))
         config = EvalConfig(model=model, generator=generator, categories=single or ["simple_python"],
                             limit=settings["limit"], prompt_mode="prompt", max_tokens=settings["max_tokens"],
                             fit_max_tokens=settings.get("fit_max_tokens", True), label=name, call_bias=bias)

@@ -32,8 +32,8 @@ MAX_BIAS = 20.0
 #: Synthesis options laid over the model's recipe for the held-out samples: requests worded as people word them
 #: (no copied description verb, arguments inside the sentence), not as the templates the model trained on. On its
 #: own template wording a trained model already draws the line well (the quickstart model: held-out call rate 0.94,
-#: reply rate 0.92, fitted bias -0.48); on reworded requests it refuses more (call rate 0.89, bias +1.43), as it does
-#: on BFCL's (docs/EVAL.md).
+#: reply rate 0.92, fitted bias -0.48); on reworded requests it replies more often (call rate 0.94 -> bias +0.47;
+#: with rates as percentages too 0.89 -> +1.43), as it does on BFCL's (docs/EVAL.md).
 NATURAL_PHRASING: dict[str, float] = {"reword_rate": 1.0, "compact_rate": 1.0}
 
 

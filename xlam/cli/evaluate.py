@@ -178,26 +178,19 @@ def fit_call_bias_command(
     """Fit the call bias (``xlam eval bfcl --call-bias``) of a model on held-out synthetic samples of its recipe:
     the bias on the call list's first token with the best balanced accuracy of calling call samples and replying
     to irrelevance samples (xlam.evaluation.call_bias)."""
-    import json
-
     from xlam.cli.errors import read_config_file
-    from xlam.datasets import read_records
-    from xlam.evaluation.call_bias import NATURAL_PHRASING, fit_on_records
+    from xlam.evaluation.call_bias import NATURAL_PHRASING, fit_held_out
     from xlam.evaluation.config import EvalConfig
     from xlam.evaluation.generation import make_generator
     from xlam.generators import GeneratorConfig
-    from xlam.synthesis import SynthesisConfig, run_synthesis
+    from xlam.synthesis import SynthesisConfig
 
     fields = read_config_file(synthesis, what="synthesis config")
     with bad_input_exits():
-        config = SynthesisConfig.model_validate({**fields, **({} if as_trained else NATURAL_PHRASING), "seed": seed, "n": n})
-        local = Path(out)
-        held_out = local / "held-out"
-        if not (held_out / "manifest.json").is_file():
-            run_synthesis(None, str(held_out), config)
+        recipe = {**fields, **({} if as_trained else NATURAL_PHRASING), "seed": seed, "n": n}
+        SynthesisConfig.model_validate(recipe)  # a bad recipe exits 2 before the model loads
         generator = make_generator(EvalConfig(model=model, generator=GeneratorConfig(backend="hf", device=device)))
-        fit = fit_on_records(generator, list(read_records(str(held_out))))
-    (local / "call_bias.json").write_text(json.dumps(fit.as_dict(), indent=2))
+        fit = fit_held_out(generator, recipe, Path(out) / "held-out", Path(out) / "call_bias.json")
     typer.echo(f"call bias {fit.bias:+.3f}: held-out call rate {fit.call_rate_before:.3f} -> {fit.call_rate_after:.3f}, "
                f"reply rate {fit.reply_rate_before:.3f} -> {fit.reply_rate_after:.3f} ({fit.calls} call, "
                f"{fit.replies} irrelevance samples); use: xlam eval bfcl --call-bias {fit.bias}")

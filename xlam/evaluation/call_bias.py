@@ -19,8 +19,10 @@ middle of the widest interval that reaches it. Run it from an experiment with ``
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from xlam.generators import ChatRequest
@@ -124,4 +126,18 @@ def fit_on_records(generator: Any, records: Sequence[Record]) -> CallBiasFit:
                          first_token_margins(generator, [prompt_request(r) for r in replies]))
 
 
-__all__ = ["MAX_BIAS", "NATURAL_PHRASING", "CallBiasFit", "first_token_margins", "fit_call_bias", "fit_on_records", "prompt_request"]
+def fit_held_out(generator: Any, synthesis: dict[str, Any], held_out: Path, fitted: Path) -> CallBiasFit:
+    """Synthesize the held-out samples (``synthesis``: SynthesisConfig fields, its seed and n included) into
+    ``held_out`` unless they are there, fit on them and write the fit to ``fitted`` (JSON)."""
+    from xlam.datasets import read_records
+    from xlam.synthesis import SynthesisConfig, run_synthesis
+
+    if not (held_out / "manifest.json").is_file():
+        run_synthesis(None, str(held_out), SynthesisConfig.model_validate(synthesis))
+    fit = fit_on_records(generator, list(read_records(str(held_out))))
+    fitted.parent.mkdir(parents=True, exist_ok=True)
+    fitted.write_text(json.dumps(fit.as_dict(), indent=2))
+    return fit
+
+
+__all__ = ["MAX_BIAS", "NATURAL_PHRASING", "CallBiasFit", "first_token_margins", "fit_call_bias", "fit_held_out", "fit_on_records", "prompt_request"]

@@ -7,6 +7,7 @@ from typing import Any
 from xlam.bfcl.prompts import entry_messages, native_tools, prompt_mode_messages
 from xlam.evaluation.config import EvalConfig
 from xlam.generators import ChatRequest, Generator, GeneratorConfig, create_generator
+from xlam.generators.hf_backend import CALL_BIAS, STOP_AT_CALL_LIST
 from xlam.records import Tool
 
 
@@ -47,9 +48,9 @@ def build_request(entry: dict[str, Any], category: str, config: EvalConfig) -> C
     if config.prompt_mode == "prompt":
         # BFCL's prompt-mode answer is one Python call list: stop generating once it is complete
         # (the hf backend honours this hint; other backends ignore it).
-        metadata: dict[str, Any] = {"stop_at": "call_list"}
+        metadata: dict[str, Any] = {"stop_at": STOP_AT_CALL_LIST}
         if config.call_bias:
-            metadata["call_bias"] = config.call_bias
+            metadata[CALL_BIAS] = config.call_bias
         return ChatRequest(messages=prompt_mode_messages(entry, category), max_tokens=config.max_tokens, temperature=0.0,
                            metadata=metadata)
     tools = native_tools(entry, category)

@@ -83,6 +83,7 @@ from xlam.evaluation.results import (
     write_result_files,
 )
 from xlam.generators import ChatRequest, ChatResponse, Generator
+from xlam.generators.hf_backend import CALL_BIAS
 from xlam.jsonl import iter_jsonl
 from xlam.records import Message, Tool, ToolCall
 
@@ -181,7 +182,7 @@ class _EntryRun:
         # EvalConfig.call_bias: at the first step of a turn only (later steps decide whether the turn is done)
         bias = self.config.call_bias if self.mode == "prompt" and self.steps_in_turn == 0 else 0.0
         return ChatRequest(messages=list(self.messages), tools=tools, max_tokens=self.config.max_tokens, temperature=0.0,
-                           metadata={"call_bias": bias} if bias else {})
+                           metadata={CALL_BIAS: bias} if bias else {})
 
     def on_response(self, response: ChatResponse) -> None:
         calls = [{"name": c.name, "arguments": c.arguments} for c in response.tool_calls] if self.mode == "native" else []

@@ -221,19 +221,13 @@ class ExperimentRunner:
             return float(json.loads(fitted.read_text())["bias"])
         if plan is None:  # the untrained base model has no recipe of its own: scored as it is
             return 0.0
-        from xlam.datasets import read_records
-        from xlam.evaluation.call_bias import NATURAL_PHRASING, fit_on_records
+        from xlam.evaluation.call_bias import NATURAL_PHRASING, fit_held_out
         from xlam.generators import create_generator
 
         seed = plan.data["synthesis"].get("seed", self.config.seed) + HELD_OUT_SEED_OFFSET
         options = NATURAL_PHRASING if held_out_options is None else held_out_options
         synthesis = {**plan.data["synthesis"], **options, "seed": seed, "n": samples}
-        held_out = out / "call-bias-held-out"
-        if not (held_out / "manifest.json").is_file():
-            run_synthesis(None, str(held_out), SynthesisConfig.model_validate(synthesis))
-        fit = fit_on_records(create_generator(generator), list(read_records(str(held_out))))
-        out.mkdir(parents=True, exist_ok=True)
-        fitted.write_text(json.dumps(fit.as_dict(), indent=2))
+        fit = fit_held_out(create_generator(generator), synthesis, out / "call-bias-held-out", fitted)
         log.info("call bias for %s: %.3f (held-out call rate %.3f -> %.3f, reply rate %.3f -> %.3f)", out.name,
                  fit.bias, fit.call_rate_before, fit.call_rate_after, fit.reply_rate_before, fit.reply_rate_after)
         return fit.bias

@@ -196,10 +196,11 @@ def voice_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *
         verb = rng.choice([copula, " = ", ": "]) if rng.random() < 0.3 else copula
         voiced, unit = voice_in_query(value, schema, rng, voicing)
         parts.append(f"{_without_unit(label, unit)}{verb}{voiced}")
-    return _and(parts)
+    return and_list(parts)
 
 
-def _and(parts: list[str]) -> str:
+def and_list(parts: list[str]) -> str:
+    """"a", "a and b", "a, b and c" ("" for none)."""
     if not parts:
         return ""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -230,7 +231,7 @@ def inline_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, 
             parts.append(f"{voiced} as {label}")
         else:
             parts.append(f"{label} set to {voiced}")
-    return _and(parts)
+    return and_list(parts)
 
 
 def noun_of(name: str, schema: dict[str, Any]) -> str:
@@ -249,6 +250,14 @@ def _plural(noun: str) -> bool:
     return noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
 
 
+def bare_string(value: Any, voiced: str, rng: random.Random) -> str:
+    """A short string said without its quotes half the time, as people write it ("for London, United Kingdom")."""
+    if (isinstance(value, str) and voiced == f'"{value}"' and len(value.split()) <= 4
+            and not any(c in value for c in "'\"`.;:!?") and rng.random() < 0.5):
+        return value
+    return voiced
+
+
 def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, voicing: Voicing = PLAIN) -> str:
     """The arguments said the way people write them inside a request: "a radius of 3, height 5 and London as
     the city" (nouns from the parameter names; short strings unquoted at random)."""
@@ -259,9 +268,7 @@ def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random,
             continue
         schema = schema_of(tool, name)
         voiced, unit = voice_in_query(value, schema, rng, voicing)
-        if (isinstance(value, str) and voiced == f'"{value}"' and len(value.split()) <= 4
-                and not any(c in value for c in "'\"`.;:!?") and rng.random() < 0.5):
-            voiced = value
+        voiced = bare_string(value, voiced, rng)
         noun = _without_unit(noun_of(name, schema), unit)
         form = rng.random()
         if isinstance(value, bool) or noun.split(" ")[0] in _CLAUSE_WORDS:
@@ -274,7 +281,7 @@ def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random,
             parts.append(f"{noun} {voiced}")
         else:
             parts.append(f"{voiced} as the {noun}")
-    return _and(parts)
+    return and_list(parts)
 
 
 def head_of(tool: Tool, rng: random.Random, template: str, voicing: Voicing) -> str:
@@ -340,7 +347,7 @@ def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: rando
         schema = schema_of(tool, key)
         label = _label(key, schema)
         values = [voice_in_query(s[key], schema, rng, voicing)[0] for s in argument_sets]
-        listed = ", ".join(values[:-1]) + " and " + values[-1]
+        listed = and_list(values)
         head = opener.rstrip(".?")
         if compact:  # "... for radius 3, 5 and 9, with height 2"
             noun = noun_of(key, schema)
@@ -407,6 +414,8 @@ __all__ = [
     "PLAIN",
     "PROMPT_TEMPLATES",
     "Voicing",
+    "and_list",
+    "bare_string",
     "clarification_answer",
     "clarification_question",
     "combine_requests",

@@ -19,6 +19,8 @@ from xlam.records import Tool, canonical_json
 from xlam.synthesis.phrasing import (
     PLAIN,
     Voicing,
+    and_list,
+    bare_string,
     compact_arguments,
     head_of,
     noun_of,
@@ -26,18 +28,6 @@ from xlam.synthesis.phrasing import (
     voice_in_query,
 )
 from xlam.synthesis.values import sample_arguments
-
-
-def _listed(values: list[str]) -> str:
-    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
-
-
-def _bare(value: Any, voiced: str, rng: random.Random) -> str:
-    """Short strings said without quotes half the time, as people write them ("for water and iron")."""
-    if (isinstance(value, str) and voiced == f'"{value}"' and len(value.split()) <= 4
-            and not any(c in value for c in "'\"`.;:!?") and rng.random() < 0.5):
-        return value
-    return voiced
 
 
 def _scalar(value: Any) -> bool:
@@ -56,13 +46,12 @@ def product_sets(tool: Tool, rng: random.Random, *, optional_rate: float,
     sizes = [(2, 2)] + [(a, b) for a, b in ((3, 2), (2, 3)) if a * b <= max_calls]
     size_a, size_b = rng.choice(sizes)
     values: dict[str, list[Any]] = {first: [base[first]], second: [base[second]]}
-    seen = {first: {canonical_json(base[first])}, second: {canonical_json(base[second])}}
     for _ in range(24):
         other = sample_arguments(tool.parameters, rng, optional_rate=1.0)
         for key, size in ((first, size_a), (second, size_b)):
             value = other.get(key)
-            if len(values[key]) < size and _scalar(value) and canonical_json(value) not in seen[key]:
-                seen[key].add(canonical_json(value))
+            if (len(values[key]) < size and _scalar(value)
+                    and canonical_json(value) not in {canonical_json(v) for v in values[key]}):
                 values[key].append(value)
         if len(values[first]) == size_a and len(values[second]) == size_b:
             return base, first, values[first], second, values[second]
@@ -78,29 +67,29 @@ def product_request(tool: Tool, base: dict[str, Any], first: str, first_values: 
     stem = head.rstrip(".?")
     schema_a, schema_b = schema_of(tool, first), schema_of(tool, second)
     noun_a, noun_b = noun_of(first, schema_a), noun_of(second, schema_b)
-    said_a = [_bare(v, voice_in_query(v, schema_a, rng, voicing)[0], rng) for v in first_values]
-    said_b = [_bare(v, voice_in_query(v, schema_b, rng, voicing)[0], rng) for v in second_values]
+    said_a = [bare_string(v, voice_in_query(v, schema_a, rng, voicing)[0], rng) for v in first_values]
+    said_b = [bare_string(v, voice_in_query(v, schema_b, rng, voicing)[0], rng) for v in second_values]
     fixed = {k: v for k, v in base.items() if k not in (first, second)}
     extra = compact_arguments(tool, fixed, rng, voicing=voicing) if fixed else ""
     with_extra = f", with {extra}" if extra else ""
     outer_first = True
     form = rng.randrange(5)
     if form == 0:    # "... for radius 3 and 5, each with height 2 and 4"
-        text = f"{stem} for {noun_a} {_listed(said_a)}, each with {noun_b} {_listed(said_b)}{with_extra}{end}"
+        text = f"{stem} for {noun_a} {and_list(said_a)}, each with {noun_b} {and_list(said_b)}{with_extra}{end}"
     elif form == 1:  # "... for every combination of radius (3, 5) and height (2, 4)"
         text = (f"{stem} for every combination of {noun_a} ({', '.join(said_a)}) and {noun_b} "
                 f"({', '.join(said_b)}){with_extra}{end}")
-    elif form == 2:  # "... for both 3 and 5 as the radius, at heights of 2 and 4"
-        text = (f"{stem} for {'both ' if len(said_a) == 2 else ''}{_listed(said_a)} as the {noun_a}, "
-                f"and for each of them with {noun_b} {_listed(said_b)}{with_extra}{end}")
+    elif form == 2:  # "... for both 3 and 5 as the radius, and for each of them with height 2 and 4"
+        text = (f"{stem} for {'both ' if len(said_a) == 2 else ''}{and_list(said_a)} as the {noun_a}, "
+                f"and for each of them with {noun_b} {and_list(said_b)}{with_extra}{end}")
     elif form == 3:  # "... with radius 3 and height 2. Then repeat it for height 4, and do all of that again for radius 5."
-        rest_b = _listed(said_b[1:])
+        rest_b = and_list(said_b[1:])
         again = rng.choice(["do all of that again for", "repeat the whole thing for", "then the same for"])
         text = (f"{stem} with {noun_a} {said_a[0]} and {noun_b} {said_b[0]}{with_extra}{end} "
-                f"Then repeat it for {noun_b} {rest_b}, and {again} {noun_a} {_listed(said_a[1:])}.")
+                f"Then repeat it for {noun_b} {rest_b}, and {again} {noun_a} {and_list(said_a[1:])}.")
     else:            # "... for height 2 and 4, in each case for radius 3 and 5" (the second list outermost)
         outer_first = False
-        text = f"{stem} for {noun_b} {_listed(said_b)}, in each case for {noun_a} {_listed(said_a)}{with_extra}{end}"
+        text = f"{stem} for {noun_b} {and_list(said_b)}, in each case for {noun_a} {and_list(said_a)}{with_extra}{end}"
     if outer_first:
         sets = [{**base, first: a, second: b} for a in first_values for b in second_values]
     else:

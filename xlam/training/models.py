@@ -81,10 +81,13 @@ def gguf_tokenizer_dir(recipe: Recipe) -> Path:
     stamp = f"{name}-{(directory / name).stat().st_size}-tf{transformers.__version__}"
     cached = cache_dir() / "tokenizers" / stamp
     if not (cached / "tokenizer.json").is_file():
-        tok = AutoTokenizer.from_pretrained(directory, gguf_file=name)
-        check_subword_tokenizer(tok, name)
         tmp = cached.with_name(f".{stamp}.{uuid.uuid4().hex[:8]}")
-        tok.save_pretrained(tmp)
+        AutoTokenizer.from_pretrained(directory, gguf_file=name).save_pretrained(tmp)
+        try:  # checked as saved (5.17's Gemma tokenizer passes in memory, splits into characters once reloaded)
+            check_subword_tokenizer(AutoTokenizer.from_pretrained(tmp, local_files_only=True), name)
+        except TokenizerError:
+            shutil.rmtree(tmp, ignore_errors=True)  # never cached: every later load converts and refuses again
+            raise
         try:
             tmp.rename(cached)
         except OSError:  # another worker won the race: keep theirs

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlam.records import Tool
+from xlam.synthesis.intents import other_wording
 from xlam.synthesis.value_forms import (
     date_forms,
     is_date_parameter,
@@ -85,6 +86,9 @@ class Voicing:
       ``0.05`` after verification) and a probability or fraction (0-1) as "60%" (the call keeps ``0.6``).
     - ``flag_rate``: a boolean is said as people ask for it ("including dissent information", "without
       outdoor seating", "make it detailed") instead of "the include dissent is true" (:func:`voice_flag`).
+    - ``intent_rate``: the request says what it wants in other words than the tool's description, a wording
+      of the catalog's (:mod:`xlam.synthesis.intents`: "take the root of a figure", or a question that stands
+      alone, "What number times itself gives my value?"); a tool without wordings keeps its description's.
     """
 
     unit_rate: float = 0.0
@@ -95,6 +99,7 @@ class Voicing:
     words_rate: float = 0.0
     percent_rate: float = 0.0
     flag_rate: float = 0.0
+    intent_rate: float = 0.0
 
 
 PLAIN = Voicing()
@@ -285,11 +290,16 @@ def compact_arguments(tool: Tool, arguments: dict[str, Any], rng: random.Random,
 
 
 def head_of(tool: Tool, rng: random.Random, template: str, voicing: Voicing) -> str:
-    """The request's opening sentence: an opener around the intent, reworded at ``voicing.reword_rate``
-    (no draw at 0)."""
+    """The request's opening sentence: an opener around the intent, said in the catalog's other words at
+    ``voicing.intent_rate``, else reworded at ``voicing.reword_rate`` (no draw for a rate at 0)."""
     intent = intent_of(tool)
     opener = rng.choice(_OPENERS.get(template, _OPENERS["formal"]))
-    if voicing.reword_rate > 0 and rng.random() < voicing.reword_rate:
+    said = other_wording(tool.name, rng) if voicing.intent_rate > 0 and rng.random() < voicing.intent_rate else None
+    if said is not None and said.endswith("?"):
+        opener, intent = "{intent}", said  # a question stands on its own: no opener around it
+    elif said is not None:
+        intent = said
+    elif voicing.reword_rate > 0 and rng.random() < voicing.reword_rate:
         verb, _, rest = intent.partition(" ")
         if verb in _QUESTION_VERBS and rest.startswith("the ") and rng.random() < 0.4:
             opener, intent = rng.choice(_QUESTION_HEADS).replace("{obj}", "{intent}"), rest

@@ -25,17 +25,22 @@ def main() -> None:
     for category in sorted({category_of_id(i["id"]) for i in items}):
         questions.update({q["id"]: q for q in load_questions(category)})
         answers.update(load_possible_answers(category))
-    bins = prose_by_overlap(items, questions, answers)
     train = [0] * (len(EDGES) + 1)
     if args.dataset:
         from xlam.datasets.reader import read_records
 
         train = training_overlap(read_records(args.dataset))
-    print("| query repeats of the function's words | BFCL call items | answered in prose | correct | training call samples |")
-    print("|---|---:|---:|---:|---:|")
-    for index, b in enumerate(bins):
-        share = f"{b.prose_rate:.0%}" if b.items else "-"
-        print(f"| {bin_label(index)} | {b.items} | {b.prose} ({share}) | {b.correct} | {train[index]} |")
+    for group in ("non-live", "live"):
+        chosen = [i for i in items if i["category"].startswith("live") == (group == "live")]
+        if not chosen:
+            continue
+        bins = prose_by_overlap(chosen, questions, answers)
+        print(f"\n{group}\n")
+        print("| query repeats of the function's words | BFCL call items | answered in prose | correct | training call samples |")
+        print("|---|---:|---:|---:|---:|")
+        for index, b in enumerate(bins):
+            share = f"{b.prose_rate:.0%}" if b.items else "-"
+            print(f"| {bin_label(index)} | {b.items} | {b.prose} ({share}) | {b.correct} | {train[index]} |")
 
 
 if __name__ == "__main__":

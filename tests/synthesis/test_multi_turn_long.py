@@ -174,11 +174,13 @@ def test_synthesis_run_with_distractors_is_seeded(tmp_path: Path) -> None:
 
 def test_fc_smol_multi_turn_long_variant() -> None:
     """The variant: multi-turn + distractors + 8192-token rows, 32k tokens per step as the baseline. Data keys
-    stay what they were when measured: the baseline's is run 7's `product` data set, and `no-product`, which sets
-    the option back to its default, has the key of run 7's baseline (run 6's `percent`)."""
+    stay what they were when measured: the baseline's is run 8's `intents` data set, `seed-1`'s run 8's
+    `intents-seed-1`, `no-intents` (the option back to its default) run 8's baseline (run 7's `product`), and
+    `no-product` (both back) run 7's baseline (run 6's `percent`)."""
     by_name = {p.name: p for p in plans(ExperimentConfig.model_validate(yaml.safe_load((ROOT / "experiments" / "fc-smol.yaml").read_text())))}
     base, short, long = by_name["baseline"], by_name["multi-turn"], by_name["multi-turn-long"]
-    assert (base.data_key, by_name["no-product"].data_key) == ("2ea11baa45ca", "1aa251ff3ae8")
+    keys = tuple(by_name[n].data_key for n in ("baseline", "seed-1", "no-intents", "no-product"))
+    assert keys == ("2b7b783b2469", "16ec21f44dc4", "2ea11baa45ca", "1aa251ff3ae8")
     assert long.data["multi_turn"] == {**short.data["multi_turn"], "distractor_environments": 2}
     assert long.data_key != short.data_key
     tokens = {p.name: p.train["data"]["max_seq_len"] * p.train["data"]["micro_batch_size"] * p.train["optim"]["grad_accum"]

@@ -104,6 +104,10 @@ class OptimSettings(_Strict):
     grad_clip: float = Field(default=1.0, ge=0, description="Global grad-norm clip (0: off).")
     grad_accum: int = Field(default=1, ge=1, description="Micro-batches per optimizer step.")
     max_steps: int = Field(default=100, ge=1, description="Optimizer steps.")
+    neftune_alpha: float = Field(
+        default=0.0, ge=0,
+        description="NEFTune: uniform noise of size alpha / sqrt(row length x hidden size) added to the input "
+                    "embeddings in training steps (0: off; Jain et al. 2023 use 5; a packed row counts as one sequence).")
 
     @model_validator(mode="after")
     def _lr_order(self) -> OptimSettings:

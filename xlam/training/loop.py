@@ -95,6 +95,14 @@ def apply_lora(model: Any, config: TrainConfig) -> Any:
     return get_peft_model(model, peft_config)
 
 
+def add_embedding_noise(model: Any, alpha: float) -> Any:
+    """NEFTune (transformers' hook): noise on the input embeddings while the model is in training mode;
+    evaluation and the exported weights are untouched. Returns the hook's handle."""
+    from transformers.integrations.neftune import activate_neftune
+
+    return activate_neftune(model, alpha)
+
+
 class Trainer:
     """State of one worker's run (built by :func:`train_loop_per_worker`)."""
 
@@ -132,6 +140,8 @@ class Trainer:
             model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         if config.use_lora:
             model = apply_lora(model, config)
+        if config.optim.neftune_alpha > 0:
+            add_embedding_noise(model, config.optim.neftune_alpha)
         block = moe_block_class(model)
         if block is not None and config.distributed.engine == "deepspeed" and config.distributed.zero_stage == 3:
             from deepspeed.utils import set_z3_leaf_modules

@@ -25,7 +25,8 @@ class SynthesisConfig(StableDumpModel):
     #: added after configs were first hashed: dumped only when set (xlam.stable_dump)
     added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate",
                                                   "reword_rate", "compact_rate", "words_rate", "percent_rate",
-                                                  "flag_rate", "product_rate", "arity_weight", "intent_rate")
+                                                  "flag_rate", "product_rate", "arity_weight", "intent_rate",
+                                                  "task_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -119,6 +120,12 @@ class SynthesisConfig(StableDumpModel):
                     "xlam/synthesis/intents.json. Requests built from the description repeat its words (99.6% of "
                     "the recipe's call samples repeat over 40% of them); run 7's model answered 81% of BFCL's call "
                     "items whose query repeats under 10% in prose (xlam.evaluation.overlap).")
+    task_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="parallel_multiple: chance that a sample calls 2-4 distinct tools (weighted as BFCL's category: "
+                    "2 55%, 3 35%, 4 10%; up to 4 calls) and says its parts in order (\"First, ... Secondly, ... "
+                    "Lastly, ...\", \"1) ... 2) ...\"; xlam.synthesis.tasks). Otherwise such a sample calls exactly "
+                    "two tools, joined by \"Also,\" / \"Then\".")
     unique_queries: bool = Field(default=True, description="Reject a sample whose query was already verified.")
     execute: bool = Field(default=True, description="Run the execution checker (sandbox).")
     semantic_judge: GeneratorConfig | None = Field(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlam.records import Category, Step, Tool, ToolCall, canonical_json
-from xlam.synthesis import phrasing, products
+from xlam.synthesis import phrasing, products, tasks
 from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.library import LibraryTool, ToolLibrary
 from xlam.synthesis.values import sample_arguments
@@ -98,6 +98,31 @@ class TemplateDrafter:
         rng.shuffle(tools)
         return tools
 
+    def _task_list(self, main: LibraryTool, pool: list[LibraryTool], seed_tools: list[str] | None, seed_ids: list[str],
+                   rng: random.Random, template: str) -> Draft:
+        """parallel_multiple over 2-4 distinct tools (xlam.synthesis.tasks), its parts said in order."""
+        cfg = self.config
+        k = rng.choices(tasks.TOOL_COUNTS, weights=tasks.TOOL_WEIGHTS)[0]
+        others = [e for e in pool if e.name != main.name] if seed_tools else self.library.sample(
+            rng, k, mixed=rng.random() < cfg.mixed_category_rate, require=main)[1:]
+        others = [o for o in others if o.tool.properties]
+        if not others:
+            raise DraftError("parallel_multiple needs two callable tools")
+        called = [main, *rng.sample(others, min(len(others), k - 1))]
+        calls: list[ToolCall] = []
+        requests: list[str] = []
+        for i, entry in enumerate(called):
+            room = tasks.MAX_CALLS - len(calls) - (len(called) - i - 1)
+            count = 2 if room >= 2 and rng.random() < tasks.TWICE_RATE else 1
+            sets = _distinct_argument_sets(entry.tool, rng, count, cfg.optional_rate)
+            calls += [ToolCall(name=entry.name, arguments=a) for a in sets]
+            requests.append(phrasing.parallel_request(entry.tool, sets, rng, template=template, voicing=self.voicing)
+                            if count > 1 else phrasing.request(entry.tool, sets[0], rng, template=template,
+                                                               voicing=self.voicing))
+        tools = self._offered(rng, called, seed_tools)
+        return Draft("parallel_multiple", tasks.task_list_request(requests, rng), tools, [Step(tool_calls=calls)],
+                     self.name, template, seed_ids, extra={"task_list": len(called)})
+
     def draft(self, style: str, rng: random.Random, *, seed: Any = None) -> Draft:
         """One draft of ``style``; ``seed`` (a verified record) may lend its tool set."""
         cfg = self.config
@@ -144,6 +169,9 @@ class TemplateDrafter:
             sets = _distinct_argument_sets(tool, rng, rng.randint(2, cfg.max_parallel_calls), cfg.optional_rate)
             return Draft(style, phrasing.parallel_request(tool, sets, rng, template=template, voicing=voice), [tool],
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=a) for a in sets])], self.name, template)
+
+        if style == "parallel_multiple" and cfg.task_rate > 0 and rng.random() < cfg.task_rate:
+            return self._task_list(main, pool, seed_tools, seed_ids, rng, template)
 
         if style == "parallel_multiple":
             others = [e for e in pool if e.name != main.name] if seed_tools else self.library.sample(

@@ -26,7 +26,7 @@ class SynthesisConfig(StableDumpModel):
     added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate",
                                                   "reword_rate", "compact_rate", "words_rate", "percent_rate",
                                                   "flag_rate", "product_rate", "arity_weight", "intent_rate",
-                                                  "task_rate")
+                                                  "task_rate", "slot_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -120,6 +120,12 @@ class SynthesisConfig(StableDumpModel):
                     "xlam/synthesis/intents.json. Requests built from the description repeat its words (99.6% of "
                     "the recipe's call samples repeat over 40% of them); run 7's model answered 81% of BFCL's call "
                     "items whose query repeats under 10% in prose (xlam.evaluation.overlap).")
+    slot_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Template queries: chance that a request is one of the catalog's templates with the values "
+                    "where the sentence needs them (\"Find me a place to stay in Lima for 3 nights\"; "
+                    "xlam.synthesis.slots, slots.json) instead of a request followed by its arguments; arguments the "
+                    "template has no slot for are said after it. Tools without templates keep the other forms.")
     task_rate: float = Field(
         default=0.0, ge=0, le=1,
         description="parallel_multiple: chance that a sample calls 2-4 distinct tools (weighted as BFCL's category: "
@@ -165,7 +171,7 @@ class SynthesisConfig(StableDumpModel):
         return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate,
                        reword_rate=self.reword_rate, compact_rate=self.compact_rate,
                        words_rate=self.words_rate, percent_rate=self.percent_rate,
-                       flag_rate=self.flag_rate, intent_rate=self.intent_rate)
+                       flag_rate=self.flag_rate, intent_rate=self.intent_rate, slot_rate=self.slot_rate)
 
     def multi_turn_config(self) -> MultiTurnConfig:
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""

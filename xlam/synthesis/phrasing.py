@@ -89,6 +89,9 @@ class Voicing:
     - ``intent_rate``: the request says what it wants in other words than the tool's description, a wording
       of the catalog's (:mod:`xlam.synthesis.intents`: "take the root of a figure", or a question that stands
       alone, "What number times itself gives my value?"); a tool without wordings keeps its description's.
+    - ``slot_rate``: the request is one of the catalog's templates with the values where the sentence needs
+      them ("Find me a place to stay in Lima for 3 nights", :mod:`xlam.synthesis.slots`); the arguments it has
+      no slot for are said after it. A tool without templates keeps the other forms.
     """
 
     unit_rate: float = 0.0
@@ -100,6 +103,7 @@ class Voicing:
     percent_rate: float = 0.0
     flag_rate: float = 0.0
     intent_rate: float = 0.0
+    slot_rate: float = 0.0
 
 
 PLAIN = Voicing()
@@ -324,6 +328,9 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
             voicing: Voicing = PLAIN) -> str:
     """One request for one call: an opener around the intent, then the voiced arguments (in their own
     sentence, or at ``voicing.inline_rate`` inside the request: "Please compute the BMI for a weight of 70")."""
+    if voicing.slot_rate > 0 and rng.random() < voicing.slot_rate and (
+            text := _slotted(tool, arguments, rng, voicing)) is not None:
+        return _typo(text, rng) if template == "typo" else text
     head = head_of(tool, rng, template, voicing)
     if arguments and voicing.compact_rate > 0 and rng.random() < voicing.compact_rate:
         inline = compact_arguments(tool, arguments, rng, voicing=voicing)
@@ -340,6 +347,12 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
     else:
         text = head
     return text
+
+
+def _slotted(tool: Tool, arguments: dict[str, Any], rng: random.Random, voicing: Voicing) -> str | None:
+    from xlam.synthesis.slots import slotted_request  # slots builds on this module's voicing
+
+    return slotted_request(tool, arguments, rng, voicing)
 
 
 def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal",

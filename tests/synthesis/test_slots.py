@@ -97,3 +97,15 @@ def test_synthesized_slotted_samples_verify_and_pass_bfcl_checker(tmp_path: Path
     assert len(singles) >= 30 and sum(map(opens_a_template, singles)) >= 0.6 * len(singles)  # typo requests aside
     failed = [(r.id, check_step(r, r.steps[0]).error_type) for r in calls if not check_step(r, r.steps[0]).valid]
     assert failed == []
+
+
+def test_a_typo_request_misspells_the_template_never_a_value() -> None:
+    tool = load_tool_library("default+domains").registry.get("check_allergen_info").tool
+    args = {"dish": "the soup of the day", "restaurant_name": "The Find", "allergen": "peanuts"}
+    misspelled = 0
+    for seed in range(40):
+        text = slotted_request(tool, args, random.Random(seed), Voicing(), typo=True)
+        assert text is not None and all(v in text for v in args.values()), text
+        plain = slotted_request(tool, args, random.Random(seed), Voicing())
+        misspelled += text != plain
+    assert misspelled >= 10

@@ -311,11 +311,12 @@ def head_of(tool: Tool, rng: random.Random, template: str, voicing: Voicing) -> 
             intent = f"{rng.choice(_VERB_SYNONYMS[verb])} {rest}"
     head = opener.format(intent=intent, Intent=intent[:1].upper() + intent[1:])
     if template == "typo":  # misspell the request, never the argument values
-        head = _typo(head, rng)
+        head = misspell(head, rng)
     return head
 
 
-def _typo(text: str, rng: random.Random) -> str:
+def misspell(text: str, rng: random.Random) -> str:
+    """``text`` with one common word misspelled ("the" -> "teh"), where it has one (the ``typo`` template)."""
     words = text.split(" ")
     candidates = [i for i, w in enumerate(words) if w.lower() in _TYPO_SWAPS]
     if candidates:
@@ -329,8 +330,8 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
     """One request for one call: an opener around the intent, then the voiced arguments (in their own
     sentence, or at ``voicing.inline_rate`` inside the request: "Please compute the BMI for a weight of 70")."""
     if voicing.slot_rate > 0 and rng.random() < voicing.slot_rate and (
-            text := _slotted(tool, arguments, rng, voicing)) is not None:
-        return _typo(text, rng) if template == "typo" else text
+            text := _slotted(tool, arguments, rng, voicing, typo=template == "typo")) is not None:
+        return text
     head = head_of(tool, rng, template, voicing)
     if arguments and voicing.compact_rate > 0 and rng.random() < voicing.compact_rate:
         inline = compact_arguments(tool, arguments, rng, voicing=voicing)
@@ -349,10 +350,10 @@ def request(tool: Tool, arguments: dict[str, Any], rng: random.Random, *, templa
     return text
 
 
-def _slotted(tool: Tool, arguments: dict[str, Any], rng: random.Random, voicing: Voicing) -> str | None:
+def _slotted(tool: Tool, arguments: dict[str, Any], rng: random.Random, voicing: Voicing, *, typo: bool) -> str | None:
     from xlam.synthesis.slots import slotted_request  # slots builds on this module's voicing
 
-    return slotted_request(tool, arguments, rng, voicing)
+    return slotted_request(tool, arguments, rng, voicing, typo=typo)
 
 
 def parallel_request(tool: Tool, argument_sets: list[dict[str, Any]], rng: random.Random, *, template: str = "formal",

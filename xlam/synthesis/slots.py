@@ -31,6 +31,7 @@ from xlam.synthesis.phrasing import (
     and_list,
     bare_string,
     compact_arguments,
+    misspell,
     schema_of,
     voice_in_query,
 )
@@ -67,14 +68,18 @@ def fill(template: str, given: set[str] | dict[str, object], say: Callable[[str]
     return SLOT.sub(lambda m: say(m.group(1)), kept), names
 
 
-def slotted_request(tool: Tool, arguments: dict[str, Any], rng: random.Random, voicing: Voicing = PLAIN) -> str | None:
+def slotted_request(tool: Tool, arguments: dict[str, Any], rng: random.Random, voicing: Voicing = PLAIN, *,
+                    typo: bool = False) -> str | None:
     """One of the tool's templates with the argument values in its slots (strings unquoted half the time, as
     :func:`~xlam.synthesis.phrasing.bare_string`), then the arguments it has no slot for: booleans as people ask
     for them ("with outdoor seating"), others as :func:`~xlam.synthesis.phrasing.compact_arguments` says them.
-    None for a tool without templates, or a template needing an argument the call does not set."""
+    None for a tool without templates, or a template needing an argument the call does not set. ``typo``:
+    one word of the template misspelled (the ``typo`` prompt template), never a value."""
     chosen = pick_template(tool.name, rng)
     if chosen is None:
         return None
+    if typo:
+        chosen = misspell(chosen, rng)
 
     def say(name: str) -> str:
         voiced, _unit = voice_in_query(arguments[name], schema_of(tool, name), rng, voicing)

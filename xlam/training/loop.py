@@ -100,7 +100,7 @@ def add_embedding_noise(model: Any, alpha: float) -> Any:
     evaluation and the exported weights are untouched. Returns the hook's handle."""
     from transformers.integrations.neftune import activate_neftune
 
-    return activate_neftune(model, alpha)
+    return activate_neftune(model, alpha)  # type: ignore[no-untyped-call]
 
 
 class Trainer:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from xlam.bfcl.data import category_of_id, load_possible_answers, load_questions
+from xlam.bfcl.data import category_of_id, load_entries
 from xlam.evaluation.overlap import EDGES, bin_label, prose_by_overlap, training_overlap
 from xlam.evaluation.results import load_items
 
@@ -21,10 +21,7 @@ def main() -> None:
     parser.add_argument("--dataset", help="a data set of records (its call samples' overlap)")
     args = parser.parse_args()
     items = [i for i in load_items(args.results) if not i["category"].startswith(("irrelevance", "live_irr"))]
-    questions, answers = {}, {}
-    for category in sorted({category_of_id(i["id"]) for i in items}):
-        questions.update({q["id"]: q for q in load_questions(category)})
-        answers.update(load_possible_answers(category))
+    questions, answers = load_entries(sorted({category_of_id(i["id"]) for i in items}))
     train = [0] * (len(EDGES) + 1)
     if args.dataset:
         from xlam.datasets.reader import read_records

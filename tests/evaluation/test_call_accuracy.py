@@ -8,19 +8,14 @@ from typing import Any
 
 from tests.evaluation.bfcl_cases import _wrong_value, gold_calls
 from xlam.bfcl.checker import check
-from xlam.bfcl.data import load_possible_answers, load_questions
+from xlam.bfcl.data import load_entries
 from xlam.evaluation.call_accuracy import call_accuracy, matched_calls
 
 CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple")
 
 
 def _load() -> tuple[dict[str, Any], dict[str, Any]]:
-    questions: dict[str, Any] = {}
-    answers: dict[str, Any] = {}
-    for category in CATEGORIES:
-        questions.update({q["id"]: q for q in load_questions(category)})
-        answers.update(load_possible_answers(category))
-    return questions, answers
+    return load_entries(CATEGORIES)
 
 
 def _accepted(questions: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
@@ -89,3 +84,11 @@ def test_a_repeated_call_counts_once_and_prose_gets_none() -> None:
     assert matched_calls(functions, [calls[0]] * len(calls), answers[entry_id]) == 1
     assert matched_calls(functions, "None of the available tools can do that.", answers[entry_id]) == 0
     assert matched_calls(functions, None, answers[entry_id]) == 0
+
+
+def test_single_turn_call_items_leave_out_the_rows_without_call_answers() -> None:
+    from xlam.evaluation.results import single_turn_call_items
+
+    rows = [{"category": c} for c in ("simple_python", "live_multiple", "parallel", "irrelevance", "live_irrelevance",
+                                      "multi_turn_base", "memory_kv", "format_sensitivity")]
+    assert [r["category"] for r in single_turn_call_items(rows)] == ["simple_python", "live_multiple", "parallel"]

@@ -59,3 +59,13 @@ def dataset_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     path: Path = tmp_path_factory.mktemp("train-data") / "ds"
     write_records(str(path), make_records(24), source="test")
     return str(path)
+
+
+@pytest.fixture
+def process_group() -> Any:
+    """Destroys the process group a test's Trainer started (the next Trainer starts its own)."""
+    yield
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()

@@ -146,13 +146,6 @@ def _trainer(config: TrainConfig) -> Any:
     return Trainer(config)
 
 
-@pytest.fixture
-def process_group() -> Any:
-    yield
-    if dist.is_initialized():
-        dist.destroy_process_group()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("precision,steps,rtol", [("fp32", 20, 1e-4), ("bf16", 4, 3e-2)])
 def test_fast_step_keeps_the_loss_curve(tmp_path: Path, dataset_uri: str, process_group: Any,

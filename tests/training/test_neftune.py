@@ -40,13 +40,6 @@ def test_alpha_is_validated() -> None:
         TrainConfig.model_validate({"optim": {"neftune_alpha": -1}})
 
 
-@pytest.fixture
-def process_group() -> Any:
-    yield
-    if dist.is_initialized():
-        dist.destroy_process_group()
-
-
 @pytest.mark.slow
 def test_the_trainer_adds_the_noise_to_its_steps(tmp_path: Path, dataset_uri: str, process_group: Any) -> None:
     """Same seed and data: the first step's loss differs with the noise on, and not between two runs without."""

@@ -21,6 +21,7 @@ Multi-turn entries carry ``involved_classes`` instead of ``function``; their doc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,16 @@ def load_possible_answers(category: str, data_dir: str | Path | None = None) -> 
     if path is None or not path.is_file():
         return {}
     return {str(row["id"]): list(row["ground_truth"]) for row in read_jsonl(path)}
+
+
+def load_entries(categories: Iterable[str], data_dir: str | Path | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, list[Any]]]:
+    """The questions (by id) and possible answers (by id) of several categories together."""
+    questions: dict[str, dict[str, Any]] = {}
+    answers: dict[str, list[Any]] = {}
+    for category in categories:
+        questions.update({str(q["id"]): q for q in load_questions(category, data_dir)})
+        answers.update(load_possible_answers(category, data_dir))
+    return questions, answers
 
 
 @lru_cache(maxsize=64)

@@ -109,6 +109,12 @@ def load_items(out_dir: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def single_turn_call_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of single-turn categories that expect calls (no irrelevance, multi-turn, memory or format rows)."""
+    return [r for r in rows if "irrelevance" not in r["category"]
+            and not r["category"].startswith(("multi_turn", "memory", "format"))]
+
+
 def item_results(rows: list[dict[str, Any]]) -> list[ItemResult]:
     """``results.jsonl`` rows as scored items (the extra fields of a row, prompt and timings, dropped)."""
     return [ItemResult.model_validate({k: d[k] for k in ItemResult.model_fields if k in d}) for d in rows]

@@ -98,6 +98,13 @@ class TemplateDrafter:
         rng.shuffle(tools)
         return tools
 
+    def _part(self, entry: LibraryTool, count: int, rng: random.Random, template: str) -> tuple[list[ToolCall], str]:
+        """One part of a parallel_multiple request: ``count`` calls of ``entry`` and how the request says them."""
+        sets = _distinct_argument_sets(entry.tool, rng, count, self.config.optional_rate)
+        said = (phrasing.parallel_request(entry.tool, sets, rng, template=template, voicing=self.voicing) if count > 1
+                else phrasing.request(entry.tool, sets[0], rng, template=template, voicing=self.voicing))
+        return [ToolCall(name=entry.name, arguments=a) for a in sets], said
+
     def _task_list(self, main: LibraryTool, pool: list[LibraryTool], seed_tools: list[str] | None, seed_ids: list[str],
                    rng: random.Random, template: str) -> Draft:
         """parallel_multiple over 2-4 distinct tools (xlam.synthesis.tasks), its parts said in order."""
@@ -114,11 +121,9 @@ class TemplateDrafter:
         for i, entry in enumerate(called):
             room = tasks.MAX_CALLS - len(calls) - (len(called) - i - 1)
             count = 2 if room >= 2 and rng.random() < tasks.TWICE_RATE else 1
-            sets = _distinct_argument_sets(entry.tool, rng, count, cfg.optional_rate)
-            calls += [ToolCall(name=entry.name, arguments=a) for a in sets]
-            requests.append(phrasing.parallel_request(entry.tool, sets, rng, template=template, voicing=self.voicing)
-                            if count > 1 else phrasing.request(entry.tool, sets[0], rng, template=template,
-                                                               voicing=self.voicing))
+            part_calls, said = self._part(entry, count, rng, template)
+            calls += part_calls
+            requests.append(said)
         tools = self._offered(rng, called, seed_tools)
         return Draft("parallel_multiple", tasks.task_list_request(requests, rng), tools, [Step(tool_calls=calls)],
                      self.name, template, seed_ids, extra={"task_list": len(called)})
@@ -185,10 +190,9 @@ class TemplateDrafter:
             budget = cfg.max_parallel_calls + 1
             for entry in called:
                 count = 2 if (budget - len(calls) > len(called) and rng.random() < 0.3) else 1
-                sets = _distinct_argument_sets(entry.tool, rng, count, cfg.optional_rate)
-                calls += [ToolCall(name=entry.name, arguments=a) for a in sets]
-                requests.append(phrasing.parallel_request(entry.tool, sets, rng, template=template, voicing=voice) if count > 1
-                                else phrasing.request(entry.tool, sets[0], rng, template=template, voicing=voice))
+                part_calls, said = self._part(entry, count, rng, template)
+                calls += part_calls
+                requests.append(said)
             tools = self._offered(rng, called, seed_tools)
             return Draft(style, phrasing.combine_requests(requests, rng), tools, [Step(tool_calls=calls)],
                          self.name, template, seed_ids)

@@ -20,7 +20,7 @@ import functools
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from importlib import resources
 from typing import Any
 
@@ -58,7 +58,7 @@ def pick_template(tool_name: str, rng: random.Random) -> str | None:
     return options[index] if options else None
 
 
-def fill(template: str, given: set[str] | dict[str, object], say: Callable[[str], str]) -> tuple[str, list[str]] | None:
+def fill(template: str, given: Container[str], say: Callable[[str], str]) -> tuple[str, list[str]] | None:
     """``template`` with each optional segment kept where its argument is ``given`` and every slot replaced by
     ``say(name)``, and the names said in order; None where a slot outside brackets has no argument."""
     kept = _SEGMENT.sub(lambda m: m.group(1) if all(s in given for s in SLOT.findall(m.group(1))) else "", template)

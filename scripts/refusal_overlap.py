@@ -12,7 +12,7 @@ from pathlib import Path
 
 from xlam.bfcl.data import category_of_id, load_entries
 from xlam.evaluation.overlap import EDGES, bin_label, prose_by_overlap, training_overlap
-from xlam.evaluation.results import load_items
+from xlam.evaluation.results import load_items, single_turn_call_items
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("results", type=Path, help="a directory `xlam eval score` or `xlam eval bfcl` wrote")
     parser.add_argument("--dataset", help="a data set of records (its call samples' overlap)")
     args = parser.parse_args()
-    items = [i for i in load_items(args.results) if not i["category"].startswith(("irrelevance", "live_irr"))]
+    items = single_turn_call_items(load_items(args.results))
     questions, answers = load_entries(sorted({category_of_id(i["id"]) for i in items}))
     train = [0] * (len(EDGES) + 1)
     if args.dataset:

@@ -26,7 +26,8 @@ class SynthesisConfig(StableDumpModel):
     added_later: ClassVar[tuple[str, ...]] = ("irrelevance_near_miss_rate", "unit_rate", "date_rate", "inline_rate",
                                                   "reword_rate", "compact_rate", "words_rate", "percent_rate",
                                                   "flag_rate", "product_rate", "arity_weight", "intent_rate",
-                                                  "task_rate", "slot_rate")
+                                                  "task_rate", "slot_rate", "magnitude_rate",
+                                                  "apostrophe_rate")
 
     n: int = Field(default=100, ge=1, description="Verified samples to produce.")
     styles: list[Style] = Field(default_factory=lambda: list(ALL_STYLES), min_length=1,
@@ -126,6 +127,17 @@ class SynthesisConfig(StableDumpModel):
                     "where the sentence needs them (\"Find me a place to stay in Lima for 3 nights\"; "
                     "xlam.synthesis.slots, slots.json) instead of a request followed by its arguments; arguments the "
                     "template has no slot for are said after it. Tools without templates keep the other forms.")
+    magnitude_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Chance that a numeric argument whose parameter allows 100,000 or more takes a large round value "
+                    "(25000, 8500000), and that a whole number of 1,000 or more is said as people write it (\"25,000\", "
+                    "\"$2 million\", \"8.5 million\"); the call keeps the number (xlam.synthesis.magnitudes). The "
+                    "sampler kept numbers under about 1,000, BFCL asks for larger ones in 13% of its non-live items.")
+    apostrophe_rate: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Chance that a free-text argument (a sentence, title, person or company name, search query) is a "
+                    "value with an apostrophe (\"Let's meet at 10 AM tomorrow.\", \"McDonald's\"; "
+                    "xlam.synthesis.values.APOSTROPHES), which a Python call writes in double quotes.")
     task_rate: float = Field(
         default=0.0, ge=0, le=1,
         description="parallel_multiple: chance that a sample calls 2-4 distinct tools (weighted as BFCL's category: "
@@ -171,7 +183,8 @@ class SynthesisConfig(StableDumpModel):
         return Voicing(unit_rate=self.unit_rate, date_rate=self.date_rate, inline_rate=self.inline_rate,
                        reword_rate=self.reword_rate, compact_rate=self.compact_rate,
                        words_rate=self.words_rate, percent_rate=self.percent_rate,
-                       flag_rate=self.flag_rate, intent_rate=self.intent_rate, slot_rate=self.slot_rate)
+                       flag_rate=self.flag_rate, intent_rate=self.intent_rate, slot_rate=self.slot_rate,
+                       magnitude_rate=self.magnitude_rate)
 
     def multi_turn_config(self) -> MultiTurnConfig:
         """The multi-turn config: ``multi_turn`` plus this config's n, seed and generator."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 from xlam.records import Category, Step, Tool, ToolCall, canonical_json
 from xlam.synthesis import phrasing, products, tasks
 from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.library import LibraryTool, ToolLibrary
-from xlam.synthesis.values import sample_arguments
+from xlam.synthesis.values import ValueRates, sample_arguments
 
 STYLE_CATEGORY: dict[str, Category] = {
     "simple": Category.SIMPLE,
@@ -58,11 +58,12 @@ class DraftError(ValueError):
     """The template generator could not build this style from the sampled tools (retry)."""
 
 
-def _distinct_argument_sets(tool: Tool, rng: random.Random, count: int, optional_rate: float) -> list[dict[str, Any]]:
+def _distinct_argument_sets(tool: Tool, rng: random.Random, count: int, optional_rate: float,
+                            **rates: Unpack[ValueRates]) -> list[dict[str, Any]]:
     sets: list[dict[str, Any]] = []
     seen: set[bytes] = set()
     for _ in range(count * 6):
-        args = sample_arguments(tool.parameters, rng, optional_rate=optional_rate)
+        args = sample_arguments(tool.parameters, rng, optional_rate=optional_rate, **rates)
         key = canonical_json(args)
         if key not in seen:
             seen.add(key)
@@ -81,6 +82,8 @@ class TemplateDrafter:
         self.library = library
         self.config = config
         self.voicing = config.voicing()
+        #: value draws beyond the schema's own (large magnitudes, apostrophes): sample_arguments' keywords
+        self.rates: ValueRates = {"magnitude_rate": config.magnitude_rate, "apostrophe_rate": config.apostrophe_rate}
         self.callable = [e for e in library.entries if e.tool.properties]
 
     def _offered(self, rng: random.Random, required: list[LibraryTool], seed_tools: list[str] | None) -> list[Tool]:
@@ -100,7 +103,7 @@ class TemplateDrafter:
 
     def _part(self, entry: LibraryTool, count: int, rng: random.Random, template: str) -> tuple[list[ToolCall], str]:
         """One part of a parallel_multiple request: ``count`` calls of ``entry`` and how the request says them."""
-        sets = _distinct_argument_sets(entry.tool, rng, count, self.config.optional_rate)
+        sets = _distinct_argument_sets(entry.tool, rng, count, self.config.optional_rate, **self.rates)
         said = (phrasing.parallel_request(entry.tool, sets, rng, template=template, voicing=self.voicing) if count > 1
                 else phrasing.request(entry.tool, sets[0], rng, template=template, voicing=self.voicing))
         return [ToolCall(name=entry.name, arguments=a) for a in sets], said
@@ -152,18 +155,18 @@ class TemplateDrafter:
         tool = main.tool
 
         if style == "simple":
-            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
+            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate, **self.rates)
             return Draft(style, phrasing.request(tool, args, rng, template=template, voicing=voice), [tool],
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=args)])], self.name, template)
 
         if style == "multiple":
-            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
+            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate, **self.rates)
             tools = self._offered(rng, [main], seed_tools)
             return Draft(style, phrasing.request(tool, args, rng, template=template, voicing=voice), tools,
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=args)])], self.name, template, seed_ids)
 
         if style == "parallel" and cfg.product_rate > 0 and rng.random() < cfg.product_rate and (
-                drawn := products.product_sets(tool, rng, optional_rate=cfg.optional_rate,
+                drawn := products.product_sets(tool, rng, optional_rate=cfg.optional_rate, rates=self.rates,
                                                max_calls=max(cfg.max_parallel_calls, 4))) is not None:
             # every combination of two argument lists; a tool with no two scalar arguments: a plain parallel draft
             query, sets = products.product_request(tool, *drawn, rng, template=template, voicing=voice)
@@ -171,7 +174,8 @@ class TemplateDrafter:
                          self.name, template, extra={"product": [drawn[1], drawn[3]]})
 
         if style == "parallel":
-            sets = _distinct_argument_sets(tool, rng, rng.randint(2, cfg.max_parallel_calls), cfg.optional_rate)
+            sets = _distinct_argument_sets(tool, rng, rng.randint(2, cfg.max_parallel_calls), cfg.optional_rate,
+                                          **self.rates)
             return Draft(style, phrasing.parallel_request(tool, sets, rng, template=template, voicing=voice), [tool],
                          [Step(tool_calls=[ToolCall(name=tool.name, arguments=a) for a in sets])], self.name, template)
 
@@ -198,7 +202,7 @@ class TemplateDrafter:
                          self.name, template, seed_ids)
 
         if style == "irrelevance":
-            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
+            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate, **self.rates)
             candidates: list[LibraryTool] = []
             if cfg.irrelevance_near_miss_rate > 0 and rng.random() < cfg.irrelevance_near_miss_rate:
                 # a near miss: tools of the withheld tool's own category, none of which serves the request
@@ -216,7 +220,7 @@ class TemplateDrafter:
             required = [p for p in tool.required if p in tool.properties]
             if not required:
                 raise DraftError(f"{tool.name} has no required parameter to leave out")
-            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate)
+            args = sample_arguments(tool.parameters, rng, optional_rate=cfg.optional_rate, **self.rates)
             missing = [rng.choice(required)]
             given = {k: v for k, v in args.items() if k not in missing}
             query = phrasing.request(tool, given, rng, template=template, voicing=voice)

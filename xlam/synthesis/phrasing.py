@@ -16,6 +16,7 @@ from typing import Any
 
 from xlam.records import Tool
 from xlam.synthesis.intents import other_wording
+from xlam.synthesis.magnitudes import is_money, magnitude_forms, voice_magnitude
 from xlam.synthesis.value_forms import (
     date_forms,
     is_date_parameter,
@@ -92,6 +93,8 @@ class Voicing:
     - ``slot_rate``: the request is one of the catalog's templates with the values where the sentence needs
       them ("Find me a place to stay in Lima for 3 nights", :mod:`xlam.synthesis.slots`); the arguments it has
       no slot for are said after it. A tool without templates keeps the other forms.
+    - ``magnitude_rate``: a whole number of 1,000 or more is said as people write it ("25,000", "$2 million",
+      :func:`xlam.synthesis.magnitudes.voice_magnitude`); the call keeps ``25000``.
     """
 
     unit_rate: float = 0.0
@@ -104,6 +107,7 @@ class Voicing:
     flag_rate: float = 0.0
     intent_rate: float = 0.0
     slot_rate: float = 0.0
+    magnitude_rate: float = 0.0
 
 
 PLAIN = Voicing()
@@ -163,6 +167,8 @@ def voice_in_query(value: Any, schema: dict[str, Any], rng: random.Random, voici
         forms = percent_forms(value) if is_fraction_parameter(schema) else []
         if forms and rng.random() < voicing.percent_rate:
             return forms[0 if rng.random() < 0.8 else 1], None
+    if voicing.magnitude_rate > 0 and magnitude_forms(value) and rng.random() < voicing.magnitude_rate:
+        return str(voice_magnitude(value, is_money("", schema), rng)), None
     if voicing.unit_rate > 0 and isinstance(value, int | float) and not isinstance(value, bool):
         unit = unit_of(schema)
         if unit and rng.random() < voicing.unit_rate:

@@ -27,18 +27,20 @@ from xlam.synthesis.phrasing import (
     schema_of,
     voice_in_query,
 )
-from xlam.synthesis.values import sample_arguments
+from xlam.synthesis.values import ValueRates, sample_arguments
 
 
 def _scalar(value: Any) -> bool:
     return not isinstance(value, bool | list | dict) and value is not None
 
 
-def product_sets(tool: Tool, rng: random.Random, *, optional_rate: float,
-                 max_calls: int) -> tuple[dict[str, Any], str, list[Any], str, list[Any]] | None:
+def product_sets(tool: Tool, rng: random.Random, *, optional_rate: float, max_calls: int,
+                 rates: ValueRates | None = None) -> tuple[dict[str, Any], str, list[Any], str, list[Any]] | None:
     """One base argument set and two of its scalar arguments with two or more distinct values each
-    (``len(a) * len(b) <= max_calls``), or None when the tool has no two such arguments."""
-    base = sample_arguments(tool.parameters, rng, optional_rate=optional_rate)
+    (``len(a) * len(b) <= max_calls``), or None when the tool has no two such arguments. ``rates``: the
+    further keywords of :func:`sample_arguments` (magnitudes, apostrophes)."""
+    rates = rates or {}
+    base = sample_arguments(tool.parameters, rng, optional_rate=optional_rate, **rates)
     keys = [k for k, v in base.items() if _scalar(v) and "enum" not in schema_of(tool, k)]
     if len(keys) < 2 or max_calls < 4:
         return None
@@ -47,7 +49,7 @@ def product_sets(tool: Tool, rng: random.Random, *, optional_rate: float,
     size_a, size_b = rng.choice(sizes)
     values: dict[str, list[Any]] = {first: [base[first]], second: [base[second]]}
     for _ in range(24):
-        other = sample_arguments(tool.parameters, rng, optional_rate=1.0)
+        other = sample_arguments(tool.parameters, rng, optional_rate=1.0, **rates)
         for key, size in ((first, size_a), (second, size_b)):
             value = other.get(key)
             if (len(values[key]) < size and _scalar(value)

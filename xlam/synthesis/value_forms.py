@@ -14,6 +14,8 @@ import random
 import re
 from typing import Any
 
+from xlam.synthesis.magnitudes import magnitude_forms
+
 
 def voice_value(value: Any) -> str:
     """A value as it would appear in a request (lists as "3, 5 and 7", strings quoted when long)."""
@@ -56,9 +58,10 @@ def unit_of(schema: dict[str, Any]) -> str | None:
 
 
 def number_forms(value: int | float) -> set[str]:
-    """The digit strings a request may write a number as ("378" for 378.0, "5.5"): what the semantic check
-    and the percentage rewrite look for in a query."""
-    forms = {voice_value(value), str(value)}
+    """The digit strings a request may write a number as ("378" for 378.0, "5.5", "25,000" and "2 million" for
+    large ones: :func:`xlam.synthesis.magnitudes.magnitude_forms`): what the semantic check and the percentage
+    rewrite look for in a query."""
+    forms = {voice_value(value), str(value), *magnitude_forms(value, money=False)}
     if isinstance(value, float) and value.is_integer():
         forms.add(str(int(value)))
     return forms

@@ -2,8 +2,9 @@
 # Pack what a lent GPU machine (torch + transformers, no network, no pydantic/orjson/gguf) needs to run
 # an experiment file, in transfers of at most 64 MiB each (the device tool's limit per call):
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
-#   .gpu/c2/  the second part, its sha256, the wheels the core library needs there, the code
-#   .gpu/c3/  the data sets (each call also carries the repository itself, ~6 MB)
+#   .gpu/c2/  the second part, its sha256, the code
+#   .gpu/c3/  the data sets and the wheels the core library needs there (each call also carries the repository
+#             itself, ~12 MB as the device tool counts it: the parts are sized so that c1 and c2 stay under 64 MiB)
 #   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3);
 #                 its tokenizer as converted here goes in c3
 # Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] [GEMMA=1] scripts/gpu/pack.sh WORKDIR
@@ -17,9 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${1:?usage: scripts/gpu/pack.sh WORKDIR}
 PY=${PY:-.venv/bin/python}
-PART1_BYTES=${PART1_BYTES:-56000000}
+PART1_BYTES=${PART1_BYTES:-50000000}
 rm -rf .gpu/c1 .gpu/c2 .gpu/c3 .gpu/g?
-mkdir -p .gpu/c1 .gpu/c2/wheels .gpu/c3
+mkdir -p .gpu/c1 .gpu/c2 .gpu/c3/wheels
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 
 gguf=$($PY -c 'from xlam.assets import smollm2_gguf; print(smollm2_gguf())')
@@ -51,7 +52,7 @@ PYEOF
 # shellcheck disable=SC2086
 $PY -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-  -d .gpu/c2/wheels $pins
+  -d .gpu/c3/wheels $pins
 
 # The code as committed (HEAD), so uncommitted edits in this checkout never reach a measured run.
 git archive --format=tar HEAD xlam experiments | gzip -1 > .gpu/c2/src.tar.gz
@@ -68,7 +69,8 @@ rm -rf "$check"
 # DPO pairs (data recipes with `preference`) travel beside their data set.
 (cd "$work" && tar -czf - data/*/dataset data/*/recipe.json $(ls -d data/*/pairs eval/*/ 2>/dev/null)) > .gpu/c3/data.tar.gz
 du -sh .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null)
-limit=$((64 * 1024 * 1024 - $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)))
+# the repository's files as the device tool counts them (disk blocks, not bytes: 11.8 MB against 10.6 MB)
+limit=$((64 * 1024 * 1024 - 1024 * $(git ls-files -z | du -c --files0-from=- | tail -1 | cut -f1)))
 for part in .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null); do
   size=$(du -sb "$part" | cut -f1)
   [ "$size" -le "$limit" ] || { echo "$part: $size bytes, over the $limit a call may carry beside the repository" >&2; exit 1; }

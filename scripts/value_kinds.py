@@ -49,11 +49,14 @@ def kinds(question: dict[str, Any], answer: list[Any]) -> set[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, nargs="+", help="directories `xlam eval score` or `xlam eval bfcl` wrote")
+    parser.add_argument("--non-live", action="store_true", help="only the non-live categories (compare runs that "
+                        "scored live with runs that did not)")
     args = parser.parse_args()
     print("| results | kind | items | correct | share |")
     print("|---|---|---:|---:|---:|")
     for results in args.results:
-        items = single_turn_call_items(load_items(results))
+        items = [i for i in single_turn_call_items(load_items(results))
+                 if not (args.non_live and category_of_id(i["id"]).startswith("live"))]
         questions, answers = load_entries(sorted({category_of_id(i["id"]) for i in items}))
         by_kind: dict[str, list[bool]] = {}
         for item in items:

@@ -5,7 +5,8 @@ The value sampler keeps numbers human-sized (:func:`xlam.synthesis.values.sample
 10,000,000 was only ever asked about 734.56. BFCL's non-live queries need a number of 1,000 or more in 128 of
 their 1,000 call items ("an investment of $10000", "$2 million", "a population of 213 million", "$2,000,000")
 and the recipe's model got 34 of those right (27%, against 44% of simple_python; run 9's outputs); every item
-that writes the number with thousands separators or a scale word failed (28 of 28).
+that writes the number with thousands separators or a scale word failed (26 of 26 single-turn items, 24 of them
+non-live; :mod:`xlam.evaluation.value_kinds`).
 
 ``SynthesisConfig.magnitude_rate`` (both halves draw nothing at 0, so seeded data stays the same):
 

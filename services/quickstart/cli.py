@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Output directory (report, PNGs, control-plane state).")] = Path(
             "xlam-quickstart"),
         fresh: Annotated[bool, typer.Option("--fresh", help="Delete a previous quickstart in --out and start over.")] = False,
-        max_minutes: Annotated[float, typer.Option(help="Fail (naming the step) after this many minutes.")] = 30.0,
+        max_minutes: Annotated[float, typer.Option(help="Fail (naming the step) after this many minutes.")] = 60.0,
         train_steps: Annotated[int | None, typer.Option(help="SFT optimizer steps (and DPO's, a third, for sizes with DPO).")] = None,
         synth_n: Annotated[int | None, typer.Option(help="Verified samples to synthesize.")] = None,
         eval_limit: Annotated[int | None, typer.Option(help="BFCL items per evaluated category.")] = None,

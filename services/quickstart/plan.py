@@ -133,7 +133,7 @@ class QuickstartOptions(BaseModel):
     size: str = DEFAULT_SIZE
     out: Path = Path("xlam-quickstart")
     fresh: bool = False
-    max_minutes: float = Field(default=30.0, gt=0, description="Give up (naming the step) after this long.")
+    max_minutes: float = Field(default=60.0, gt=0, description="Give up (naming the step) after this long.")
     train_steps: int | None = Field(default=None, ge=1, description="SFT steps (DPO gets a third, at least 1, for sizes that have DPO: tiny-moe).")
     synth_n: int | None = Field(default=None, ge=1)
     eval_limit: int | None = Field(default=None, ge=1)

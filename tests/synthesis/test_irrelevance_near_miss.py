@@ -7,6 +7,7 @@ import random
 
 from xlam.synthesis import SynthesisConfig, load_tool_library
 from xlam.synthesis.drafts import TemplateDrafter
+from xlam.synthesis.library import stand_ins
 
 
 def _irrelevance_drafts(config: SynthesisConfig, n: int = 40) -> list[tuple[str, list[str], str]]:
@@ -45,3 +46,24 @@ def test_near_misses_offer_tools_of_the_withheld_tools_category() -> None:
     half = _irrelevance_drafts(SynthesisConfig(irrelevance_near_miss_rate=0.5), n=200)
     near = sum(all(category[n] == category[w] for n in offered) for w, offered, _q in half)
     assert 60 < near < 140
+
+
+def test_stand_ins_name_catalog_tools_and_are_never_offered_as_near_misses() -> None:
+    """A near miss never offers a tool that can answer the withheld tool's request (``stand_ins.json``):
+    ``lcm_of_list`` for the least common multiple of two numbers would make the refusal label wrong."""
+    library = load_tool_library("default+domains")
+    serving = stand_ins()
+    assert set(serving) <= set(library.by_name), set(serving) - set(library.by_name)
+    assert "lcm_of_list" in serving["least_common_multiple"]
+    assert "least_common_multiple" in serving["lcm_of_list"]
+    assert all(name not in others for name, others in serving.items())
+    offered_lcm = library.near_misses(library.by_name["least_common_multiple"])
+    assert offered_lcm and "lcm_of_list" not in {e.name for e in offered_lcm}
+    assert "greatest_common_divisor" in {e.name for e in offered_lcm}
+    drafter = TemplateDrafter(library, SynthesisConfig(irrelevance_near_miss_rate=1.0))
+    rng = random.Random(5)
+    for _ in range(300):
+        draft = drafter.draft("irrelevance", rng)
+        withheld = draft.extra["withheld_tool"]
+        offered = {t.name for t in draft.tools}
+        assert offered and not offered & serving.get(withheld, frozenset()), (withheld, offered)

@@ -206,7 +206,7 @@ class TemplateDrafter:
             candidates: list[LibraryTool] = []
             if cfg.irrelevance_near_miss_rate > 0 and rng.random() < cfg.irrelevance_near_miss_rate:
                 # a near miss: tools of the withheld tool's own category, none of which serves the request
-                candidates = [e for e in self.library.by_category.get(main.category, []) if e.name != main.name]
+                candidates = self.library.near_misses(main)
             candidates = candidates or self.library.outside([main.category]) or [
                 e for e in self.library.entries if e.name != main.name]
             k = min(len(candidates), rng.randint(1, max(1, cfg.max_tools - 1)))

@@ -10,10 +10,13 @@ are not executable, so their samples get format and semantic checks only).
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from xlam.records import Tool
@@ -87,6 +90,24 @@ class ToolLibrary:
     def outside(self, categories: Iterable[str]) -> list[LibraryTool]:
         banned = set(categories)
         return [e for e in self.entries if e.category not in banned]
+
+    def near_misses(self, entry: LibraryTool) -> list[LibraryTool]:
+        """The other tools of ``entry``'s category that cannot answer a request meant for it: none of
+        ``entry``'s stand-ins (``stand_ins.json``: ``lcm_of_list`` answers a request for
+        ``least_common_multiple``, so offering it alone is not a case for a refusal)."""
+        serving = stand_ins().get(entry.name, frozenset())
+        return [e for e in self.by_category.get(entry.category, []) if e.name != entry.name and e.name not in serving]
+
+
+@functools.cache
+def stand_ins() -> dict[str, frozenset[str]]:
+    """Tool name -> the catalog tools that can answer a request meant for it (``stand_ins.json``'s groups)."""
+    raw = json.loads(resources.files("xlam.synthesis").joinpath("stand_ins.json").read_text(encoding="utf-8"))
+    serving: dict[str, set[str]] = {}
+    for group in raw["groups"]:
+        for name in group:
+            serving.setdefault(name, set()).update(n for n in group if n != name)
+    return {name: frozenset(others) for name, others in serving.items()}
 
 
 def combine_libraries(libraries: Sequence[ToolLibrary], source: str) -> ToolLibrary:

@@ -6,7 +6,7 @@
 #   .gpu/c3/  the data sets and the wheels the core library needs there (each call also carries the repository
 #             itself, ~12 MB as the device tool counts it: the parts are sized so that c1 and c2 stay under 64 MiB)
 #   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3);
-#                 its tokenizer as converted here goes in c3
+#                 its tokenizer as converted here goes in c2
 # Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] [GEMMA=1] scripts/gpu/pack.sh WORKDIR
 #   (WORKDIR: an experiment work dir whose data stage has run with the committed code)
 # Then, on the device, consecutive calls (the machine stays warm 30 s between calls):
@@ -34,10 +34,11 @@ if [ -n "${GEMMA:-}" ]; then  # device.sh receive g1 ... g5, then run: it assemb
   for i in 0 1 2 3 4; do mkdir -p ".gpu/g$((i + 1))" && mv ".gpu/gemma.part$i" ".gpu/g$((i + 1))/gemma.part$((i + 1))"; done
   (cd "$(dirname "$gemma")" && sha256sum "$(basename "$gemma")") > .gpu/g5/gemma.sha256
   # Its tokenizer as converted here: the device's transformers (5.17) reads Gemma's GGUF tokenizer as one token
-  # per character (run 7); device.sh points XLAM_GEMMA3_TOKENIZER at this copy (5.6 MB compressed, in c3).
+  # per character (run 7); device.sh points XLAM_GEMMA3_TOKENIZER at this copy (5.6 MB compressed, in c2: c3's
+  # data sets filled it in run 11).
   tokdir=$($PY -c 'from xlam.training.models import gguf_tokenizer_dir; from xlam.training.recipes import get_recipe
 print(gguf_tokenizer_dir(get_recipe("gemma3")))')
-  tar -czf .gpu/c3/gemma-tokenizer.tar.gz -C "$tokdir" .
+  tar -czf .gpu/c2/gemma-tokenizer.tar.gz -C "$tokdir" .
 fi
 
 # Pure-Python or cp312 manylinux wheels of the versions this venv runs (the device has Python 3.12).

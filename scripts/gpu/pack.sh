@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=${1:?usage: scripts/gpu/pack.sh WORKDIR}
 PY=${PY:-.venv/bin/python}
-PART1_BYTES=${PART1_BYTES:-50000000}
+PART1_BYTES=${PART1_BYTES:-53000000}
 rm -rf .gpu/c1 .gpu/c2 .gpu/c3 .gpu/g?
 mkdir -p .gpu/c1 .gpu/c2 .gpu/c3/wheels
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude

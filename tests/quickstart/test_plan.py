@@ -54,3 +54,23 @@ def test_eval_budget_is_fitted_to_the_gold_answers(tmp_path: Path) -> None:
     assert fitted["simple_python"] < fitted["parallel_multiple"] <= 256
     explicit = Quickstart(QuickstartOptions(out=tmp_path / "qs", eval_max_tokens=40))
     assert explicit.eval_budgets() == dict.fromkeys(EVAL_CATEGORIES, 40)
+
+
+def test_cli_defaults_and_sizes_are_the_options_own() -> None:
+    """``services/quickstart/cli.py`` repeats the defaults (it imports the heavy package only when the command
+    runs): every option's default and the size names must be QuickstartOptions' and SIZES'."""
+    import typer
+    from typer.main import get_command
+
+    from services.quickstart import cli
+
+    app = typer.Typer()
+    cli.register(app)
+    app.command()(lambda: None)  # a second command, so that get_command keeps quickstart as a sub-command
+    command = get_command(app).commands["quickstart"]  # type: ignore[attr-defined]
+    defaults = {p.name: p.default for p in command.params}
+    fields = QuickstartOptions.model_fields
+    assert set(defaults) <= set(fields), set(defaults) - set(fields)  # project, model_name: no CLI option
+    for name, default in defaults.items():
+        assert default == fields[name].default, name
+    assert set(cli.SIZES) == set(SIZES)

@@ -1,0 +1,127 @@
+"""Where a model's string arguments go wrong on BFCL's single-call items, by kind, and the answers that repeat a
+call: the measurements behind the next value levers (docs/QUALITY.md).
+
+A string argument is wrong when BFCL's value check rejects it: its standardized form
+(:func:`xlam.bfcl.checker.standardize_string`) is none of the possible answer's. Only items with one gold call
+count (simple_python, multiple, live_simple, live_multiple), and only when the answer calls the gold function, so
+each wrong value belongs to one parameter. The kinds, first match wins:
+
+- ``date``: a date parameter (its name says so, or a possible value is a date): "2022" for "2022-01-01",
+  "March 17, 1915" where the function wants "1915-03-17";
+- ``city_state``: every possible value is "city, state" and the answer gave the city alone ("Boston" for
+  "Boston, MA"): the parameter's description asks for the state ("The city and state, e.g. Boston, MA");
+- ``code``: the function wants a code ("JPY", "AAPL", "CA": every possible value an upper-case code or
+  the code's name BFCL also accepts) and the answer gave something else ("Japanese Yen", "Apple", "CAN");
+- ``over_span``: a possible value lies inside the answer's ("gas-fueled" for "gas", "Rosewood Finish" for
+  "Rosewood");
+- ``under_span``: the answer's lies inside a possible value ("Louvre" for "Louvre Museum", "Tordesillas" for
+  "Treaty of Tordesillas");
+- ``other_span``: another part of the request ("Italy" for "Marble");
+- ``not_in_query``: words the request does not have (a conversion or a guess: "CAN" for "CAD").
+
+    from xlam.evaluation.value_errors import string_errors, kind_counts
+    errors = string_errors(load_items("runs/eval"), questions, answers)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from xlam.bfcl.checker import standardize_string
+
+KINDS = ("date", "city_state", "code", "over_span", "under_span", "other_span", "not_in_query")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/]\d{1,2}[-/]\d{4}")
+_CITY_STATE = re.compile(r"^([^,]+),\s*\S")
+_CODE = re.compile(r"[A-Z]{2,5}")
+
+
+@dataclass(frozen=True)
+class StringError:
+    """One wrong string argument of a single-call item."""
+
+    id: str
+    parameter: str
+    got: str
+    expected: tuple[str, ...]
+    kind: str
+
+
+def query_text(question: Mapping[str, Any]) -> str:
+    """The user turns of a BFCL single-turn question, joined."""
+    turns = question.get("question") or []
+    messages = turns[0] if turns and isinstance(turns[0], list) else turns
+    return "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, Mapping) and m.get("role") == "user")
+
+
+def classify(parameter: str, got: str, expected: Sequence[str], query: str) -> str:
+    """The kind of one wrong string value (module docstring)."""
+    std_got = standardize_string(got)
+    std_expected = [standardize_string(x) for x in expected if x]
+    if "date" in parameter.lower() or any(_DATE.search(x) for x in expected):
+        return "date"
+    cities = [_CITY_STATE.match(x) for x in expected if x]
+    if cities and all(cities) and any(std_got == standardize_string(m.group(1)) for m in cities if m):
+        return "city_state"
+    if any(_CODE.fullmatch(x) for x in expected) and not _CODE.fullmatch(got):
+        return "code"
+    if std_got and any(x and x != std_got and x in std_got for x in std_expected):
+        return "over_span"
+    if std_got and any(std_got != x and std_got in x for x in std_expected):
+        return "under_span"
+    if got.strip() and re.search(rf"(?<!\w){re.escape(got.strip().lower())}(?!\w)", query.lower()):
+        return "other_span"
+    return "not_in_query"
+
+
+def string_errors(items: Iterable[Mapping[str, Any]], questions: Mapping[str, Mapping[str, Any]],
+                  answers: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[StringError]:
+    """The wrong string arguments of the scored ``items`` (``results.jsonl`` rows) that have one gold call and
+    whose answer calls the gold function (dotted names compared as BFCL's Python categories write them)."""
+    out: list[StringError] = []
+    for item in items:
+        entry_id = str(item["id"])
+        gold = answers.get(entry_id)
+        decoded = item.get("decoded")
+        if not gold or len(gold) != 1 or not isinstance(decoded, list) or entry_id not in questions:
+            continue
+        name, allowed = next(iter(gold[0].items()))
+        call = next((c[name] for c in decoded if isinstance(c, Mapping) and name in c), None)
+        if not isinstance(call, Mapping):
+            continue
+        query = query_text(questions[entry_id])
+        for parameter, values in allowed.items():
+            got = call.get(parameter)
+            strings = tuple(str(v) for v in values if isinstance(v, str))
+            if not isinstance(got, str) or not any(strings):
+                continue
+            if standardize_string(got) in {standardize_string(v) for v in strings}:
+                continue
+            out.append(StringError(entry_id, parameter, got, strings, classify(parameter, got, strings, query)))
+    return out
+
+
+def kind_counts(errors: Iterable[StringError]) -> dict[str, int]:
+    """{kind: wrong values} in :data:`KINDS` order, ``all`` last."""
+    counts = Counter(e.kind for e in errors)
+    return {**{kind: counts.get(kind, 0) for kind in KINDS}, "all": sum(counts.values())}
+
+
+def repeated_call_items(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Per category, the answers that give one call (same function, same arguments) more than once."""
+    out: Counter[str] = Counter()
+    for item in items:
+        decoded = item.get("decoded")
+        if not isinstance(decoded, list):
+            continue
+        calls = [json.dumps(c, sort_keys=True, default=str) for c in decoded]
+        if len(set(calls)) < len(calls):
+            out[str(item["category"])] += 1
+    return dict(sorted(out.items()))
+
+
+__all__ = ["KINDS", "StringError", "classify", "kind_counts", "query_text", "repeated_call_items", "string_errors"]

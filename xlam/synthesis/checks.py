@@ -24,6 +24,7 @@ import jsonschema
 
 from xlam.records import GroundTruth, Record, Tool, ToolCall
 from xlam.synthesis.drafts import Draft
+from xlam.synthesis.places import place_forms
 from xlam.synthesis.value_forms import date_forms, number_forms, number_words, percent_forms
 from xlam.tools.registry import ToolRegistry
 from xlam.tools.sandbox import ExecutionResult, SandboxLimits, execute_calls
@@ -159,8 +160,9 @@ def _supported(value: Any, query: str) -> bool:
         # a small count said as a word ("two adults": SynthesisConfig.words_rate)
         return any(re.search(rf"\b{w}\b", query, re.IGNORECASE) for w in number_words(value))
     if isinstance(value, str):
-        # an ISO date may be said in words ("March 5, 2021": SynthesisConfig.date_rate)
-        return any(_norm(form) in _norm(query) for form in (value, *date_forms(value)))
+        # an ISO date may be said in words ("March 5, 2021": SynthesisConfig.date_rate), "Austin, TX" as
+        # "Austin" or "Austin, Texas" (SynthesisConfig.city_state_rate)
+        return any(_norm(form) in _norm(query) for form in (value, *date_forms(value), *place_forms(value)))
     if isinstance(value, list):
         return all(_supported(v, query) for v in value)
     if isinstance(value, dict):

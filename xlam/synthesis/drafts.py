@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from xlam.records import Category, Step, Tool, ToolCall, canonical_json
-from xlam.synthesis import phrasing, products, tasks
+from xlam.synthesis import phrasing, places, products, tasks
 from xlam.synthesis.config import SynthesisConfig
 from xlam.synthesis.library import LibraryTool, ToolLibrary
 from xlam.synthesis.values import ValueRates, sample_arguments
@@ -132,7 +132,15 @@ class TemplateDrafter:
                      self.name, template, seed_ids, extra={"task_list": len(called)})
 
     def draft(self, style: str, rng: random.Random, *, seed: Any = None) -> Draft:
-        """One draft of ``style``; ``seed`` (a verified record) may lend its tool set."""
+        """One draft of ``style``; ``seed`` (a verified record) may lend its tool set. A call draft's cities
+        become "City, ST" at ``city_state_rate`` (:func:`xlam.synthesis.places.city_and_state`; no draw at 0)."""
+        out = self._draft(style, rng, seed=seed)
+        rate = self.config.city_state_rate
+        if rate > 0 and style not in ("irrelevance", "missing_parameter") and rng.random() < rate:
+            out = places.city_and_state(out, rng)
+        return out
+
+    def _draft(self, style: str, rng: random.Random, *, seed: Any = None) -> Draft:
         cfg = self.config
         voice = self.voicing
         template = rng.choice(cfg.prompt_templates or ["formal"])

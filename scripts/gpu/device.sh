@@ -47,7 +47,9 @@ case "${1:?}" in
     fi
     work=/tmp/xlam-gpu/work
     mkdir -p "$work"
-    if [ -f "$store/data.tar.gz" ]; then tar -xzf "$store/data.tar.gz" -C "$work" && rm "$store/data.tar.gz"; fi
+    for archive in "$store"/data*.tar.gz; do  # pack.sh: one per data set, in c3 or c2
+      if [ -f "$archive" ]; then tar -xzf "$archive" -C "$work" && rm "$archive"; fi
+    done
     export PYTHONPATH="$site:$src" USE_HUB_KERNELS=0 HF_HUB_OFFLINE=1 XLAM_CACHE_DIR=$store/cache PYTHONUNBUFFERED=1
     export TOKENIZERS_PARALLELISM=false PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name(0))'

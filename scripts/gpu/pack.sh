@@ -2,7 +2,7 @@
 # Pack what a lent GPU machine (torch + transformers, no network, no pydantic/orjson/gguf) needs to run
 # an experiment file, in transfers of at most 64 MiB each (the device tool's limit per call):
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
-#   .gpu/c2/  the second part, its sha256, the code
+#   .gpu/c2/  the second part, its sha256, the code (and the data sets c3 has no room for)
 #   .gpu/c3/  the data sets and the wheels the core library needs there (each call also carries the repository
 #             itself, ~12 MB as the device tool counts it: the parts are sized so that c1 and c2 stay under 64 MiB)
 #   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3);
@@ -65,13 +65,28 @@ check=$(mktemp -d) && tar -xzf .gpu/c2/src.tar.gz -C "$check"
   --workdir "$OLDPWD/$work" --check-data ${ONLY:+--only "$ONLY"}) || { rm -rf "$check"; exit 1; }
 rm -rf "$check"
 
-# The experiment's data sets (built by its data stage here, on the CPU).
-# Evaluations already scored (e.g. by an earlier lease) travel too: the device resumes them.
-# DPO pairs (data recipes with `preference`) travel beside their data set.
-(cd "$work" && tar -czf - data/*/dataset data/*/recipe.json $(ls -d data/*/pairs eval/*/ 2>/dev/null)) > .gpu/c3/data.tar.gz
-du -sh .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null)
-# the repository's files as the device tool counts them (disk blocks, not bytes: 11.8 MB against 10.6 MB)
+# The repository's files as the device tool counts them (disk blocks, not bytes: 11.8 MB against 10.6 MB).
 limit=$((64 * 1024 * 1024 - 1024 * $(git ls-files -z | du -c --files0-from=- | tail -1 | cut -f1)))
+
+# The experiment's data sets (built by its data stage here, on the CPU), one archive each (with its DPO pairs);
+# evaluations already scored (e.g. by an earlier lease) in one more: the device resumes them. Each archive goes
+# in c3 while it fits beside the repository, else in c2 (nine 12k data sets overflowed c3 by 1 MB);
+# `device.sh run` unpacks every data*.tar.gz it received.
+for dir in "$work"/data/*/; do
+  key=$(basename "$dir")
+  (cd "$work" && tar -czf - "data/$key/recipe.json" $(ls -d "data/$key/dataset" "data/$key/pairs" 2>/dev/null)) \
+    > ".gpu/data-$key.tar.gz"
+done
+evals=$(cd "$work" && ls -d eval/*/ 2>/dev/null || true)
+if [ -n "$evals" ]; then (cd "$work" && tar -czf - $evals) > .gpu/data-eval.tar.gz; fi
+for archive in .gpu/data-*.tar.gz; do
+  size=$(stat -c %s "$archive")
+  for part in .gpu/c3 .gpu/c2; do
+    if [ $(($(du -sb "$part" | cut -f1) + size)) -le "$limit" ]; then mv "$archive" "$part/"; break; fi
+  done
+  [ ! -f "$archive" ] || { echo "$archive ($size bytes) fits neither c3 nor c2: pack fewer variants (ONLY=...)" >&2; exit 1; }
+done
+du -sh .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null)
 for part in .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null); do
   size=$(du -sb "$part" | cut -f1)
   [ "$size" -le "$limit" ] || { echo "$part: $size bytes, over the $limit a call may carry beside the repository" >&2; exit 1; }

@@ -28,7 +28,8 @@ def _queries(config: SynthesisConfig, n: int = 200) -> list[str]:
 
 def test_date_forms() -> None:
     assert phrasing.date_forms("2021-03-05") == ["March 5, 2021", "5 March 2021", "March 5th, 2021",
-                                                 "the 5th of March 2021", "Mar 5, 2021"]
+                                                 "the 5th of March 2021", "Mar 5, 2021", "March 5th 2021",
+                                                 "2021/03/05", "2021.3.5"]
     assert phrasing.date_forms("2022-11-22")[2] == "November 22nd, 2022"
     assert phrasing.date_forms("2022-11-13")[3] == "the 13th of November 2022"
     assert phrasing.date_forms("2021-02-30") == [] and phrasing.date_forms("March 5") == []

@@ -96,7 +96,10 @@ def date_forms(value: str) -> list[str]:
         return []
     month = _MONTHS[day.month - 1]
     return [f"{month} {day.day}, {day.year}", f"{day.day} {month} {day.year}", f"{month} {_ordinal(day.day)}, {day.year}",
-            f"the {_ordinal(day.day)} of {month} {day.year}", f"{month[:3]} {day.day}, {day.year}"]
+            f"the {_ordinal(day.day)} of {month} {day.year}", f"{month[:3]} {day.day}, {day.year}",
+            # as BFCL's requests also write them ("March 8th 2023", "2022/08/16", "2023.4.11")
+            f"{month} {_ordinal(day.day)} {day.year}", f"{day.year}/{day.month:02d}/{day.day:02d}",
+            f"{day.year}.{day.month}.{day.day}"]
 
 
 def is_date_parameter(schema: dict[str, Any]) -> bool:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs ON the lent GPU machine (see scripts/gpu/README.md); never on the CI machine.
-#   device.sh receive c1|c2|g1..g5 keep a transfer under /tmp/xlam-gpu (survives while the machine is warm)
+#   device.sh receive c1|c2|c4|g1..g5 keep a transfer under /tmp/xlam-gpu (survives while the machine is warm)
 #   device.sh run FILE [ARGS...]   assemble + check the model, install the wheels, run the experiment's
 #                                  train,eval,report stages, pack the results into $OUT
 set -euo pipefail

@@ -3,7 +3,7 @@
 # an experiment file, in transfers of at most 64 MiB each (the device tool's limit per call):
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
 #   .gpu/c2/  the second part, its sha256, the code (and the data sets c3 has no room for)
-#   .gpu/c3/  the data sets and the wheels the core library needs there (each call also carries the repository
+#   .gpu/c3/  the data sets and the wheels the core library needs there (.gpu/c4: data sets beyond c2 and c3) (each call also carries the repository
 #             itself, ~12 MB as the device tool counts it: the parts are sized so that c1 and c2 stay under 64 MiB)
 #   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3);
 #                 its tokenizer as converted here goes in c2
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 work=${1:?usage: scripts/gpu/pack.sh WORKDIR}
 PY=${PY:-.venv/bin/python}
 PART1_BYTES=${PART1_BYTES:-53000000}
-rm -rf .gpu/c1 .gpu/c2 .gpu/c3 .gpu/g?
+rm -rf .gpu/c? .gpu/g?
 mkdir -p .gpu/c1 .gpu/c2 .gpu/c3/wheels
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 
@@ -70,8 +70,8 @@ limit=$((64 * 1024 * 1024 - 1024 * $(git ls-files -z | du -c --files0-from=- | t
 
 # The experiment's data sets (built by its data stage here, on the CPU), one archive each (with its DPO pairs);
 # evaluations already scored (e.g. by an earlier lease) in one more: the device resumes them. Each archive goes
-# in c3 while it fits beside the repository, else in c2 (nine 12k data sets overflowed c3 by 1 MB);
-# `device.sh run` unpacks every data*.tar.gz it received.
+# in c3 while it fits beside the repository, else in c2 (nine 12k data sets overflowed c3 by 1 MB), else in c4,
+# one more transfer (`device.sh receive c4` before `run`); `device.sh run` unpacks every data*.tar.gz it received.
 for dir in "$work"/data/*/; do
   key=$(basename "$dir")
   (cd "$work" && tar -czf - "data/$key/recipe.json" $(ls -d "data/$key/dataset" "data/$key/pairs" 2>/dev/null)) \
@@ -81,13 +81,15 @@ evals=$(cd "$work" && ls -d eval/*/ 2>/dev/null || true)
 if [ -n "$evals" ]; then (cd "$work" && tar -czf - $evals) > .gpu/data-eval.tar.gz; fi
 for archive in .gpu/data-*.tar.gz; do
   size=$(stat -c %s "$archive")
-  for part in .gpu/c3 .gpu/c2; do
+  for part in .gpu/c3 .gpu/c2 .gpu/c4; do
+    mkdir -p "$part"
     if [ $(($(du -sb "$part" | cut -f1) + size)) -le "$limit" ]; then mv "$archive" "$part/"; break; fi
   done
-  [ ! -f "$archive" ] || { echo "$archive ($size bytes) fits neither c3 nor c2: pack fewer variants (ONLY=...)" >&2; exit 1; }
+  [ ! -f "$archive" ] || { echo "$archive ($size bytes) fits no transfer: pack fewer variants (ONLY=...)" >&2; exit 1; }
 done
-du -sh .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null)
-for part in .gpu/c1 .gpu/c2 .gpu/c3 $(ls -d .gpu/g? 2>/dev/null); do
+rmdir .gpu/c4 2>/dev/null || echo "c4 holds data sets: send it (device.sh receive c4) before the run"
+du -sh .gpu/c? $(ls -d .gpu/g? 2>/dev/null)
+for part in .gpu/c? $(ls -d .gpu/g? 2>/dev/null); do
   size=$(du -sb "$part" | cut -f1)
   [ "$size" -le "$limit" ] || { echo "$part: $size bytes, over the $limit a call may carry beside the repository" >&2; exit 1; }
 done

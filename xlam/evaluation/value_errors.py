@@ -10,8 +10,9 @@ each wrong value belongs to one parameter. The kinds, first match wins:
   "March 17, 1915" where the function wants "1915-03-17";
 - ``city_state``: every possible value is "city, state" and the answer gave the city alone ("Boston" for
   "Boston, MA"): the parameter's description asks for the state ("The city and state, e.g. Boston, MA");
-- ``code``: the function wants a code ("JPY", "AAPL", "CA": every possible value an upper-case code or
-  the code's name BFCL also accepts) and the answer gave something else ("Japanese Yen", "Apple", "CAN");
+- ``code``: the function takes a code (a possible value is an upper-case code: "JPY", "AAPL", "CA") and the
+  answer is no code, mostly its name ("Japanese Yen", "Apple", "Canadian dollars"); a wrong code ("CAN" for
+  "CAD") falls through to the kinds below;
 - ``over_span``: a possible value lies inside the answer's ("gas-fueled" for "gas", "Rosewood Finish" for
   "Rosewood");
 - ``under_span``: the answer's lies inside a possible value ("Louvre" for "Louvre Museum", "Tordesillas" for

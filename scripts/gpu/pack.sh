@@ -3,8 +3,9 @@
 # an experiment file, in transfers of at most 64 MiB each (the device tool's limit per call):
 #   .gpu/c1/  the first part of the SmolLM2 GGUF
 #   .gpu/c2/  the second part, its sha256, the code (and the data sets c3 has no room for)
-#   .gpu/c3/  the data sets and the wheels the core library needs there (.gpu/c4: data sets beyond c2 and c3) (each call also carries the repository
+#   .gpu/c3/  the data sets and the wheels the core library needs there (each call also carries the repository
 #             itself, ~12 MB as the device tool counts it: the parts are sized so that c1 and c2 stay under 64 MiB)
+#   .gpu/c4/  only when needed: the data sets c3 and c2 have no room for
 #   .gpu/g1..g5/  with GEMMA=1: the Gemma-3-270M GGUF (253 MB) in five parts, its sha256 in g5 (recipe gemma3);
 #                 its tokenizer as converted here goes in c2
 # Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] [GEMMA=1] scripts/gpu/pack.sh WORKDIR

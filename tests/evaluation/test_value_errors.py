@@ -1,5 +1,5 @@
 """Wrong string arguments by kind (xlam.evaluation.value_errors), on BFCL's own questions and possible answers:
-each answer below is what run 10's models wrote for that item."""
+the wrong values below are what run 10's models wrote for those items."""
 
 from __future__ import annotations
 

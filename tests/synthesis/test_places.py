@@ -41,7 +41,7 @@ def test_forms_and_city_parameters() -> None:
     library = load_tool_library("default+domains")
     assert city_parameters(library.by_name["get_current_conditions"].tool) == ["city"]
     assert city_parameters(library.by_name["factorial"].tool) == []
-    # the US list never gives two places one name in a draft: both Portlands are there
+    # the list has two Portlands and two Charlestons: city_and_state never puts two of one name in a draft
     assert {c for c, _, _ in US_PLACES if [p[0] for p in US_PLACES].count(c) > 1} == {"Portland", "Charleston"}
 
 
@@ -57,7 +57,7 @@ def test_off_by_default_with_no_draw() -> None:
 def test_a_draft_with_a_city_becomes_city_and_state() -> None:
     drafter = TemplateDrafter(load_tool_library("default+domains"), SynthesisConfig(slot_rate=0.5))
     rng = random.Random(11)
-    moved = 0
+    moved = several = 0
     for _ in range(400):
         draft = _draw(drafter, rng.choice(["simple", "multiple", "parallel"]), rng)
         if draft is None:
@@ -69,6 +69,8 @@ def test_a_draft_with_a_city_becomes_city_and_state() -> None:
         values = [v for c in out.all_calls() for k, v in c.arguments.items()
                   if k in city_parameters(next(t for t in draft.tools if t.name == c.name))]
         assert values and all(_placed(v) for v in values), values
+        assert len({v.split(",")[0] for v in values}) == len(set(values))  # one name, one place
+        several += len(set(values)) > 1
         # the request says each place in one of its forms, and the old city is gone from it
         assert all(any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", out.query) for f in place_forms(v)) for v in values)
         before = [v for c in draft.all_calls() for k, v in c.arguments.items()
@@ -78,7 +80,7 @@ def test_a_draft_with_a_city_becomes_city_and_state() -> None:
         notes = [s["description"] for t in out.tools for n, s in t.properties.items() if n in city_parameters(t)]
         assert notes and all("City, State" in d or "city and state" in d for d in notes)
         assert not [i for i in semantic_rule_check(out, None) if i.startswith("unsupported_value")]
-    assert moved > 10
+    assert moved > 10 and several > 2
 
 
 def test_synthesis_with_the_option_keeps_verifying(tmp_path: Path) -> None:

@@ -57,8 +57,8 @@ _BY_VALUE = {f"{city}, {code}": (city, code, state) for city, code, state in US_
 #: how a tool says that its city parameter takes "City, State" (``{text}``: the parameter's own description)
 FORMAT_NOTES = ("{text}, in the format of 'City, State' (e.g., '{example}').", "{text}, as 'City, State', such as '{example}'.",
                 "The city and state, e.g. {example}.", "{text} (city and state, for instance {example}).")
-#: how often the request says "City, ST", the city alone, "City, State name"
-_SAID = ((0, 0.45), (1, 0.40), (2, 0.15))
+#: how often the request says each of :func:`place_forms`: "City, ST", the city alone, "City, State name"
+_SAID_WEIGHTS = (0.45, 0.40, 0.15)
 
 
 def place_forms(value: str) -> list[str]:
@@ -95,13 +95,14 @@ def city_and_state(draft: Draft, rng: random.Random) -> Draft:
     pattern = re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in sorted(old, key=len, reverse=True)))
     if not old or {m.group(0) for m in pattern.finditer(draft.query)} != set(old):
         return draft
+    # no two places of one name in a draft ("Portland, OR" and "Portland, ME" would both be said "Portland")
     places: list[tuple[str, str, str]] = []
-    for place in rng.sample(US_PLACES, len(US_PLACES)):  # no two places of one name ("Portland", "Charleston")
+    for place in rng.sample(US_PLACES, len(US_PLACES)):
         if place[0] not in {p[0] for p in places}:
             places.append(place)
     places = places[:len(old) + 1]
     new = {v: f"{city}, {code}" for v, (city, code, _) in zip(old, places, strict=False)}
-    said = {v: place_forms(new[v])[rng.choices([i for i, _ in _SAID], [w for _, w in _SAID])[0]] for v in old}
+    said = {v: place_forms(new[v])[rng.choices(range(len(_SAID_WEIGHTS)), _SAID_WEIGHTS)[0]] for v in old}
     example = f"{places[-1][0]}, {places[-1][1]}"
     note = rng.choice(FORMAT_NOTES)
     tools = [_noted(t, params[t.name], example, note) if params[t.name] else t for t in draft.tools]

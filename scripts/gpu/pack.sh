@@ -71,16 +71,17 @@ limit=$((64 * 1024 * 1024 - 1024 * $(git ls-files -z | du -c --files0-from=- | t
 
 # The experiment's data sets (built by its data stage here, on the CPU), one archive each (with its DPO pairs);
 # evaluations already scored (e.g. by an earlier lease) in one more: the device resumes them. Each archive goes
-# in c3 while it fits beside the repository, else in c2 (nine 12k data sets overflowed c3 by 1 MB), else in c4,
-# one more transfer (`device.sh receive c4` before `run`); `device.sh run` unpacks every data*.tar.gz it received.
+# in c3 while it fits beside the repository, else in c2, else in c4, one more transfer (`device.sh receive c4`
+# before `run`); `device.sh run` unpacks every data*.tar.xz it received. xz -9: a 12k data set is 1.7 MB (gzip: 5 MB,
+# so ten of them needed a fourth transfer in the twelfth session).
 for dir in "$work"/data/*/; do
   key=$(basename "$dir")
-  (cd "$work" && tar -czf - "data/$key/recipe.json" $(ls -d "data/$key/dataset" "data/$key/pairs" 2>/dev/null)) \
-    > ".gpu/data-$key.tar.gz"
+  (cd "$work" && tar -cf - "data/$key/recipe.json" $(ls -d "data/$key/dataset" "data/$key/pairs" 2>/dev/null)) \
+    | xz -9 -T0 > ".gpu/data-$key.tar.xz"
 done
 evals=$(cd "$work" && ls -d eval/*/ 2>/dev/null || true)
-if [ -n "$evals" ]; then (cd "$work" && tar -czf - $evals) > .gpu/data-eval.tar.gz; fi
-for archive in .gpu/data-*.tar.gz; do
+if [ -n "$evals" ]; then (cd "$work" && tar -cf - $evals) | xz -9 -T0 > .gpu/data-eval.tar.xz; fi
+for archive in .gpu/data-*.tar.xz; do
   size=$(stat -c %s "$archive")
   for part in .gpu/c3 .gpu/c2 .gpu/c4; do
     mkdir -p "$part"
@@ -88,7 +89,7 @@ for archive in .gpu/data-*.tar.gz; do
   done
   [ ! -f "$archive" ] || { echo "$archive ($size bytes) fits no transfer: pack fewer variants (ONLY=...)" >&2; exit 1; }
 done
-rmdir .gpu/c4 2>/dev/null || echo "c4 holds data sets: send it (device.sh receive c4) before the run"
+if [ -d .gpu/c4 ] && ! rmdir .gpu/c4 2>/dev/null; then echo "c4 holds data sets: send it (device.sh receive c4) before the run"; fi
 du -sh .gpu/c? $(ls -d .gpu/g? 2>/dev/null)
 for part in .gpu/c? $(ls -d .gpu/g? 2>/dev/null); do
   size=$(du -sb "$part" | cut -f1)

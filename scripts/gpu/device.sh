@@ -47,13 +47,7 @@ case "${1:?}" in
     fi
     work=/tmp/xlam-gpu/work
     mkdir -p "$work"
-    for archive in "$store"/data*.tar.xz; do  # pack.sh: one per data set (xz), in c3, c2 or c4
-      # Python's tarfile (stdlib lzma): no need for xz-utils on the device
-      if [ -f "$archive" ]; then
-        python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter="data")' \
-          "$archive" "$work" && rm "$archive"
-      fi
-    done
+    python3 scripts/gpu/unpack_data.py "$store" "$work"  # pack.sh: one data*.tar.xz per data set, in c3, c2 or c4
     export PYTHONPATH="$site:$src" USE_HUB_KERNELS=0 HF_HUB_OFFLINE=1 XLAM_CACHE_DIR=$store/cache PYTHONUNBUFFERED=1
     export TOKENIZERS_PARALLELISM=false PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name(0))'

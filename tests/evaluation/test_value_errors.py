@@ -55,3 +55,30 @@ def test_answers_that_repeat_a_call() -> None:
              {"id": "parallel_2", "category": "parallel", "decoded": [call]},
              {"id": "parallel_multiple_3", "category": "parallel_multiple", "decoded": None}]
     assert repeated_call_items(items) == {"parallel": 1}
+
+
+def test_optional_arguments_left_out_by_kind() -> None:
+    from xlam.evaluation.value_errors import left_out_optionals
+
+    questions, answers = load_entries(["simple_python"])
+    items = [
+        _item("simple_python_101", [{"calculate_speed": {"distance": 450, "time": 20}}]),  # "in km/h"
+        _item("simple_python_68", [{"forest_growth_forecast": {"location": "Yellowstone National Park",
+                                                              "years": 5}}]),  # "including human impact"
+        _item("simple_python_227", [{"get_personality_traits": {"type": "ENFJ"}}]),  # "strength and weakness"
+        _item("simple_python_228", [{"get_personality_traits": {"hobby": "jogging"}}]),  # "three"
+        # a required argument left out is not an optional one; the right answer leaves nothing out
+        _item("simple_python_101", [{"calculate_speed": {"time": 20, "to_unit": "km/h"}}]),
+        _item("simple_python_68", [{"forest_growth_forecast": {"location": "Yellowstone National Park", "years": 5,
+                                                              "include_human_impact": True}}]),
+        # another function: not counted (a wrong call)
+        _item("simple_python_227", [{"get_traits": {"type": "ENFJ"}}]),
+    ]
+    left = left_out_optionals(items, questions, answers)
+    assert [(x.id, x.parameter, x.kind) for x in left] == [
+        ("simple_python_101", "to_unit", "said"),
+        ("simple_python_68", "include_human_impact", "flag"),
+        ("simple_python_227", "traits", "implied"),
+        ("simple_python_228", "trait_count", "implied"),
+    ]
+    assert left[0].expected == ("km/h",)

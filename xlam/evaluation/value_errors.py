@@ -20,6 +20,13 @@ each wrong value belongs to one parameter. The kinds, first match wins:
 - ``other_span``: another part of the request ("Italy" for "Marble");
 - ``not_in_query``: words the request does not have (a conversion or a guess: "CAN" for "CAD").
 
+The same items' **optional arguments left out** where BFCL wants them (no "" among the possible answers:
+BFCL's "Optional parameter not provided") come in three kinds (:func:`left_out_optionals`): ``said`` (a possible
+value is in the request: "in December" for ``month``, "in km/h" for ``to_unit``, "war events" for
+``event_type``), ``flag`` (a boolean the request implies: "with details", "including human impact") and
+``implied`` (a value the request means but does not say: "monthly compounding" for
+``compounding_periods_per_year=12``).
+
     from xlam.evaluation.value_errors import string_errors, kind_counts
     errors = string_errors(load_items("runs/eval"), questions, answers)
 """
@@ -106,6 +113,57 @@ def string_errors(items: Iterable[Mapping[str, Any]], questions: Mapping[str, Ma
     return out
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """One optional argument a single-call answer left out where BFCL wants it."""
+
+    id: str
+    parameter: str
+    expected: tuple[Any, ...]
+    kind: str  # said, flag or implied (module docstring)
+
+
+def _said(value: Any, query: str) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        return bool(value.strip()) and re.search(rf"(?<!\w){re.escape(value.strip().lower())}", query) is not None
+    if isinstance(value, int | float):
+        text = str(int(value)) if float(value).is_integer() else str(value)
+        return re.search(rf"(?<![\w.]){re.escape(text)}(?![\d])", query) is not None
+    if isinstance(value, list):
+        return bool(value) and all(_said(v, query) for v in value)
+    return False
+
+
+def left_out_optionals(items: Iterable[Mapping[str, Any]], questions: Mapping[str, Mapping[str, Any]],
+                       answers: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[LeftOut]:
+    """The optional arguments the scored ``items`` left out of the gold function's call although BFCL wants
+    them (items with one gold call whose answer calls the gold function, as :func:`string_errors`)."""
+    out: list[LeftOut] = []
+    for item in items:
+        entry_id = str(item["id"])
+        gold = answers.get(entry_id)
+        decoded = item.get("decoded")
+        if not gold or len(gold) != 1 or not isinstance(decoded, list) or entry_id not in questions:
+            continue
+        name, allowed = next(iter(gold[0].items()))
+        call = next((c[name] for c in decoded if isinstance(c, Mapping) and name in c), None)
+        if not isinstance(call, Mapping):
+            continue
+        functions = questions[entry_id].get("function") or []
+        spec = next((f for f in functions if isinstance(f, Mapping) and f.get("name") == name), {})
+        required = set((spec.get("parameters") or {}).get("required") or [])
+        query = query_text(questions[entry_id]).lower()
+        for parameter, values in allowed.items():
+            if parameter in call or parameter in required or "" in values:
+                continue
+            kind = ("said" if any(_said(v, query) for v in values)
+                    else "flag" if any(isinstance(v, bool) for v in values) else "implied")
+            out.append(LeftOut(entry_id, parameter, tuple(values), kind))
+    return out
+
+
 def kind_counts(errors: Iterable[StringError]) -> dict[str, int]:
     """{kind: wrong values} in :data:`KINDS` order, ``all`` last."""
     counts = Counter(e.kind for e in errors)
@@ -125,4 +183,5 @@ def repeated_call_items(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-__all__ = ["KINDS", "StringError", "classify", "kind_counts", "query_text", "repeated_call_items", "string_errors"]
+__all__ = ["KINDS", "LeftOut", "StringError", "classify", "kind_counts", "left_out_optionals", "query_text",
+           "repeated_call_items", "string_errors"]

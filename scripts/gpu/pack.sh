@@ -11,7 +11,7 @@
 # Usage: [EXPERIMENT=experiments/x.yaml] [ONLY=a,b] [GEMMA=1] scripts/gpu/pack.sh WORKDIR
 #   (WORKDIR: an experiment work dir whose data stage has run with the committed code)
 #   GPU_DIR=dir writes the transfers there instead of .gpu; WHEELS=0 downloads no wheels (a check of the packing
-#   alone, as tests/scripts/test_gpu_pack.py makes; a real run needs them)
+#   alone, as tests/experiments/test_gpu_pack.py makes; a real run needs them)
 # Then, on the device, consecutive calls (the machine stays warm 30 s between calls):
 #   call 1 (carry .gpu/c1): bash scripts/gpu/device.sh receive c1
 #   call 2 (carry .gpu/c2): bash scripts/gpu/device.sh receive c2

@@ -42,9 +42,9 @@ def _repo(tmp_path: Path) -> Path:
     return repo
 
 
-def _pack(repo: Path, work: Path, experiment: Path, out: Path, only: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "GPU_DIR": str(out), "WHEELS": "0", "PY": sys.executable, "EXPERIMENT": str(experiment),
-           "ONLY": only}
+def _pack(repo: Path, work: Path, experiment: Path, out: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GPU_DIR": str(out), "WHEELS": "0", "PY": sys.executable, "EXPERIMENT": str(experiment)}
+    env.pop("ONLY", None)
     return subprocess.run(["bash", "scripts/gpu/pack.sh", str(work)], cwd=repo, env=env, capture_output=True,
                           text=True, timeout=600)
 

@@ -124,6 +124,8 @@ class LeftOut:
 
 
 def _said(value: Any, query: str) -> bool:
+    """Whether ``value`` is in the (lower-cased) request: a string where a word starts with it (plurals count:
+    "war" in "wars"), a number as digits, a list when every element is."""
     if isinstance(value, bool):
         return False
     if isinstance(value, str):

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,11 +86,12 @@ def classify(parameter: str, got: str, expected: Sequence[str], query: str) -> s
     return "not_in_query"
 
 
-def string_errors(items: Iterable[Mapping[str, Any]], questions: Mapping[str, Mapping[str, Any]],
-                  answers: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[StringError]:
-    """The wrong string arguments of the scored ``items`` (``results.jsonl`` rows) that have one gold call and
-    whose answer calls the gold function (dotted names compared as BFCL's Python categories write them)."""
-    out: list[StringError] = []
+def _gold_function_calls(items: Iterable[Mapping[str, Any]], questions: Mapping[str, Mapping[str, Any]],
+                         answers: Mapping[str, Sequence[Mapping[str, Any]]],
+                         ) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    """(id, gold function, its possible answers, the answer's arguments) of the scored ``items`` that have one
+    gold call and whose answer calls the gold function (dotted names compared as BFCL's Python categories
+    write them)."""
     for item in items:
         entry_id = str(item["id"])
         gold = answers.get(entry_id)
@@ -99,8 +100,16 @@ def string_errors(items: Iterable[Mapping[str, Any]], questions: Mapping[str, Ma
             continue
         name, allowed = next(iter(gold[0].items()))
         call = next((c[name] for c in decoded if isinstance(c, Mapping) and name in c), None)
-        if not isinstance(call, Mapping):
-            continue
+        if isinstance(call, Mapping):
+            yield entry_id, name, allowed, call
+
+
+def string_errors(items: Iterable[Mapping[str, Any]], questions: Mapping[str, Mapping[str, Any]],
+                  answers: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[StringError]:
+    """The wrong string arguments of the scored ``items`` (``results.jsonl`` rows) that have one gold call and
+    whose answer calls the gold function (:func:`_gold_function_calls`)."""
+    out: list[StringError] = []
+    for entry_id, _name, allowed, call in _gold_function_calls(items, questions, answers):
         query = query_text(questions[entry_id])
         for parameter, values in allowed.items():
             got = call.get(parameter)
@@ -143,16 +152,7 @@ def left_out_optionals(items: Iterable[Mapping[str, Any]], questions: Mapping[st
     """The optional arguments the scored ``items`` left out of the gold function's call although BFCL wants
     them (items with one gold call whose answer calls the gold function, as :func:`string_errors`)."""
     out: list[LeftOut] = []
-    for item in items:
-        entry_id = str(item["id"])
-        gold = answers.get(entry_id)
-        decoded = item.get("decoded")
-        if not gold or len(gold) != 1 or not isinstance(decoded, list) or entry_id not in questions:
-            continue
-        name, allowed = next(iter(gold[0].items()))
-        call = next((c[name] for c in decoded if isinstance(c, Mapping) and name in c), None)
-        if not isinstance(call, Mapping):
-            continue
+    for entry_id, name, allowed, call in _gold_function_calls(items, questions, answers):
         functions = questions[entry_id].get("function") or []
         spec = next((f for f in functions if isinstance(f, Mapping) and f.get("name") == name), {})
         required = set((spec.get("parameters") or {}).get("required") or [])
